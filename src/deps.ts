@@ -1,0 +1,23 @@
+import type { Redis } from 'ioredis';
+import type { Config } from './config.ts';
+import type { Db } from './db/db.ts';
+import type { Logger } from './logger.ts';
+import type { Metrics } from './ops/metrics.ts';
+import type { Relay } from './outbox/outbox.relay.ts';
+import type { Queues } from './queues.ts';
+import type { IntakeLimits } from './requests/intake-limits.ts';
+import type { Templates } from './templates.ts';
+
+/** What the web side's services need, built once by the entry point and passed down. */
+export interface WebDeps {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  /** A Redis client that fails fast while Redis is down (limits, readiness). */
+  redis: Redis;
+  queues: Queues;
+  relay: Relay;
+  templates: Templates;
+  intakeLimits: IntakeLimits;
+  metrics: Metrics;
+}

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import express from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import type { WebDeps } from '../deps.ts';
+import { opsRoutes } from '../ops/ops.routes.ts';
+import { requestRoutes } from '../requests/requests.routes.ts';
+import { TEMPLATES_DIR } from '../templates.ts';
+import { errorHandler, notFound } from './errors.ts';
+
+const BODY_LIMIT = '64kb';
+
+function withoutSecrets(url: string): string {
+  return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
+}
+
+/** The whole HTTP surface; no listen() and no side effects, so tests mount it directly. */
+export function createApp(deps: WebDeps): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/metrics' },
+      // Method, path and status only: headers carry tokens, and status links carry one in the query.
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: withoutSecrets(req.url),
+        }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
+  app.use('/static', express.static(path.join(TEMPLATES_DIR, '..', 'public'), { maxAge: '1h' }));
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
+
+  app.get('/', (_req, res) => res.redirect('/recover'));
+  app.use(opsRoutes(deps));
+  app.use(requestRoutes(deps));
+
+  app.use(notFound);
+  app.use(errorHandler(deps.templates));
+  return app;
+}

@@ -1,0 +1,65 @@
+import type { Server } from 'node:http';
+import type { WebDeps } from '../deps.ts';
+import { createMetrics } from '../ops/metrics.ts';
+import { startRelay } from '../outbox/outbox.relay.ts';
+import { createQueues } from '../queues.ts';
+import { connectRedis } from '../redis/redis.ts';
+import { createIntakeLimits } from '../requests/intake-limits.ts';
+import type { Base } from '../runtime.ts';
+import { loadTemplates } from '../templates.ts';
+import { createApp } from './app.ts';
+
+export interface Web {
+  deps: WebDeps;
+  server: Server;
+  port: number;
+  stop(): Promise<void>;
+}
+
+export function buildWebDeps(base: Base): WebDeps {
+  const { config, logger, db } = base;
+  const redis = connectRedis(base.redisUrl, 'client', logger);
+  const queues = createQueues(redis, base.queuePrefix);
+  return {
+    config,
+    logger,
+    db,
+    redis,
+    queues,
+    relay: startRelay(db, queues, logger),
+    templates: loadTemplates(),
+    intakeLimits: createIntakeLimits(redis, {
+      prefix: base.queuePrefix,
+      perIp: config.intakeLimitPerIp,
+      perEmail: config.intakeLimitPerEmail,
+      logger,
+    }),
+    metrics: createMetrics(db),
+  };
+}
+
+/** Serves HTTP on config.port (0 picks a free port) until stop(). */
+export async function startWeb(base: Base): Promise<Web> {
+  const deps = buildWebDeps(base);
+  const app = createApp(deps);
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(base.config.port, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : base.config.port;
+  base.logger.info({ port, url: base.config.publicUrl }, 'web listening');
+  return {
+    deps,
+    server,
+    port,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await deps.relay.stop();
+      await deps.queues.close();
+      deps.redis.disconnect();
+    },
+  };
+}

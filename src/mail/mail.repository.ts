@@ -1,0 +1,94 @@
+import type { Queryable } from '../db/db.ts';
+
+export interface EmailRow {
+  id: number;
+  request_id: number | null;
+  template: string;
+  locale: string;
+  to_address: string;
+  subject: string;
+  html: string;
+  text: string;
+  message_id: string;
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+  attempts: number;
+  last_error: string | null;
+  sending_since: Date | null;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export async function insertEmail(
+  tx: Queryable,
+  email: Pick<
+    EmailRow,
+    'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text' | 'message_id'
+  >,
+): Promise<number> {
+  const [row] = await tx.query<{ id: number }>(
+    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text, message_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [
+      email.request_id,
+      email.template,
+      email.locale,
+      email.to_address,
+      email.subject,
+      email.html,
+      email.text,
+      email.message_id,
+    ],
+  );
+  return row!.id;
+}
+
+export async function findEmail(db: Queryable, id: number): Promise<EmailRow | undefined> {
+  const [row] = await db.query<EmailRow>('SELECT * FROM emails WHERE id = $1', [id]);
+  return row;
+}
+
+/** Takes the right to send: only one sender gets the row, and only while it is pending. */
+export async function claimForSending(db: Queryable, id: number): Promise<EmailRow | undefined> {
+  const [row] = await db.query<EmailRow>(
+    `UPDATE emails SET status = 'sending', sending_since = now(), attempts = attempts + 1
+      WHERE id = $1 AND status = 'pending' RETURNING *`,
+    [id],
+  );
+  return row;
+}
+
+export async function markSent(db: Queryable, id: number): Promise<void> {
+  await db.query(
+    `UPDATE emails SET status = 'sent', sent_at = now(), sending_since = NULL, last_error = NULL WHERE id = $1`,
+    [id],
+  );
+}
+
+/** After a refused or failed try: back to pending (to retry) or failed for good. */
+export async function markAttemptFailed(
+  db: Queryable,
+  id: number,
+  error: string,
+  final: boolean,
+): Promise<void> {
+  await db.query(
+    `UPDATE emails SET status = $2, sending_since = NULL, last_error = $3 WHERE id = $1 AND status = 'sending'`,
+    [id, final ? 'failed' : 'pending', error.slice(0, 1000)],
+  );
+}
+
+/** A sender died mid-send: the message may or may not have left, so it is never sent again by itself. */
+export async function markUnconfirmed(db: Queryable, id: number, olderThanSeconds: number): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE emails SET status = 'unconfirmed', sending_since = NULL,
+            last_error = 'the sender stopped while sending; the message may not have been delivered'
+      WHERE id = $1 AND status = 'sending' AND sending_since < now() - make_interval(secs => $2)
+      RETURNING id`,
+    [id, olderThanSeconds],
+  );
+  return rows.length > 0;
+}
+
+export async function countEmailsByStatus(db: Queryable): Promise<{ status: string; n: number }[]> {
+  return db.query('SELECT status, count(*)::int AS n FROM emails GROUP BY status');
+}

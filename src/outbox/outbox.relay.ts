@@ -1,0 +1,99 @@
+import type { Db, Queryable } from '../db/db.ts';
+import type { Logger } from '../logger.ts';
+import { insertOutboxJob, findUndispatched, markDispatched } from './outbox.repository.ts';
+import { isJobName, JOBS, type JobName, type JobPayloads, type Queues } from '../queues.ts';
+
+const BATCH = 200;
+
+/** Queues a job inside the caller's transaction (the outbox pattern of STYLE.md). */
+export function enqueueInTransaction<N extends JobName>(tx: Queryable, name: N, payload: JobPayloads[N]) {
+  return insertOutboxJob(tx, name, payload, JOBS[name].queue);
+}
+
+export interface Relay {
+  /** Moves what is waiting now; call after a commit that wrote outbox rows. */
+  wake(): void;
+  /** Moves everything waiting, resolving when the outbox is empty or Redis refuses. */
+  drain(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Moves outbox rows into BullMQ: right after a commit (wake) and every `intervalMs`, so that
+ * rows written while Redis was down leave once it is back. The job id is the outbox id, so a
+ * row handed over twice (a crash between add and mark, two relays) is still one job.
+ */
+export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 1_000): Relay {
+  let running: Promise<number> | null = null;
+  let again = false;
+  let failing = false;
+
+  async function moveAll(): Promise<number> {
+    let moved = 0;
+    for (;;) {
+      const rows = await findUndispatched(db, BATCH);
+      const jobs = rows.filter((r) => isJobName(r.job_name));
+      if (jobs.length < rows.length)
+        logger.error({ rows: rows.length - jobs.length }, 'outbox rows with unknown job names');
+      if (rows.length === 0) return moved;
+      await queues.addBulk(
+        jobs.map((r) => ({
+          name: r.job_name as JobName,
+          payload: r.payload as JobPayloads[JobName],
+          jobId: `outbox-${r.id}`,
+        })),
+      );
+      await markDispatched(
+        db,
+        rows.map((r) => r.id),
+      );
+      moved += rows.length;
+      if (rows.length < BATCH) return moved;
+    }
+  }
+
+  function run(): Promise<number> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = moveAll()
+      .then((moved) => {
+        if (failing) logger.info('outbox relay reaches Redis again');
+        failing = false;
+        return moved;
+      })
+      .catch((error: unknown) => {
+        if (!failing) logger.warn({ err: error }, 'outbox relay cannot hand jobs to Redis yet; will retry');
+        failing = true;
+        return 0;
+      })
+      .finally(() => {
+        running = null;
+        if (again) {
+          again = false;
+          void run();
+        }
+      });
+    return running;
+  }
+
+  const timer = setInterval(() => void run(), intervalMs);
+  timer.unref();
+  return {
+    wake: () => void run(),
+    drain: async () => {
+      let total = 0;
+      for (;;) {
+        const moved = await run();
+        total += moved;
+        if (moved === 0) return total;
+      }
+    },
+    async stop() {
+      clearInterval(timer);
+      again = false;
+      await running;
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { Queryable } from '../db/db.ts';
+import type { NewRecoveryRequest } from './requests.schema.ts';
+
+export interface RecoveryRequestRow {
+  id: number;
+  reference: string;
+  status: string;
+  status_token_hash: string;
+  email: string;
+  name: string;
+  license_number: string | null;
+  license_key: string | null;
+  order_number: string | null;
+  channel: string;
+  store: string;
+  country: string;
+  purchased_on: string;
+  reason: string;
+  desired_outcome: string;
+  details: string | null;
+  locale: string;
+  typed: Record<string, string>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return (
+    e.code === UNIQUE_VIOLATION &&
+    (!constraint || e.constraint === constraint || !!e.message?.includes(constraint))
+  );
+}
+
+export async function insertRequest(
+  tx: Queryable,
+  row: NewRecoveryRequest & {
+    reference: string;
+    statusTokenHash: string;
+    locale: string;
+    clientIp: string | null;
+  },
+): Promise<number> {
+  const [inserted] = await tx.query<{ id: number }>(
+    `INSERT INTO recovery_requests
+       (reference, status_token_hash, email, name, license_number, license_key, order_number,
+        channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+     RETURNING id`,
+    [
+      row.reference,
+      row.statusTokenHash,
+      row.email,
+      row.name,
+      row.licenseNumber,
+      row.licenseKey,
+      row.orderNumber,
+      row.channel,
+      row.store,
+      row.country,
+      row.purchasedOn,
+      row.reason,
+      row.desiredOutcome,
+      row.details,
+      row.locale,
+      JSON.stringify(row.typed),
+      row.clientIp,
+    ],
+  );
+  return inserted!.id;
+}
+
+export async function findByReference(
+  db: Queryable,
+  reference: string,
+): Promise<RecoveryRequestRow | undefined> {
+  const [row] = await db.query<RecoveryRequestRow>('SELECT * FROM recovery_requests WHERE reference = $1', [
+    reference,
+  ]);
+  return row;
+}
+
+export async function insertAttachment(
+  tx: Queryable,
+  a: {
+    requestId: number;
+    originalName: string;
+    contentType: string;
+    size: number;
+    sha256: string;
+    storagePath: string;
+  },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO attachments (request_id, original_name, content_type, size_bytes, sha256, storage_path)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [a.requestId, a.originalName, a.contentType, a.size, a.sha256, a.storagePath],
+  );
+}
+
+export async function insertEvent(
+  tx: Queryable,
+  e: { requestId: number; actor: string; type: string; data?: Record<string, unknown> },
+): Promise<void> {
+  await tx.query('INSERT INTO request_events (request_id, actor, type, data) VALUES ($1, $2, $3, $4)', [
+    e.requestId,
+    e.actor,
+    e.type,
+    JSON.stringify(e.data ?? {}),
+  ]);
+}
+
+export async function countRequestsByStatus(db: Queryable): Promise<{ status: string; n: number }[]> {
+  return db.query('SELECT status, count(*)::int AS n FROM recovery_requests GROUP BY status');
+}

@@ -1,0 +1,117 @@
+import { Router, type Request } from 'express';
+import multer from 'multer';
+import type { WebDeps } from '../deps.ts';
+import { AppError, ValidationError } from '../errors.ts';
+import { pageLocale } from '../http/locale.ts';
+import { translate } from '../i18n/i18n.ts';
+import { MAX_ATTACHMENT_BYTES } from './attachments.ts';
+import { fieldMessages, requestFormView } from './request-form.ts';
+import { fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
+import { customerView } from './customer-view.ts';
+
+// One file, kept in memory (at most 5 MB) until its content is checked.
+const upload = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, fieldSize: 64 * 1024 },
+}).single('attachment');
+
+/** Runs multer, turning an oversized file into a field error instead of a failed request. */
+function parseMultipart(req: Request, res: Parameters<typeof upload>[1]): Promise<'ok' | 'too_large'> {
+  return new Promise((resolve, reject) => {
+    upload(req, res, (error: unknown) => {
+      if (!error) return resolve('ok');
+      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE')
+        return resolve('too_large');
+      reject(
+        error instanceof multer.MulterError
+          ? new AppError('bad_upload', 400, error.message)
+          : error instanceof Error
+            ? error
+            : new Error('upload failed'),
+      );
+    });
+  });
+}
+
+function bearer(req: Request): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(req.get('authorization') ?? '');
+  return match?.[1];
+}
+
+export function requestRoutes(deps: WebDeps): Router {
+  const router = Router();
+
+  router.get('/recover', (req, res) => {
+    const locale = pageLocale(req);
+    res.send(deps.templates.page('recover', requestFormView(locale, {})));
+  });
+
+  router.post('/recover', async (req, res) => {
+    const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
+    const input = (req.body ?? {}) as Record<string, unknown>;
+    const locale = pageLocale(req, input.locale);
+    const attachment =
+      req.file && req.file.size > 0
+        ? { originalName: req.file.originalname, buffer: req.file.buffer }
+        : undefined;
+    try {
+      if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
+      const filed = await fileRecoveryRequest(deps, {
+        input,
+        locale,
+        clientIp: req.ip ?? 'unknown',
+        attachment,
+      });
+      res.redirect(303, new URL(filed.statusUrl).pathname + new URL(filed.statusUrl).search);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      res.status(422).send(deps.templates.page('recover', requestFormView(locale, input, error.fields)));
+    }
+  });
+
+  router.get('/requests/:reference', async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    const row = await findRequestForCustomer(deps, req.params.reference, token);
+    const locale = pageLocale(req, row.locale);
+    res.set('Cache-Control', 'no-store');
+    res.send(
+      deps.templates.page('status', {
+        locale,
+        title: translate(locale, 'status.title', { reference: row.reference }),
+        request: customerView(row, locale),
+      }),
+    );
+  });
+
+  router.post('/api/v1/recovery-requests', async (req, res) => {
+    if (!req.is('application/json'))
+      throw new AppError('unsupported_media_type', 415, 'Send the request as application/json.');
+    const locale = pageLocale(req, (req.body as Record<string, unknown> | undefined)?.locale);
+    try {
+      const filed = await fileRecoveryRequest(deps, {
+        input: req.body,
+        locale,
+        clientIp: req.ip ?? 'unknown',
+      });
+      res.status(201).json({
+        reference: filed.reference,
+        status: filed.status,
+        token: filed.token,
+        status_url: filed.statusUrl,
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      res
+        .status(422)
+        .json({ error: error.code, message: error.message, fields: fieldMessages(locale, error.fields) });
+    }
+  });
+
+  router.get('/api/v1/recovery-requests/:reference', async (req, res) => {
+    const row = await findRequestForCustomer(deps, req.params.reference, bearer(req));
+    res.set('Cache-Control', 'no-store');
+    res.json(customerView(row, pageLocale(req, row.locale)));
+  });
+
+  return router;
+}

@@ -1,0 +1,146 @@
+import type { Queryable } from '../db/db.ts';
+import type { WebDeps } from '../deps.ts';
+import { NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
+import type { Locale } from '../i18n/i18n.ts';
+import { queueEmail } from '../mail/mail.service.ts';
+import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from './attachments.ts';
+import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
+import {
+  findByReference,
+  insertAttachment,
+  insertEvent,
+  insertRequest,
+  isUniqueViolation,
+  type RecoveryRequestRow,
+} from './requests.repository.ts';
+import { parseRecoveryRequest, type FieldErrors, type NewRecoveryRequest } from './requests.schema.ts';
+
+export interface Filing {
+  input: unknown;
+  locale: Locale;
+  clientIp: string;
+  attachment?: Upload;
+}
+
+export interface Filed {
+  reference: string;
+  status: string;
+  token: string;
+  statusUrl: string;
+}
+
+const REFERENCE_TRIES = 5;
+
+/**
+ * Files a recovery request (SPEC §4, §5 `received`): validate everything, count it against
+ * the intake limits, then store the request, its acknowledgement email and its match job
+ * in one transaction, so that nothing is half-stored and nothing waits on Redis.
+ */
+export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promise<Filed> {
+  const parsed = parseRecoveryRequest(filing.input, latestDateOnEarth());
+  const checked = filing.attachment ? await checkUpload(filing.attachment) : undefined;
+  const errors: FieldErrors = parsed.ok ? {} : { ...parsed.errors };
+  if (typeof checked === 'string') errors.attachment = { key: checked };
+  if (!parsed.ok || typeof checked === 'string') {
+    deps.metrics.intake.inc({ outcome: 'invalid' });
+    throw new ValidationError(errors);
+  }
+  const request = parsed.value;
+  const wait = await deps.intakeLimits.consume(filing.clientIp, request.email);
+  if (wait !== null) {
+    deps.metrics.intake.inc({ outcome: 'rate_limited' });
+    throw new RateLimitedError(wait);
+  }
+  const locale = request.locale ?? filing.locale;
+  const stored = checked ? storeUpload(deps.config.dataDir, checked) : undefined;
+  try {
+    const filed = await storeWithFreshReference(
+      deps,
+      request,
+      locale,
+      filing.clientIp,
+      async (tx, requestId) => {
+        if (checked && stored) {
+          await insertAttachment(tx, {
+            requestId,
+            originalName: displayName(checked.originalName),
+            contentType: checked.contentType,
+            size: checked.buffer.length,
+            ...stored,
+          });
+        }
+      },
+    );
+    deps.metrics.intake.inc({ outcome: 'accepted' });
+    deps.relay.wake();
+    return filed;
+  } catch (error) {
+    if (stored) removeUpload(deps.config.dataDir, stored.storagePath);
+    throw error;
+  }
+}
+
+async function storeWithFreshReference(
+  deps: WebDeps,
+  request: NewRecoveryRequest,
+  locale: Locale,
+  clientIp: string,
+  alsoInTransaction: (tx: Queryable, requestId: number) => Promise<void>,
+): Promise<Filed> {
+  for (let attempt = 1; ; attempt++) {
+    const reference = newReference();
+    const { token, hash } = newStatusToken();
+    const statusUrl = `${deps.config.publicUrl}/requests/${reference}?token=${token}`;
+    try {
+      await deps.db.transaction(async (tx) => {
+        const requestId = await insertRequest(tx, {
+          ...request,
+          reference,
+          statusTokenHash: hash,
+          locale,
+          clientIp,
+        });
+        await alsoInTransaction(tx, requestId);
+        await insertEvent(tx, { requestId, actor: 'customer', type: 'received', data: { channel: 'web' } });
+        await queueEmail(tx, deps.templates, {
+          requestId,
+          template: 'request-received',
+          locale,
+          to: request.email,
+          context: { name: request.name, reference, statusUrl, request },
+        });
+        await enqueueInTransaction(tx, 'match', { requestId });
+      });
+      return { reference, status: 'received', token, statusUrl };
+    } catch (error) {
+      // 40 random bits make a clash rare; when one happens, draw again.
+      if (attempt < REFERENCE_TRIES && isUniqueViolation(error, 'recovery_requests_reference_key')) continue;
+      throw error;
+    }
+  }
+}
+
+/**
+ * The customer's view of a request. A wrong reference and a wrong token look the same
+ * (404), so the page tells nothing to someone without the link.
+ */
+export async function findRequestForCustomer(
+  deps: Pick<WebDeps, 'db'>,
+  referenceInput: string,
+  token: string | undefined,
+): Promise<RecoveryRequestRow> {
+  const reference = normaliseReference(referenceInput);
+  const row = reference ? await findByReference(deps.db, reference) : undefined;
+  if (!row || !token || !tokenMatches(token, row.status_token_hash)) {
+    // Spend the same hashing work either way, so timing does not tell a reference exists.
+    if (!row && token) hashToken(token);
+    throw new NotFoundError('No request with this reference and token.');
+  }
+  return row;
+}
+
+/** The calendar date in the zone furthest ahead of UTC (UTC+14): no purchase made today is "in the future". */
+function latestDateOnEarth(now = new Date()): string {
+  return new Date(now.getTime() + 14 * 3600_000).toISOString().slice(0, 10);
+}

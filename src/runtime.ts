@@ -1,0 +1,100 @@
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { openDb, type Db } from './db/db.ts';
+import { migrate } from './db/migrate.ts';
+import type { Logger } from './logger.ts';
+import { RedisServer, redisServerInstalled } from './redis/redis-server.ts';
+import { redisAnswers } from './redis/redis.ts';
+
+/** What every process shares: settings, logs, the database and where Redis is. */
+export interface Base {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  redisUrl: string;
+  queuePrefix: string;
+}
+
+export const QUEUE_PREFIX = 'rd';
+
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Opens the database and brings its schema up to date. */
+export async function openDatabase(config: Config, logger: Logger): Promise<Db> {
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const applied = await migrate(db);
+  logger.info({ database: db.kind, applied }, 'database ready');
+  return db;
+}
+
+/**
+ * Where Redis is. With REDIS_URL unset and nothing answering at the default address, the
+ * all-in-one process starts a private redis-server under DATA_DIR (when installed).
+ */
+export async function locateRedis(
+  config: Config,
+  logger: Logger,
+  mayStartPrivate: boolean,
+): Promise<{ url: string; privateServer?: RedisServer }> {
+  if (!config.redisUrlIsDefault || (await redisAnswers(config.redisUrl))) return { url: config.redisUrl };
+  if (!mayStartPrivate) {
+    logger.warn(`Nothing answers at ${config.redisUrl}; set REDIS_URL. Waiting for Redis…`);
+    return { url: config.redisUrl };
+  }
+  if (!redisServerInstalled()) {
+    throw new Error(
+      `Nothing answers at ${config.redisUrl} and redis-server is not installed. ` +
+        'Install it (apt-get install redis-server, brew install redis) or set REDIS_URL to a running Redis.',
+    );
+  }
+  const privateServer = await RedisServer.start({
+    dir: path.join(config.dataDir, 'redis'),
+    persistent: true,
+  });
+  logger.info({ url: privateServer.url }, 'started a private redis-server under DATA_DIR');
+  return { url: privateServer.url, privateServer };
+}
+
+/** Separate web and worker processes share one database server; embedded PGlite serves one process. */
+export function requireDatabaseServer(config: Config, what: string): void {
+  if (config.databaseUrl) return;
+  process.stderr.write(
+    `${what} runs beside other processes and needs a shared database: set DATABASE_URL.\n` +
+      'To try the desk on one machine with the embedded database, use `npm start`.\n',
+  );
+  process.exit(1);
+}
+
+/** On SIGTERM or SIGINT: stop in order, then exit; a second signal or 30 s forces the exit. */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error('stop took longer than 30 s; exiting');
+      process.exit(1);
+    }, 30_000).unref();
+    stop().then(
+      () => {
+        logger.info('stopped cleanly');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'error while stopping');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+}

@@ -1,0 +1,95 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { isMessageKey, LOCALES, translate, type Locale } from './i18n/i18n.ts';
+
+export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
+
+type Compiled = Handlebars.TemplateDelegate;
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface Templates {
+  page(name: string, context: Record<string, unknown> & { locale: Locale }): string;
+  email(name: string, locale: Locale, context: Record<string, unknown>): RenderedEmail;
+}
+
+/** Compiles every page, partial and email template once, at start. */
+export function loadTemplates(dir = TEMPLATES_DIR): Templates {
+  const hbs = Handlebars.create();
+  registerHelpers(hbs);
+  for (const file of hbsFiles(path.join(dir, 'partials'))) {
+    hbs.registerPartial(path.basename(file, '.hbs'), readFileSync(file, 'utf8'));
+  }
+  const compile = (file: string, noEscape = false) =>
+    hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape });
+
+  const layout = compile(path.join(dir, 'layouts', 'main.hbs'));
+  const pages = new Map<string, Compiled>();
+  for (const file of hbsFiles(path.join(dir, 'pages'))) pages.set(path.basename(file, '.hbs'), compile(file));
+
+  const emailLayout = {
+    html: compile(path.join(dir, 'emails', 'layout.html.hbs')),
+    text: compile(path.join(dir, 'emails', 'layout.text.hbs'), true),
+  };
+  const emails = new Map<string, { subject: Compiled; html: Compiled; text: Compiled }>();
+  for (const locale of LOCALES) {
+    for (const file of hbsFiles(path.join(dir, 'emails', locale))) {
+      const name = path.basename(file).replace(/\.(subject|html|text)\.hbs$/, '');
+      const at = `${locale}/${name}`;
+      if (emails.has(at)) continue;
+      const part = (kind: string) => path.join(dir, 'emails', locale, `${name}.${kind}.hbs`);
+      emails.set(at, {
+        subject: compile(part('subject'), true),
+        html: compile(part('html')),
+        text: compile(part('text'), true),
+      });
+    }
+  }
+
+  return {
+    page(name, context) {
+      const page = pages.get(name);
+      if (!page) throw new Error(`No page template "${name}"`);
+      return layout({ ...context, body: page(context) });
+    },
+    email(name, locale, context) {
+      const email = emails.get(`${locale}/${name}`) ?? emails.get(`en/${name}`);
+      if (!email) throw new Error(`No email template "${name}"`);
+      const data = { ...context, locale };
+      const subject = email.subject(data).replace(/\s+/g, ' ').trim();
+      return {
+        subject,
+        html: emailLayout.html({ ...data, subject, body: email.html(data) }),
+        text: emailLayout.text({ ...data, body: email.text(data).trim() }),
+      };
+    },
+  };
+}
+
+function hbsFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.hbs'))
+    .map((f) => path.join(dir, f));
+}
+
+function registerHelpers(hbs: typeof Handlebars): void {
+  // {{t "key" name=value}}: the message in the page's locale (from @root.locale).
+  hbs.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
+    const locale = (options.data as { root: { locale: Locale } }).root.locale;
+    if (typeof key !== 'string' || !isMessageKey(key)) throw new Error(`Unknown message key ${String(key)}`);
+    return translate(locale, key, options.hash as Record<string, string>);
+  });
+  hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
+  hbs.registerHelper('lookupKey', (obj: unknown, key: unknown) =>
+    obj && typeof obj === 'object' && typeof key === 'string'
+      ? (obj as Record<string, unknown>)[key]
+      : undefined,
+  );
+}

@@ -1,0 +1,22 @@
+// `npm run start:web`: the HTTP side alone, for production beside `npm run start:worker`.
+import { startWeb } from './http/server.ts';
+import { createLogger } from './logger.ts';
+import {
+  loadConfigOrExit,
+  locateRedis,
+  openDatabase,
+  QUEUE_PREFIX,
+  requireDatabaseServer,
+  stopOnSignals,
+} from './runtime.ts';
+
+const config = loadConfigOrExit();
+requireDatabaseServer(config, 'npm run start:web');
+const logger = createLogger(config.logLevel);
+const db = await openDatabase(config, logger);
+const { url } = await locateRedis(config, logger, false);
+const web = await startWeb({ config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX });
+stopOnSignals(logger, async () => {
+  await web.stop();
+  await db.close();
+});

@@ -1,0 +1,83 @@
+import { Worker } from 'bullmq';
+import { createMailTransport } from '../src/mail/mail.transport.ts';
+import { startRelay } from '../src/outbox/outbox.relay.ts';
+import { createQueues, JOBS, type JobName } from '../src/queues.ts';
+import { connectRedis } from '../src/redis/redis.ts';
+import type { Base } from '../src/runtime.ts';
+import { loadTemplates } from '../src/templates.ts';
+import type { JobHandler, WorkerDeps } from './job-handler.ts';
+import { sendEmailHandler } from './send-email.worker.ts';
+
+/** Every job name and its handler. */
+function handlers(deps: WorkerDeps): Partial<Record<JobName, JobHandler>> {
+  return {
+    'send-email': sendEmailHandler(deps),
+  };
+}
+
+const CONCURRENCY: Record<string, number> = { email: 5, match: 4 };
+
+export interface Workers {
+  deps: WorkerDeps;
+  stop(): Promise<void>;
+}
+
+/** Starts one BullMQ worker per queue, dispatching each job to its handler by name. */
+export function startWorkers(base: Base): Workers {
+  const { config, logger, db } = base;
+  const client = connectRedis(base.redisUrl, 'client', logger);
+  const queues = createQueues(client, base.queuePrefix);
+  const deps: WorkerDeps = {
+    config,
+    logger,
+    db,
+    transport: createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger }),
+    templates: loadTemplates(),
+    relay: startRelay(db, queues, logger),
+  };
+  const byName = handlers(deps);
+  const missing = (Object.keys(JOBS) as JobName[]).filter((name) => !byName[name]);
+  if (missing.length > 0) logger.warn({ missing }, 'jobs without a handler wait in their queue');
+
+  const connection = connectRedis(base.redisUrl, 'worker', logger);
+  const queueNames = [
+    ...new Set(
+      Object.entries(JOBS)
+        .filter(([name]) => byName[name as JobName])
+        .map(([, job]) => job.queue),
+    ),
+  ];
+  const workers = queueNames.map((queue) => {
+    const worker = new Worker(
+      queue,
+      async (job) => {
+        const handler = byName[job.name as JobName];
+        if (!handler) throw new Error(`no handler for job ${job.name}`);
+        return handler(job);
+      },
+      { connection, prefix: base.queuePrefix, concurrency: CONCURRENCY[queue] ?? 1, autorun: true },
+    );
+    worker.on('failed', (job, error) =>
+      logger.warn(
+        { queue, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error },
+        'job failed',
+      ),
+    );
+    worker.on('error', (error) => logger.warn({ queue, err: error }, 'worker error'));
+    return worker;
+  });
+  logger.info({ queues: queueNames }, 'workers started');
+
+  return {
+    deps,
+    async stop() {
+      // Finishes the jobs in hand, takes no new ones.
+      await Promise.all(workers.map((w) => w.close()));
+      await deps.relay.stop();
+      await queues.close();
+      deps.transport.close();
+      connection.disconnect();
+      client.disconnect();
+    },
+  };
+}

@@ -1,0 +1,22 @@
+// `npm run start:worker`: the job workers and an outbox relay, for production beside `npm run start:web`.
+import { createLogger } from '../src/logger.ts';
+import {
+  loadConfigOrExit,
+  locateRedis,
+  openDatabase,
+  QUEUE_PREFIX,
+  requireDatabaseServer,
+  stopOnSignals,
+} from '../src/runtime.ts';
+import { startWorkers } from './index.ts';
+
+const config = loadConfigOrExit();
+requireDatabaseServer(config, 'npm run start:worker');
+const logger = createLogger(config.logLevel);
+const db = await openDatabase(config, logger);
+const { url } = await locateRedis(config, logger, false);
+const workers = startWorkers({ config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX });
+stopOnSignals(logger, async () => {
+  await workers.stop();
+  await db.close();
+});
