@@ -21,7 +21,10 @@ describe('identifier normalisation (SPEC §2)', () => {
   it('when hexadecimal fields hold O, I or L, then they read as 0 and 1', () => {
     assert.equal(normaliseLicenseNumber('84F3-E32248-ClE89AF9'), '84F3-E32248-C1E89AF9');
     assert.equal(normaliseLicenseNumber('O4F3-E32248-CIE89AF9'), '04F3-E32248-C1E89AF9');
-    assert.equal(normaliseLicenseKey('ed025601c567fbb5522e53a5Oae8dae1'), 'ED025601-C567-FBB5-522E-53A50AE8DAE1');
+    assert.equal(
+      normaliseLicenseKey('ed025601c567fbb5522e53a5Oae8dae1'),
+      'ED025601-C567-FBB5-522E-53A50AE8DAE1',
+    );
   });
 
   it('when a licence identifier has the wrong length or letters beyond F, then it is rejected', () => {
@@ -45,7 +48,10 @@ describe('identifier normalisation (SPEC §2)', () => {
   });
 
   it('when free text contains an activation code in any spacing, then it is masked; ordinary words are not', () => {
-    assert.equal(maskActivationCodes('my code was TX684-V88U4-ASMZU-29U4Q ok'), 'my code was XXXXX-XXXXX-XXXXX-XXXXX ok');
+    assert.equal(
+      maskActivationCodes('my code was TX684-V88U4-ASMZU-29U4Q ok'),
+      'my code was XXXXX-XXXXX-XXXXX-XXXXX ok',
+    );
     assert.equal(maskActivationCodes('tx684v88u4asmzu29u4q'), 'XXXXX-XXXXX-XXXXX-XXXXX');
     assert.equal(maskActivationCodes('TX684 V88U4 ASMZU 29U4Q'), 'XXXXX-XXXXX-XXXXX-XXXXX');
     assert.equal(maskActivationCodes('these words could never match'), 'these words could never match');

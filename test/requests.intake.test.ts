@@ -25,7 +25,10 @@ describe('filing through the JSON API', () => {
     assert.match(res.body.reference, /^RD-[0-9A-HJKMNP-TV-Z]{8}$/);
     assert.equal(res.body.status, 'received');
     assert.ok(res.body.token.length >= 43, 'token carries at least 128 random bits');
-    assert.equal(res.body.status_url, `http://desk.test/requests/${res.body.reference}?token=${res.body.token}`);
+    assert.equal(
+      res.body.status_url,
+      `http://desk.test/requests/${res.body.reference}?token=${res.body.token}`,
+    );
 
     const [row] = await rowsFor(body.email as string);
     assert.equal(row!.license_number, '84F3-E32248-C1E89AF9');
@@ -67,7 +70,12 @@ describe('filing through the JSON API', () => {
     ['email missing', { email: '' }, 'email', /required/],
     ['name missing', { name: '   ' }, 'name', /required/],
     ['name with a line break', { name: 'Eve\r\nBcc: x@y.z' }, 'name', /line breaks/],
-    ['no licence at all', { license_number: '', license_key: '' }, 'license_number', /licence number or your licence key/],
+    [
+      'no licence at all',
+      { license_number: '', license_key: '' },
+      'license_number',
+      /licence number or your licence key/,
+    ],
     ['licence number malformed', { license_number: '84F3-E32248' }, 'license_number', /18 characters/],
     ['licence key malformed', { license_key: 'ZZZ' }, 'license_key', /32 characters/],
     ['estore without order number', { channel: 'estore', order_number: '' }, 'order_number', /order number/],
@@ -88,7 +96,10 @@ describe('filing through the JSON API', () => {
     it(`when ${label}, then 422 names ${field} and nothing is stored`, async () => {
       const before = await countRows('recovery_requests');
       const outboxBefore = await countRows('outbox');
-      const res = await request(desk.app).post('/api/v1/recovery-requests').send(validRequest(override)).expect(422);
+      const res = await request(desk.app)
+        .post('/api/v1/recovery-requests')
+        .send(validRequest(override))
+        .expect(422);
       assert.equal(res.body.error, 'validation_failed');
       assert.match(res.body.fields[field], message);
       assert.equal(await countRows('recovery_requests'), before);
@@ -101,7 +112,17 @@ describe('filing through the JSON API', () => {
       .post('/api/v1/recovery-requests')
       .send({ email: 'x', channel: 'estore', purchased_on: 'soon' })
       .expect(422);
-    for (const field of ['email', 'name', 'license_number', 'order_number', 'store', 'country', 'purchased_on', 'reason', 'desired_outcome']) {
+    for (const field of [
+      'email',
+      'name',
+      'license_number',
+      'order_number',
+      'store',
+      'country',
+      'purchased_on',
+      'reason',
+      'desired_outcome',
+    ]) {
       assert.ok(res.body.fields[field], `a message for ${field}`);
     }
   });
@@ -137,11 +158,7 @@ describe('filing through the JSON API', () => {
   });
 
   it('when the body is not JSON at all, then 415 and nothing is stored', async () => {
-    await request(desk.app)
-      .post('/api/v1/recovery-requests')
-      .type('form')
-      .send(validRequest())
-      .expect(415);
+    await request(desk.app).post('/api/v1/recovery-requests').type('form').send(validRequest()).expect(415);
   });
 });
 
@@ -163,7 +180,8 @@ describe("the customer's view", () => {
   });
 
   it('when the token is wrong or missing, or the reference unknown, then 404 alike', async () => {
-    const filed = (await request(desk.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201)).body;
+    const filed = (await request(desk.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201))
+      .body;
     const wrong = await request(desk.app)
       .get(`/api/v1/recovery-requests/${filed.reference}`)
       .set('Authorization', 'Bearer not-the-token')
@@ -192,7 +210,10 @@ describe('intake limits', () => {
       await request(limited.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201);
       await request(limited.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201);
       const before = await countRows('recovery_requests');
-      const res = await request(limited.app).post('/api/v1/recovery-requests').send(validRequest()).expect(429);
+      const res = await request(limited.app)
+        .post('/api/v1/recovery-requests')
+        .send(validRequest())
+        .expect(429);
       assert.equal(res.body.error, 'rate_limited');
       assert.ok(Number(res.headers['retry-after']) > 0);
       assert.equal(await countRows('recovery_requests'), before);

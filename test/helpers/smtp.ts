@@ -26,16 +26,20 @@ export class SmtpSink {
 
   static async start(): Promise<SmtpSink> {
     const port = await freePort();
-    let sink: SmtpSink | undefined;
+    const ref: { sink?: SmtpSink } = {};
     const server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
       logger: false,
-      onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (error?: Error | null) => void) {
+      onData(
+        stream: SMTPServerDataStream,
+        session: SMTPServerSession,
+        callback: (error?: Error | null) => void,
+      ) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
         stream.on('end', () => {
-          void sink!.take(Buffer.concat(chunks).toString('utf8'), session).then(
+          void ref.sink!.take(Buffer.concat(chunks).toString('utf8'), session).then(
             () => callback(),
             (error: Error) => callback(error),
           );
@@ -43,8 +47,8 @@ export class SmtpSink {
       },
     });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    sink = new SmtpSink(server, port);
-    return sink;
+    ref.sink = new SmtpSink(server, port);
+    return ref.sink;
   }
 
   get url(): string {
@@ -73,7 +77,11 @@ export class SmtpSink {
   }
 
   async waitForSubject(text: string, timeoutMs = 15_000): Promise<ReceivedMail> {
-    await waitFor(() => this.withSubject(text).length > 0, timeoutMs, `an email with "${text}" in its subject`);
+    await waitFor(
+      () => this.withSubject(text).length > 0,
+      timeoutMs,
+      `an email with "${text}" in its subject`,
+    );
     return this.withSubject(text)[0]!;
   }
 

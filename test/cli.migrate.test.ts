@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { openDb } from '../src/db/db.ts';
+
+function desk(args: string[], env: Record<string, string>) {
+  return spawnSync(process.execPath, ['bin/desk.js', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+  });
+}
+
+describe('desk migrate', () => {
+  it('when run on a new embedded database, then it applies every migration; run again, it changes nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
+    const env = { DATA_DIR: dir, DATABASE_URL: '' };
+    try {
+      const first = desk(['migrate'], env);
+      assert.equal(first.status, 0, first.stderr);
+      assert.match(first.stdout, /Applied: 0001_intake/);
+      const second = desk(['migrate'], env);
+      assert.equal(second.status, 0, second.stderr);
+      assert.match(second.stdout, /up to date/);
+      const db = await openDb({ dataDir: dir });
+      const tables = await db.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+      );
+      await db.close();
+      assert.deepEqual(
+        tables.map((t) => t.name),
+        ['attachments', 'emails', 'outbox', 'recovery_requests', 'request_events', 'schema_migrations'],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the command is unknown, then it says so and exits 2', () => {
+    const result = desk(['frobnicate'], {});
+    assert.equal(result.status, 2);
+    assert.match(result.stderr, /Unknown command "frobnicate"/);
+  });
+});

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig({ SECRET_KEY: 'k'.repeat(32), ...env });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('settings (SPEC §8)', () => {
+  it('when nothing is set, then the documented defaults apply', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir });
+      assert.equal(config.port, 3000);
+      assert.equal(config.publicUrl, 'http://localhost:3000');
+      assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+      assert.equal(config.redisUrlIsDefault, true);
+      assert.equal(config.databaseUrl, undefined);
+      assert.equal(config.smtpUrl, undefined);
+      assert.equal(config.mailFrom, 'Recovery Desk <desk@localhost>');
+      assert.equal(config.logLevel, 'info');
+      assert.equal(config.intakeLimitPerIp, 60);
+      assert.equal(config.intakeLimitPerEmail, 10);
+      assert.ok(Object.isFrozen(config));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when SECRET_KEY is unset, then one is generated into DATA_DIR on first start and reused after', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      const first = loadConfig({ DATA_DIR: dir }).secretKey;
+      assert.ok(first.length >= 32);
+      assert.equal(readFileSync(path.join(dir, 'secret-key'), 'utf8').trim(), first);
+      assert.equal(loadConfig({ DATA_DIR: dir }).secretKey, first);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when NODE_ENV=production and SECRET_KEY is unset, then the settings are refused', () => {
+    assert.throws(
+      () => loadConfig({ NODE_ENV: 'production' }),
+      /SECRET_KEY: required when NODE_ENV=production/,
+    );
+  });
+
+  it('when several settings are bad, then each bad variable is named', () => {
+    const found = problems({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      REDIS_URL: 'not a url',
+      SMTP_URL: 'http://mail',
+      LOG_LEVEL: 'loud',
+      INTAKE_LIMIT_PER_IP: '-1',
+      INTAKE_LIMIT_PER_EMAIL: 'lots',
+      SECRET_KEY: 'short',
+      PUBLIC_URL: 'nope',
+    });
+    for (const name of [
+      'PORT',
+      'DATABASE_URL',
+      'REDIS_URL',
+      'SMTP_URL',
+      'LOG_LEVEL',
+      'INTAKE_LIMIT_PER_IP',
+      'INTAKE_LIMIT_PER_EMAIL',
+      'SECRET_KEY',
+      'PUBLIC_URL',
+    ]) {
+      assert.ok(
+        found.some((p) => p.startsWith(`${name}:`)),
+        `${name} is named in ${found.join('; ')}`,
+      );
+    }
+  });
+
+  it('when the process starts with bad settings, then it exits 1 naming each variable before touching anything', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: {
+        ...process.env,
+        PORT: 'x',
+        LOG_LEVEL: 'loud',
+        DATA_DIR: path.join(tmpdir(), 'rd-never-created'),
+      },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 1);
+    assert.match(result.stderr, /PORT:/);
+    assert.match(result.stderr, /LOG_LEVEL:/);
+  });
+});
