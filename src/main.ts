@@ -7,20 +7,26 @@ import { loadConfigOrExit, locateRedis, openDatabase, QUEUE_PREFIX, stopOnSignal
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
+// What has started, to be stopped in reverse order: on SIGTERM, or when a later part fails to start.
+const started: (() => Promise<void>)[] = [];
+const stopAll = async () => {
+  for (const stop of started.reverse()) await stop();
+};
+
 try {
   const { url, privateServer } = await locateRedis(config, logger, true);
+  if (privateServer) started.push(() => privateServer.stop());
   const db = await openDatabase(config, logger);
+  started.push(() => db.close());
   const base = { config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX };
   const workers = startWorkers(base);
+  started.push(() => workers.stop());
   const web = await startWeb(base);
+  started.push(() => web.stop());
   logger.info(`Recovery Desk is ready: ${config.publicUrl}/recover`);
-  stopOnSignals(logger, async () => {
-    await web.stop();
-    await workers.stop();
-    await db.close();
-    await privateServer?.stop();
-  });
+  stopOnSignals(logger, stopAll);
 } catch (error) {
   logger.fatal({ err: error }, error instanceof Error ? error.message : 'cannot start');
+  await stopAll().catch(() => {});
   process.exit(1);
 }

@@ -1,9 +1,10 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDb, type Db } from './db/db.ts';
 import { migrate } from './db/migrate.ts';
 import type { Logger } from './logger.ts';
-import { RedisServer, redisServerInstalled } from './redis/redis-server.ts';
+import { portIsFree, RedisServer, redisServerInstalled } from './redis/redis-server.ts';
 import { redisAnswers } from './redis/redis.ts';
 
 /** What every process shares: settings, logs, the database and where Redis is. */
@@ -55,12 +56,21 @@ export async function locateRedis(
         'Install it (apt-get install redis-server, brew install redis) or set REDIS_URL to a running Redis.',
     );
   }
-  const privateServer = await RedisServer.start({
-    dir: path.join(config.dataDir, 'redis'),
-    persistent: true,
-  });
+  const dir = path.join(config.dataDir, 'redis');
+  const privateServer = await RedisServer.start({ dir, persistent: true, port: await rememberedPort(dir) });
+  writeFileSync(path.join(dir, 'port'), `${privateServer.port}\n`);
   logger.info({ url: privateServer.url }, 'started a private redis-server under DATA_DIR');
   return { url: privateServer.url, privateServer };
+}
+
+/** The private server keeps its port across restarts, so its queued jobs are found again. */
+async function rememberedPort(dir: string): Promise<number | undefined> {
+  try {
+    const port = Number(readFileSync(path.join(dir, 'port'), 'utf8'));
+    return Number.isInteger(port) && (await portIsFree(port)) ? port : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Separate web and worker processes share one database server; embedded PGlite serves one process. */

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openDb } from '../src/db/db.ts';
+import { lockDataDir } from '../src/db/pglite-lock.ts';
 
 function desk(args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, ['bin/desk.js', ...args], {
@@ -34,6 +35,19 @@ describe('desk migrate', () => {
         ['attachments', 'emails', 'outbox', 'recovery_requests', 'request_events', 'schema_migrations'],
       );
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when another process holds the embedded database, then it refuses with a clear message and changes nothing', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
+    const unlock = lockDataDir(path.join(dir, 'pglite.lock'));
+    try {
+      const result = desk(['migrate'], { DATA_DIR: dir, DATABASE_URL: '' });
+      assert.equal(result.status, 1);
+      assert.match(result.stderr, new RegExp(`in use by process ${process.pid}`));
+    } finally {
+      unlock();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -34,7 +34,12 @@ describe('sending email', () => {
   it('when the SMTP server refuses for a while (4xx), then the email is retried with backoff and arrives exactly once', async () => {
     desk.smtp.refuse(2, 451, 'Greylisted, try again');
     const { reference, emailId } = await file();
-    await desk.smtp.waitForSubject(reference, 30_000);
+    const mail = await desk.smtp.waitForSubject(reference, 30_000);
+    assert.match(
+      mail.parsed.messageId ?? '',
+      /^<[0-9a-f-]{36}@localhost>$/,
+      'a Message-ID on the sender domain',
+    );
     const row = await emailRow(emailId);
     assert.equal(row.status, 'sent');
     assert.equal(row.attempts, 3);

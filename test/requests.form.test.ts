@@ -163,3 +163,17 @@ describe('the public form', () => {
     assert.match(res.text, /Diese Seite gibt es nicht/);
   });
 });
+
+describe('the status page', () => {
+  it('when the reader switches language, then the link keeps the status token and the page turns German', async () => {
+    const res = await postForm(validRequest()).expect(303);
+    const page = await request(desk.app).get(String(res.headers.location)).expect(200);
+    const href = /<a href="([^"]+)" lang="de"/
+      .exec(page.text)?.[1]
+      ?.replace(/&#x3D;/g, '=')
+      .replace(/&amp;/g, '&');
+    assert.ok(href?.includes('token='), `the German link ${href} keeps the token`);
+    const german = await request(desk.app).get(href!).expect(200);
+    assert.match(german.text, /Ihre Anfrage RD-/);
+  });
+});

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import { PGlite } from '@electric-sql/pglite';
+import { lockDataDir } from './pglite-lock.ts';
 
 /** Anything that runs SQL: the database itself, or one open transaction. */
 export interface Queryable {
@@ -30,7 +31,14 @@ export async function openDb(options: { databaseUrl?: string; dataDir: string })
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   const dir = path.join(options.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  return openPglite(dir);
+  const unlock = lockDataDir(path.join(options.dataDir, 'pglite.lock'));
+  try {
+    const db = await openPglite(dir);
+    return { ...db, close: () => db.close().finally(unlock) };
+  } catch (error) {
+    unlock();
+    throw error;
+  }
 }
 
 export function openPostgres(connectionString: string, max = 10): Db {

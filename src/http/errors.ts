@@ -3,6 +3,7 @@ import { AppError, NotFoundError } from '../errors.ts';
 import { translate, type MessageKey } from '../i18n/i18n.ts';
 import type { Templates } from '../templates.ts';
 import { pageLocale } from './locale.ts';
+import { renderPage } from './render.ts';
 
 /** body-parser's own errors carry a `type` and a 4xx status. */
 function fromBodyParser(error: unknown): AppError | undefined {
@@ -46,14 +47,18 @@ export function errorHandler(templates: Templates): ErrorRequestHandler {
       return;
     }
     const locale = pageLocale(req);
-    res.status(status).send(
-      templates.page('error', {
+    renderPage(
+      req,
+      res,
+      templates,
+      'error',
+      {
         locale,
         title: translate(locale, 'error.page.title'),
-        status,
         messageKey: PAGE_MESSAGES[status] ?? (status >= 500 ? 'error.page.server' : null),
         message: known?.message,
-      }),
+      },
+      status,
     );
   };
 }

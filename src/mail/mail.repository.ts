@@ -9,7 +9,7 @@ export interface EmailRow {
   subject: string;
   html: string;
   text: string;
-  message_id: string;
+  message_uuid: string;
   status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
   attempts: number;
   last_error: string | null;
@@ -20,24 +20,12 @@ export interface EmailRow {
 
 export async function insertEmail(
   tx: Queryable,
-  email: Pick<
-    EmailRow,
-    'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text' | 'message_id'
-  >,
+  email: Pick<EmailRow, 'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'>,
 ): Promise<number> {
   const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text, message_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-    [
-      email.request_id,
-      email.template,
-      email.locale,
-      email.to_address,
-      email.subject,
-      email.html,
-      email.text,
-      email.message_id,
-    ],
+    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+    [email.request_id, email.template, email.locale, email.to_address, email.subject, email.html, email.text],
   );
   return row!.id;
 }

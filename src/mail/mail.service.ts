@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
@@ -36,7 +35,6 @@ export async function queueEmail(tx: Queryable, templates: Templates, email: Ema
     locale: email.locale,
     to_address: email.to,
     ...rendered,
-    message_id: `<${randomUUID()}@recovery-desk>`,
   });
   await enqueueInTransaction(tx, 'send-email', { emailId });
   return emailId;
@@ -74,7 +72,7 @@ export async function sendEmail(
       subject: email.subject,
       html: email.html,
       text: email.text,
-      messageId: email.message_id,
+      messageId: `<${email.message_uuid}@${senderDomain(from)}>`,
     });
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
@@ -89,6 +87,11 @@ export async function sendEmail(
 function isPermanentSmtpFailure(error: unknown): boolean {
   const code = (error as { responseCode?: unknown }).responseCode;
   return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** The domain of the sender's address, for Message-IDs (RFC 5322 wants one the sender owns). */
+function senderDomain(from: string): string {
+  return /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'localhost';
 }
 
 function describe(error: unknown): string {

@@ -20,8 +20,8 @@ export interface Relay {
 
 /**
  * Moves outbox rows into BullMQ: right after a commit (wake) and every `intervalMs`, so that
- * rows written while Redis was down leave once it is back. The job id is the outbox id, so a
- * row handed over twice (a crash between add and mark, two relays) is still one job.
+ * rows written while Redis was down leave once it is back. The job id is the row's own uuid, so
+ * a row handed over twice (a crash between add and mark, two relays) is still one job.
  */
 export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 1_000): Relay {
   let running: Promise<number> | null = null;
@@ -40,7 +40,7 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
         jobs.map((r) => ({
           name: r.job_name as JobName,
           payload: r.payload as JobPayloads[JobName],
-          jobId: `outbox-${r.id}`,
+          jobId: r.job_id,
         })),
       );
       await markDispatched(

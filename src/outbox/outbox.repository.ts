@@ -3,6 +3,7 @@ import type { JobName, JobPayloads } from '../queues.ts';
 
 export interface OutboxRow {
   id: number;
+  job_id: string;
   job_name: string;
   payload: unknown;
 }
@@ -23,7 +24,7 @@ export async function insertOutboxJob<N extends JobName>(
 
 export async function findUndispatched(db: Queryable, limit: number): Promise<OutboxRow[]> {
   return db.query<OutboxRow>(
-    `SELECT id, job_name, payload FROM outbox
+    `SELECT id, job_id, job_name, payload FROM outbox
       WHERE dispatched_at IS NULL ORDER BY id LIMIT $1`,
     [limit],
   );

@@ -20,6 +20,14 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
 /**
  * A private redis-server child process on 127.0.0.1: the desk's own under `npm start`
  * when no Redis answers, and each test file's own. It can be stopped and started again on

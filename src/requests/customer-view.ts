@@ -9,6 +9,7 @@ export function customerView(row: RecoveryRequestRow, locale: Locale) {
     status: row.status,
     status_text: isMessageKey(statusKey) ? translate(locale, statusKey) : row.status,
     created_at: row.created_at.toISOString(),
+    created_at_text: `${new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(row.created_at)} UTC`,
     updated_at: row.updated_at.toISOString(),
     request: {
       email: row.email,

@@ -3,6 +3,7 @@ import multer from 'multer';
 import type { WebDeps } from '../deps.ts';
 import { AppError, ValidationError } from '../errors.ts';
 import { pageLocale } from '../http/locale.ts';
+import { renderPage } from '../http/render.ts';
 import { translate } from '../i18n/i18n.ts';
 import { MAX_ATTACHMENT_BYTES } from './attachments.ts';
 import { fieldMessages, requestFormView } from './request-form.ts';
@@ -42,14 +43,13 @@ export function requestRoutes(deps: WebDeps): Router {
   const router = Router();
 
   router.get('/recover', (req, res) => {
-    const locale = pageLocale(req);
-    res.send(deps.templates.page('recover', requestFormView(locale, {})));
+    renderPage(req, res, deps.templates, 'recover', requestFormView(pageLocale(req), {}));
   });
 
   router.post('/recover', async (req, res) => {
     const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
     const input = (req.body ?? {}) as Record<string, unknown>;
-    const locale = pageLocale(req, input.locale);
+    const locale = pageLocale(req, { chosen: input.locale });
     const attachment =
       req.file && req.file.size > 0
         ? { originalName: req.file.originalname, buffer: req.file.buffer }
@@ -62,31 +62,30 @@ export function requestRoutes(deps: WebDeps): Router {
         clientIp: req.ip ?? 'unknown',
         attachment,
       });
-      res.redirect(303, new URL(filed.statusUrl).pathname + new URL(filed.statusUrl).search);
+      const statusPage = new URL(filed.statusUrl);
+      res.redirect(303, `${statusPage.pathname}${statusPage.search}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      res.status(422).send(deps.templates.page('recover', requestFormView(locale, input, error.fields)));
+      renderPage(req, res, deps.templates, 'recover', requestFormView(locale, input, error.fields), 422);
     }
   });
 
   router.get('/requests/:reference', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     const row = await findRequestForCustomer(deps, req.params.reference, token);
-    const locale = pageLocale(req, row.locale);
+    const locale = pageLocale(req, { stored: row.locale });
     res.set('Cache-Control', 'no-store');
-    res.send(
-      deps.templates.page('status', {
-        locale,
-        title: translate(locale, 'status.title', { reference: row.reference }),
-        request: customerView(row, locale),
-      }),
-    );
+    renderPage(req, res, deps.templates, 'status', {
+      locale,
+      title: translate(locale, 'status.title', { reference: row.reference }),
+      request: customerView(row, locale),
+    });
   });
 
   router.post('/api/v1/recovery-requests', async (req, res) => {
     if (!req.is('application/json'))
       throw new AppError('unsupported_media_type', 415, 'Send the request as application/json.');
-    const locale = pageLocale(req, (req.body as Record<string, unknown> | undefined)?.locale);
+    const locale = pageLocale(req, { chosen: (req.body as Record<string, unknown> | undefined)?.locale });
     try {
       const filed = await fileRecoveryRequest(deps, {
         input: req.body,
@@ -110,7 +109,7 @@ export function requestRoutes(deps: WebDeps): Router {
   router.get('/api/v1/recovery-requests/:reference', async (req, res) => {
     const row = await findRequestForCustomer(deps, req.params.reference, bearer(req));
     res.set('Cache-Control', 'no-store');
-    res.json(customerView(row, pageLocale(req, row.locale)));
+    res.json(customerView(row, pageLocale(req, { stored: row.locale })));
   });
 
   return router;

@@ -62,7 +62,8 @@ CREATE TABLE emails (
   subject      text NOT NULL,
   html         text NOT NULL,
   text         text NOT NULL,
-  message_id   text NOT NULL UNIQUE,
+  -- the Message-ID's local part: the same on every try, so receivers can tell a resend
+  message_uuid uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
   -- pending → sending → sent | failed; 'unconfirmed' when a sender died mid-send (never resent automatically)
   status       text NOT NULL DEFAULT 'pending'
     CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'unconfirmed')),
@@ -78,6 +79,8 @@ CREATE INDEX emails_status ON emails (status) WHERE status <> 'sent';
 -- Jobs decided inside a transaction; the relay hands them to BullMQ after commit.
 CREATE TABLE outbox (
   id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  -- the BullMQ job id: unique across databases, so a reset database never meets its old jobs in Redis
+  job_id         uuid NOT NULL DEFAULT gen_random_uuid() UNIQUE,
   queue          text NOT NULL,
   job_name       text NOT NULL,
   payload        jsonb NOT NULL,
