@@ -1,47 +1,38 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config.ts';
-import { openDb } from '../db/db.ts';
-import { migrate } from '../db/migrate.ts';
+import { ConfigError } from '../config.ts';
+import { UsageError, type Command } from './command.ts';
+import { migrateCommand } from './migrate.command.ts';
 
-const USAGE = `Usage: desk <command>
-
-Commands:
-  migrate                 bring the database schema up to date
-`;
-
-type Command = (args: string[]) => Promise<number>;
-
+/** Every `desk` command, by its first word. */
 const commands: Record<string, Command> = {
-  async migrate(args) {
-    parseArgs({ args, options: {}, allowPositionals: false });
-    const config = loadConfig();
-    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-    try {
-      const applied = await migrate(db);
-      process.stdout.write(
-        applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database is up to date.\n',
-      );
-      return 0;
-    } finally {
-      await db.close();
-    }
-  },
+  migrate: migrateCommand,
 };
+
+const usage = () =>
+  `Usage: desk <command>\n\nCommands:\n${Object.values(commands)
+    .map((c) => `  ${c.usage}`)
+    .join('\n')}\n`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(USAGE);
+    process.stdout.write(usage());
     return name ? 0 : 2;
   }
   const command = commands[name];
   if (!command) {
-    process.stderr.write(`Unknown command "${name}".\n\n${USAGE}`);
+    process.stderr.write(`Unknown command "${name}".\n\n${usage()}`);
     return 2;
   }
   try {
-    return await command(rest);
+    return await command.run(rest);
   } catch (error) {
+    if (
+      error instanceof UsageError ||
+      (error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION'
+    ) {
+      process.stderr.write(`${(error as Error).message}\n\nUsage: desk ${command.usage}\n`);
+      return 2;
+    }
     process.stderr.write(
       `${error instanceof ConfigError || error instanceof Error ? error.message : String(error)}\n`,
     );
