@@ -6,11 +6,13 @@ import { connectRedis } from '../src/redis/redis.ts';
 import type { Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
 import type { JobHandler, WorkerDeps } from './job-handler.ts';
+import { matchHandler } from './match.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
 
-/** Every job name and its handler. */
-function handlers(deps: WorkerDeps): Partial<Record<JobName, JobHandler>> {
+/** Every job name and its handler: the type makes a missing handler a compile error. */
+function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
   return {
+    match: matchHandler(deps),
     'send-email': sendEmailHandler(deps),
   };
 }
@@ -35,23 +37,17 @@ export function startWorkers(base: Base): Workers {
     templates: loadTemplates(),
     relay: startRelay(db, queues, logger),
   };
-  const byName = handlers(deps);
-  const missing = (Object.keys(JOBS) as JobName[]).filter((name) => !byName[name]);
-  if (missing.length > 0) logger.warn({ missing }, 'jobs without a handler wait in their queue');
+  const byName: Partial<Record<string, JobHandler>> = handlers(deps);
+  const missing = Object.keys(JOBS).filter((name) => !byName[name]);
+  if (missing.length > 0) throw new Error(`no handler for job(s) ${missing.join(', ')}`);
 
   const connection = connectRedis(base.redisUrl, 'worker', logger);
-  const queueNames = [
-    ...new Set(
-      Object.entries(JOBS)
-        .filter(([name]) => byName[name as JobName])
-        .map(([, job]) => job.queue),
-    ),
-  ];
+  const queueNames = [...new Set(Object.values(JOBS).map((job) => job.queue))];
   const workers = queueNames.map((queue) => {
     const worker = new Worker(
       queue,
       async (job) => {
-        const handler = byName[job.name as JobName];
+        const handler = byName[job.name];
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         return handler(job);
       },

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/db.ts';
+import { normaliseMailbox } from '../identifiers/mailbox.ts';
+import { clientNetwork } from '../identifiers/network.ts';
 import type { NewRecoveryRequest } from './requests.schema.ts';
 
 export interface RecoveryRequestRow {
@@ -46,8 +48,9 @@ export async function insertRequest(
   const [inserted] = await tx.query<{ id: number }>(
     `INSERT INTO recovery_requests
        (reference, status_token_hash, email, name, license_number, license_key, order_number,
-        channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+        channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
+        mailbox, client_network)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
      RETURNING id`,
     [
       row.reference,
@@ -67,6 +70,8 @@ export async function insertRequest(
       row.locale,
       JSON.stringify(row.typed),
       row.clientIp,
+      normaliseMailbox(row.email),
+      clientNetwork(row.clientIp),
     ],
   );
   return inserted!.id;

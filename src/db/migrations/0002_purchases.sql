@@ -52,6 +52,9 @@ CREATE INDEX match_results_verdict ON match_results (verdict);
 
 -- A request for a licence that already has an open request points at it (duplicate_request).
 ALTER TABLE recovery_requests ADD COLUMN duplicate_of bigint REFERENCES recovery_requests (id);
+-- Who sends many requests (velocity): the mailbox behind the address, the client address and its network.
 ALTER TABLE recovery_requests ADD COLUMN mailbox text;
+ALTER TABLE recovery_requests ADD COLUMN client_network text;
 CREATE INDEX recovery_requests_mailbox ON recovery_requests (mailbox, created_at);
 CREATE INDEX recovery_requests_client_ip ON recovery_requests (client_ip, created_at);
+CREATE INDEX recovery_requests_client_network ON recovery_requests (client_network, created_at);

@@ -1,0 +1,146 @@
+import type { Queryable } from '../db/db.ts';
+import type { Claim } from './claim.ts';
+import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from './purchase-record.ts';
+
+/** The request as the matcher needs it. */
+export interface RequestToMatch {
+  id: number;
+  status: string;
+  email: string;
+  name: string;
+  license_number: string | null;
+  license_key: string | null;
+  order_number: string | null;
+  channel: string;
+  store: string;
+  country: string;
+  purchased_on: string;
+  typed: Record<string, string>;
+  mailbox: string | null;
+  client_ip: string | null;
+  client_network: string | null;
+  created_at: Date;
+}
+
+export async function findRequestToMatch(db: Queryable, id: number): Promise<RequestToMatch | undefined> {
+  const [row] = await db.query<RequestToMatch>(
+    `SELECT id, status, email, name, license_number, license_key, order_number, channel, store, country,
+            purchased_on, typed, mailbox, client_ip, client_network, created_at
+       FROM recovery_requests WHERE id = $1`,
+    [id],
+  );
+  return row;
+}
+
+const MAX_CANDIDATES = 100;
+const HEX = `replace(%s, '-', '')`;
+const head = (column: string) => `left(${HEX.replace('%s', column)}, 6)`;
+const tail = (column: string) => `right(${HEX.replace('%s', column)}, 6)`;
+
+/**
+ * Purchases the claim could be about: the same licence number or key, one a few characters
+ * off (the first or last six characters intact), the same order number, or the same mailbox.
+ * Each condition has its index (migration 0002).
+ */
+export async function findCandidates(db: Queryable, claim: Claim): Promise<PurchaseRecord[]> {
+  const hexes = [claim.licenseNumber?.hex, claim.licenseKey?.hex].filter(
+    (h): h is string => !!h && h.length >= 12,
+  );
+  const heads = hexes.map((h) => h.slice(0, 6));
+  const tails = hexes.map((h) => h.slice(-6));
+  return db.query<PurchaseRecord>(
+    `SELECT ${PURCHASE_RECORD_COLUMNS} FROM purchases
+      WHERE license_number = $1 OR license_key = $2
+         OR ${head('license_number')} = ANY($3::text[]) OR ${tail('license_number')} = ANY($4::text[])
+         OR ${head('license_key')} = ANY($3::text[]) OR ${tail('license_key')} = ANY($4::text[])
+         OR order_key = $5 OR purchaser_mailbox = $6
+      ORDER BY id LIMIT ${MAX_CANDIDATES}`,
+    [
+      claim.licenseNumber?.canonical ?? null,
+      claim.licenseKey?.canonical ?? null,
+      heads,
+      tails,
+      claim.orderKey,
+      claim.mailbox,
+    ],
+  );
+}
+
+export async function saveMatchResult(
+  tx: Queryable,
+  r: { requestId: number; purchaseId: number | null; verdict: string; score: number; result: unknown },
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO match_results (request_id, purchase_id, verdict, score, result)
+     VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (request_id) DO UPDATE
+       SET purchase_id = EXCLUDED.purchase_id, verdict = EXCLUDED.verdict, score = EXCLUDED.score,
+           result = EXCLUDED.result, matched_at = now()`,
+    [r.requestId, r.purchaseId, r.verdict, r.score, JSON.stringify(r.result)],
+  );
+}
+
+/** The earliest still-open request filed before this one for the same licence. */
+export async function findOpenRequestForLicense(
+  db: Queryable,
+  request: Pick<RequestToMatch, 'id' | 'license_number'>,
+  purchaseId: number | null,
+): Promise<{ id: number; reference: string } | undefined> {
+  const [row] = await db.query<{ id: number; reference: string }>(
+    `SELECT r.id, r.reference FROM recovery_requests r
+       LEFT JOIN match_results m ON m.request_id = r.id
+      WHERE r.id < $1 AND r.status NOT IN ('resolved', 'rejected')
+        AND (m.purchase_id = $2 OR r.license_number = $3)
+      ORDER BY r.id LIMIT 1`,
+    [request.id, purchaseId, request.license_number],
+  );
+  return row;
+}
+
+export async function setDuplicateOf(
+  tx: Queryable,
+  requestId: number,
+  duplicateOf: number | null,
+): Promise<void> {
+  await tx.query('UPDATE recovery_requests SET duplicate_of = $2 WHERE id = $1', [requestId, duplicateOf]);
+}
+
+/** Moves a request from `received` to `triage`; false when it had already moved. */
+export async function moveToTriage(tx: Queryable, requestId: number): Promise<boolean> {
+  const rows = await tx.query(
+    `UPDATE recovery_requests SET status = 'triage', updated_at = now()
+      WHERE id = $1 AND status = 'received' RETURNING id`,
+    [requestId],
+  );
+  return rows.length > 0;
+}
+
+/** Requests from the same mailbox, client address and network within the given windows, up to this one. */
+export async function countRecentRequests(
+  db: Queryable,
+  r: Pick<RequestToMatch, 'id' | 'mailbox' | 'client_ip' | 'client_network' | 'created_at'>,
+): Promise<{ mailbox: number; address: number; network: number }> {
+  const [row] = await db.query<{ mailbox: number; address: number; network: number }>(
+    `SELECT
+       (SELECT count(*)::int FROM recovery_requests WHERE mailbox = $2
+           AND created_at > $5::timestamptz - interval '7 days' AND id <= $1) AS mailbox,
+       (SELECT count(*)::int FROM recovery_requests WHERE client_ip = $3
+           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1) AS address,
+       (SELECT count(*)::int FROM recovery_requests WHERE client_network = $4
+           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1) AS network`,
+    [r.id, r.mailbox, r.client_ip, r.client_network, r.created_at],
+  );
+  return row ?? { mailbox: 0, address: 0, network: 0 };
+}
+
+/** Whether an activation code for this purchase went out in the last 30 days. */
+export async function codeSentRecently(db: Queryable, purchaseId: number, before: Date): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
+      WHERE m.purchase_id = $1 AND e.type = 'code_sent'
+        AND e.created_at > $2::timestamptz - interval '30 days' AND e.created_at <= $2::timestamptz
+      LIMIT 1`,
+    [purchaseId, before],
+  );
+  return rows.length > 0;
+}

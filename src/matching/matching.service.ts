@@ -1,0 +1,92 @@
+import type { Db } from '../db/db.ts';
+import { insertEvent } from '../requests/requests.repository.ts';
+import { buildClaim, type Claim } from './claim.ts';
+import { toMatchResult, type MatchResult } from './match-result.ts';
+import {
+  codeSentRecently,
+  countRecentRequests,
+  findCandidates,
+  findOpenRequestForLicense,
+  findRequestToMatch,
+  moveToTriage,
+  saveMatchResult,
+  setDuplicateOf,
+  type RequestToMatch,
+} from './matching.repository.ts';
+import { decide } from './verdict.ts';
+
+/** Many requests in a short time: from one mailbox in 7 days, one address or one network in a day. */
+export const VELOCITY = { mailbox: 3, address: 10, network: 25 };
+
+export class RequestNotFoundError extends Error {}
+
+/** The claim is read from what the customer typed, normalised here (SPEC §2). */
+export function claimOf(request: RequestToMatch): Claim {
+  const typed = request.typed;
+  return buildClaim({
+    email: request.email,
+    name: request.name,
+    license_number: typed.license_number ?? request.license_number,
+    license_key: typed.license_key ?? request.license_key,
+    order_number: request.order_number ?? typed.order_number,
+    channel: request.channel,
+    store: request.store,
+    country: request.country,
+    purchased_on: request.purchased_on,
+  });
+}
+
+/**
+ * Matches one request against the purchase records, stores the explainable result and moves
+ * the request to triage. Running it again gives the same stored result and adds no rows.
+ */
+export async function matchRequest(
+  db: Db,
+  requestId: number,
+  today = new Date().toISOString().slice(0, 10),
+): Promise<MatchResult> {
+  const request = await findRequestToMatch(db, requestId);
+  if (!request) throw new RequestNotFoundError(`recovery request ${requestId} does not exist`);
+  const decision = decide(claimOf(request), await findCandidates(db, claimOf(request)), today);
+  const purchaseId = decision.verdict === 'none' ? null : (decision.best?.purchase.id ?? null);
+
+  const flags: string[] = [];
+  const duplicate = await findOpenRequestForLicense(db, request, purchaseId);
+  if (duplicate) flags.push('duplicate_request');
+  if (purchaseId !== null && (await codeSentRecently(db, purchaseId, request.created_at)))
+    flags.push('repeat_recovery');
+  const recent = await countRecentRequests(db, request);
+  if (
+    recent.mailbox >= VELOCITY.mailbox ||
+    recent.address >= VELOCITY.address ||
+    recent.network >= VELOCITY.network
+  ) {
+    flags.push('velocity');
+  }
+  const result = toMatchResult(decision, flags, duplicate?.reference);
+
+  await db.transaction(async (tx) => {
+    await saveMatchResult(tx, {
+      requestId,
+      purchaseId,
+      verdict: result.verdict,
+      score: result.score,
+      result,
+    });
+    await setDuplicateOf(tx, requestId, duplicate?.id ?? null);
+    if (await moveToTriage(tx, requestId)) {
+      await insertEvent(tx, {
+        requestId,
+        actor: 'matcher',
+        type: 'matched',
+        data: {
+          verdict: result.verdict,
+          score: result.score,
+          flags: result.flags,
+          license_number: result.purchase?.license_number ?? null,
+        },
+      });
+    }
+  });
+  return result;
+}
