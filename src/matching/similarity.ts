@@ -73,6 +73,6 @@ export function foldText(text: string): string {
 /** The words of a text, folded. */
 export function words(text: string): string[] {
   return foldText(text)
-    .split(/[^a-z0-9]+/)
+    .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
 }
