@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import type { MatchResult } from '../src/matching/match-result.ts';
 import { matchRequest } from '../src/matching/matching.service.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { insertPurchase } from './helpers/purchases.ts';
@@ -28,10 +29,11 @@ async function matched(id: number) {
     15_000,
     `the match result of request ${id}`,
   );
-  const [row] = await desk.base.db.query<{ verdict: string; purchase_id: number | null; result: any }>(
-    'SELECT verdict, purchase_id, result FROM match_results WHERE request_id = $1',
-    [id],
-  );
+  const [row] = await desk.base.db.query<{
+    verdict: string;
+    purchase_id: number | null;
+    result: MatchResult;
+  }>('SELECT verdict, purchase_id, result FROM match_results WHERE request_id = $1', [id]);
   return row!;
 }
 
@@ -53,10 +55,8 @@ describe('the match worker', () => {
     const m = await matched(id);
     assert.equal(m.verdict, 'strong');
     assert.equal(m.purchase_id, p.id);
-    assert.equal(m.result.purchase.license_number, p.license_number);
-    const fields = Object.fromEntries(
-      m.result.fields.map((f: { field: string; outcome: string }) => [f.field, f.outcome]),
-    );
+    assert.equal(m.result.purchase?.license_number, p.license_number);
+    const fields = Object.fromEntries(m.result.fields.map((f) => [f.field, f.outcome]));
     assert.equal(fields.license_number, 'match');
     assert.equal(fields.email, 'match');
     assert.equal(fields.name, 'match');
