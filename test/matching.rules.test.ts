@@ -60,10 +60,18 @@ function outcomes(c = claim(), p = purchase()): Record<Field, string> {
 
 describe('reading evidence field by field', () => {
   it('when an email is the same Gmail mailbox written differently, then it matches', () => {
-    for (const email of ['Olga.Hughes@gmail.com', ' olgahughes@googlemail.com ', 'olga.hughes+licence@gmail.com']) {
+    for (const email of [
+      'Olga.Hughes@gmail.com',
+      ' olgahughes@googlemail.com ',
+      'olga.hughes+licence@gmail.com',
+    ]) {
       assert.equal(outcomes(claim({ email })).email, 'match', email);
     }
-    assert.equal(normaliseMailbox('A.B+x@example.com'), 'a.b+x@example.com', 'only Gmail folds dots and tags');
+    assert.equal(
+      normaliseMailbox('A.B+x@example.com'),
+      'a.b+x@example.com',
+      'only Gmail folds dots and tags',
+    );
   });
 
   it('when an email has one character wrong or another domain, then it is near; a new address is a mismatch', () => {
@@ -75,8 +83,16 @@ describe('reading evidence field by field', () => {
   it('when the licence number has look-alikes, then it matches; one or two characters off, near; more, mismatch', () => {
     assert.equal(outcomes(claim({ license_number: '9b45 c3e6a2 63165c6O' })).license_number, 'match');
     assert.equal(outcomes(claim({ license_number: '9B45-C3E6A2-63165C61' })).license_number, 'near');
-    assert.equal(outcomes(claim({ license_number: '9B45-C3E6A2-6316C560' })).license_number, 'near', 'swapped neighbours');
-    assert.equal(outcomes(claim({ license_number: '9B45-C3E6A2-6316C60' })).license_number, 'near', 'a dropped character');
+    assert.equal(
+      outcomes(claim({ license_number: '9B45-C3E6A2-6316C560' })).license_number,
+      'near',
+      'swapped neighbours',
+    );
+    assert.equal(
+      outcomes(claim({ license_number: '9B45-C3E6A2-6316C60' })).license_number,
+      'near',
+      'a dropped character',
+    );
     assert.equal(outcomes(claim({ license_number: '9B45-C3E6A2-63165C6F' + '' })).license_number, 'near');
     assert.equal(outcomes(claim({ license_number: '1111-C3E6A2-63165C60' })).license_number, 'mismatch');
   });
@@ -84,8 +100,15 @@ describe('reading evidence field by field', () => {
   it('when names differ in order, case or accents, then they match; an initial is near; another person is a mismatch', () => {
     assert.equal(outcomes(claim({ name: 'HUGHES olga' })).name, 'match');
     assert.equal(outcomes(claim({ name: 'Olga Hughs' })).name, 'near', 'a typo');
-    assert.equal(outcomes(claim({ name: '王 芳' }), purchase({ purchaser_name: '芳 王' })).name, 'match', 'any script');
-    assert.equal(outcomes(claim({ name: 'Tomas Silva' }), purchase({ purchaser_name: 'Tomás Silva' })).name, 'match');
+    assert.equal(
+      outcomes(claim({ name: '王 芳' }), purchase({ purchaser_name: '芳 王' })).name,
+      'match',
+      'any script',
+    );
+    assert.equal(
+      outcomes(claim({ name: 'Tomas Silva' }), purchase({ purchaser_name: 'Tomás Silva' })).name,
+      'match',
+    );
     assert.equal(outcomes(claim({ name: 'O. Hughes' })).name, 'near');
     assert.equal(outcomes(claim({ name: 'Carlos Fischer' })).name, 'mismatch');
   });
@@ -93,7 +116,11 @@ describe('reading evidence field by field', () => {
   it('when a date is days or weeks off, swapped or a year off, then it is near; months off, a mismatch', () => {
     assert.equal(outcomes(claim({ purchased_on: '2025-08-14' })).purchased_on, 'near');
     assert.equal(outcomes(claim({ purchased_on: '2025-07-11' })).purchased_on, 'near', 'the month before');
-    assert.equal(outcomes(claim({ purchased_on: '2025-11-08' }), purchase({ purchased_at: '2025-08-11' })).purchased_on, 'near', 'day and month swapped');
+    assert.equal(
+      outcomes(claim({ purchased_on: '2025-11-08' }), purchase({ purchased_at: '2025-08-11' })).purchased_on,
+      'near',
+      'day and month swapped',
+    );
     assert.equal(outcomes(claim({ purchased_on: '2024-08-11' })).purchased_on, 'near', 'the year before');
     assert.equal(outcomes(claim({ purchased_on: '2025-02-01' })).purchased_on, 'mismatch');
   });
@@ -107,9 +134,19 @@ describe('reading evidence field by field', () => {
 
   it('when a store is named as people say it, then it matches; transliterated Cyrillic too', () => {
     assert.equal(outcomes(claim({ store: 'official online store' })).store, 'match');
-    assert.equal(outcomes(claim({ store: 'amazon.co.uk' }), purchase({ store: 'Amazon.co.uk', channel: 'partner' })).store, 'match');
-    assert.equal(outcomes(claim({ store: 'Media Markt' }), purchase({ store: 'MediaMarkt', channel: 'partner' })).store, 'match');
-    assert.equal(outcomes(claim({ store: 'Fnac' }), purchase({ store: 'Currys', channel: 'partner' })).store, 'mismatch');
+    assert.equal(
+      outcomes(claim({ store: 'amazon.co.uk' }), purchase({ store: 'Amazon.co.uk', channel: 'partner' }))
+        .store,
+      'match',
+    );
+    assert.equal(
+      outcomes(claim({ store: 'Media Markt' }), purchase({ store: 'MediaMarkt', channel: 'partner' })).store,
+      'match',
+    );
+    assert.equal(
+      outcomes(claim({ store: 'Fnac' }), purchase({ store: 'Currys', channel: 'partner' })).store,
+      'mismatch',
+    );
   });
 
   it('when edit distance is measured, then a swap of neighbours is one edit', () => {
@@ -134,8 +171,15 @@ describe('verdicts', () => {
 
   it('when one detail is slightly off, then still strong; two details off, partial', () => {
     assert.equal(decide(claim({ purchased_on: '2025-08-20' }), [purchase()], TODAY).verdict, 'strong');
-    assert.equal(decide(claim({ license_number: '9B45-C3E6A2-63165C61' }), [purchase()], TODAY).verdict, 'strong');
-    const two = decide(claim({ license_number: '9B45-C3E6A2-63165C61', purchased_on: '2025-08-20' }), [purchase()], TODAY);
+    assert.equal(
+      decide(claim({ license_number: '9B45-C3E6A2-63165C61' }), [purchase()], TODAY).verdict,
+      'strong',
+    );
+    const two = decide(
+      claim({ license_number: '9B45-C3E6A2-63165C61', purchased_on: '2025-08-20' }),
+      [purchase()],
+      TODAY,
+    );
     assert.equal(two.verdict, 'partial');
     assert.match(two.reasons[0]!, /More than one detail/);
   });
@@ -148,7 +192,15 @@ describe('verdicts', () => {
 
   it("when someone else's licence number comes with their own address, name, order and place, then conflict", () => {
     const d = decide(
-      claim({ email: 'zpetrov@yandex.ru', name: 'Carlos Fischer', order_number: 'R89677/0736', channel: 'retail_box', store: 'M.Video', country: 'RU', purchased_on: '2023-01-01' }),
+      claim({
+        email: 'zpetrov@yandex.ru',
+        name: 'Carlos Fischer',
+        order_number: 'R89677/0736',
+        channel: 'retail_box',
+        store: 'M.Video',
+        country: 'RU',
+        purchased_on: '2023-01-01',
+      }),
       [purchase()],
       TODAY,
     );
@@ -158,7 +210,14 @@ describe('verdicts', () => {
 
   it("when the licence comes with the buyer's name but a new address and everything else contradicts, then conflict", () => {
     const d = decide(
-      claim({ email: 'thief@example.net', order_number: '', channel: 'partner', store: 'Flipkart', country: 'IN', purchased_on: '2022-01-01' }),
+      claim({
+        email: 'thief@example.net',
+        order_number: '',
+        channel: 'partner',
+        store: 'Flipkart',
+        country: 'IN',
+        purchased_on: '2022-01-01',
+      }),
       [purchase()],
       TODAY,
     );
@@ -167,14 +226,27 @@ describe('verdicts', () => {
 
   it('when the licence number points to one purchase and the order number to another, then conflict', () => {
     const mine = purchase();
-    const other = purchase({ license_number: '1111-222222-33333333', license_key: '11111111-2222-3333-4444-555555555555', order_number: 'ES-2024-00000001', order_key: 'ES202400000001' });
+    const other = purchase({
+      license_number: '1111-222222-33333333',
+      license_key: '11111111-2222-3333-4444-555555555555',
+      order_number: 'ES-2024-00000001',
+      order_key: 'ES202400000001',
+    });
     const d = decide(claim({ order_number: 'ES-2024-00000001' }), [mine, other], TODAY);
     assert.equal(d.verdict, 'conflict');
   });
 
   it('when a near licence number fits two purchases equally, then partial with multiple_candidates', () => {
-    const a = purchase({ license_number: '9B45-C3E6A2-63165C61', purchaser_email: 'x@example.com', purchaser_name: 'X Y' });
-    const b = purchase({ license_number: '9B45-C3E6A2-63165C62', purchaser_email: 'x@example.com', purchaser_name: 'X Y' });
+    const a = purchase({
+      license_number: '9B45-C3E6A2-63165C61',
+      purchaser_email: 'x@example.com',
+      purchaser_name: 'X Y',
+    });
+    const b = purchase({
+      license_number: '9B45-C3E6A2-63165C62',
+      purchaser_email: 'x@example.com',
+      purchaser_name: 'X Y',
+    });
     const d = decide(claim({ email: 'x@example.com', name: 'X Y', order_number: '' }), [a, b], TODAY);
     assert.equal(d.verdict, 'partial');
     assert.ok(d.flags.includes('multiple_candidates'));
@@ -182,14 +254,28 @@ describe('verdicts', () => {
 
   it("when a small office's other purchases share the mailbox, then the licence still picks one purchase: strong", () => {
     const mine = purchase();
-    const sibling = purchase({ license_number: '7777-888888-99999999', license_key: '77777777-8888-9999-AAAA-BBBBBBBBBBBB', order_number: 'ES-2025-11111111', order_key: 'ES202511111111' });
+    const sibling = purchase({
+      license_number: '7777-888888-99999999',
+      license_key: '77777777-8888-9999-AAAA-BBBBBBBBBBBB',
+      order_number: 'ES-2025-11111111',
+      order_key: 'ES202511111111',
+    });
     const d = decide(claim(), [sibling, mine], TODAY);
     assert.equal(d.verdict, 'strong');
     assert.equal(d.best?.purchase.id, mine.id);
   });
 
   it('when nothing plausible fits, then none', () => {
-    const d = decide(claim({ license_number: '1111-222222-33333333', order_number: 'X-1', email: 'nobody@example.org', name: 'No Body' }), [purchase()], TODAY);
+    const d = decide(
+      claim({
+        license_number: '1111-222222-33333333',
+        order_number: 'X-1',
+        email: 'nobody@example.org',
+        name: 'No Body',
+      }),
+      [purchase()],
+      TODAY,
+    );
     assert.equal(d.verdict, 'none');
     assert.equal(d.best, null);
   });
@@ -198,7 +284,11 @@ describe('verdicts', () => {
     assert.ok(decide(claim(), [purchase({ license_type: 'trial' })], TODAY).flags.includes('trial_license'));
     assert.ok(decide(claim(), [purchase({ status: 'refunded' })], TODAY).flags.includes('license_refunded'));
     assert.ok(decide(claim(), [purchase({ status: 'revoked' })], TODAY).flags.includes('license_revoked'));
-    assert.ok(decide(claim(), [purchase({ first_activated_at: '2024-01-01', term_days: 365 })], TODAY).flags.includes('license_expired'));
+    assert.ok(
+      decide(claim(), [purchase({ first_activated_at: '2024-01-01', term_days: 365 })], TODAY).flags.includes(
+        'license_expired',
+      ),
+    );
     assert.ok(decide(claim({ country: 'DE' }), [purchase()], TODAY).flags.includes('region_mismatch'));
   });
 
