@@ -3,7 +3,14 @@
 import { startWorkers } from '../workers/index.ts';
 import { startWeb } from './http/server.ts';
 import { createLogger } from './logger.ts';
-import { loadConfigOrExit, locateRedis, openDatabase, QUEUE_PREFIX, stopOnSignals } from './runtime.ts';
+import {
+  loadConfigOrExit,
+  locateRedis,
+  openDatabase,
+  QUEUE_PREFIX,
+  shareEmbeddedDatabase,
+  stopOnSignals,
+} from './runtime.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -18,6 +25,7 @@ try {
   if (privateServer) started.push(() => privateServer.stop());
   const db = await openDatabase(config, logger);
   started.push(() => db.close());
+  if (db.kind === 'pglite') started.push(await shareEmbeddedDatabase(db, config.dataDir, logger));
   const base = { config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX };
   const workers = startWorkers(base);
   started.push(() => workers.stop());

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { openDb, type Db } from './db/db.ts';
+import { openDb, sharedSocketPath, type Db } from './db/db.ts';
+import { shareDatabase } from './db/shared-embedded.ts';
 import { migrate } from './db/migrate.ts';
 import type { Logger } from './logger.ts';
 import { portIsFree, RedisServer, redisServerInstalled } from './redis/redis-server.ts';
@@ -34,6 +35,20 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Db> 
   const applied = await migrate(db);
   logger.info({ database: db.kind, applied }, 'database ready');
   return db;
+}
+
+/** Lets `desk` commands work on the embedded database while the desk holds it. */
+export async function shareEmbeddedDatabase(
+  db: Db,
+  dataDir: string,
+  logger: Logger,
+): Promise<() => Promise<void>> {
+  try {
+    return await shareDatabase(db, sharedSocketPath(dataDir));
+  } catch (error) {
+    logger.warn({ err: error }, 'desk commands cannot reach the embedded database while the desk runs');
+    return async () => {};
+  }
 }
 
 /**

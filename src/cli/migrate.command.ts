@@ -9,7 +9,11 @@ export const migrateCommand: Command = {
   async run(args) {
     parseArgs({ args, options: {}, allowPositionals: false });
     const config = loadConfig();
-    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+    const db = await openDb({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      joinRunningDesk: true,
+    });
     try {
       const applied = await migrate(db);
       process.stdout.write(

@@ -1,14 +1,20 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
+import { from as copyFromStdin } from 'pg-copy-streams';
 import { PGlite } from '@electric-sql/pglite';
-import { lockDataDir } from './pglite-lock.ts';
+import { DatabaseInUseError, lockDataDir } from './pglite-lock.ts';
+import { connectSharedDatabase } from './shared-embedded.ts';
 
 /** Anything that runs SQL: the database itself, or one open transaction. */
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** Runs `COPY … FROM STDIN`, streaming `data` (PostgreSQL server only; absent on PGlite). */
+  copyFrom?(sql: string, data: AsyncIterable<string> | string[]): Promise<void>;
 }
 
 export interface Db extends Queryable {
@@ -27,11 +33,32 @@ const parsers: Record<number, (value: string) => unknown> = {
   [DATE]: (v: string) => v,
 };
 
-export async function openDb(options: { databaseUrl?: string; dataDir: string }): Promise<Db> {
+/** Where a running desk shares its embedded database with `desk` commands. */
+export const sharedSocketPath = (dataDir: string) => path.join(dataDir, 'desk.sock');
+
+/**
+ * PostgreSQL when DATABASE_URL is set, else embedded PGlite under DATA_DIR. With
+ * `joinRunningDesk`, a command finding the embedded database held by a running desk works
+ * through the desk instead (see shared-embedded.ts).
+ */
+export async function openDb(options: {
+  databaseUrl?: string;
+  dataDir: string;
+  joinRunningDesk?: boolean;
+}): Promise<Db> {
   if (options.databaseUrl) return openPostgres(options.databaseUrl);
   const dir = path.join(options.dataDir, 'pglite');
   mkdirSync(dir, { recursive: true });
-  const unlock = lockDataDir(path.join(options.dataDir, 'pglite.lock'));
+  let unlock: () => void;
+  try {
+    unlock = lockDataDir(path.join(options.dataDir, 'pglite.lock'));
+  } catch (error) {
+    const socket = sharedSocketPath(options.dataDir);
+    if (error instanceof DatabaseInUseError && options.joinRunningDesk && existsSync(socket)) {
+      return connectSharedDatabase(socket);
+    }
+    throw error;
+  }
   try {
     const db = await openPglite(dir);
     return { ...db, close: () => db.close().finally(unlock) };
@@ -61,6 +88,16 @@ export function openPostgres(connectionString: string, max = 10): Db {
     async exec(sql) {
       await pool.query(sql);
     },
+    async copyFrom(sql, data) {
+      const client = await pool.connect();
+      try {
+        await copyInto(client, sql, data);
+        client.release();
+      } catch (error) {
+        client.release(error as Error);
+        throw error;
+      }
+    },
     async transaction(fn) {
       const client = await pool.connect();
       try {
@@ -68,6 +105,7 @@ export function openPostgres(connectionString: string, max = 10): Db {
         const result = await fn({
           query: async (sql, params) => (await client.query(sql, params)).rows as never[],
           exec: async (sql) => void (await client.query(sql)),
+          copyFrom: (sql, data) => copyInto(client, sql, data),
         });
         await client.query('COMMIT');
         return result;
@@ -80,6 +118,10 @@ export function openPostgres(connectionString: string, max = 10): Db {
     },
     close: () => pool.end(),
   };
+}
+
+function copyInto(client: pg.ClientBase, sql: string, data: AsyncIterable<string> | string[]): Promise<void> {
+  return pipeline(Readable.from(data), client.query(copyFromStdin(sql)));
 }
 
 /** Embedded PostgreSQL; `dataDir` undefined keeps it in memory (tests). */

@@ -1,5 +1,18 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 
+export class DatabaseInUseError extends Error {
+  constructor(
+    readonly owner: number,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `The embedded database is in use by process ${owner} (is the desk running?). ` +
+        'Stop it first, or set DATABASE_URL to a PostgreSQL server so several processes can share it.',
+      options,
+    );
+  }
+}
+
 /**
  * Embedded PGlite is one process's database: two processes writing one data directory would
  * corrupt it. The lock file holds the owner's pid; a lock left by a dead process is taken over.
@@ -13,11 +26,7 @@ export function lockDataDir(lockFile: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(readFileSync(lockFile, 'utf8'));
       if (owner !== process.pid && isAlive(owner)) {
-        throw new Error(
-          `The embedded database is in use by process ${owner} (is the desk running?). ` +
-            'Stop it first, or set DATABASE_URL to a PostgreSQL server so several processes can share it.',
-          { cause: error },
-        );
+        throw new DatabaseInUseError(owner, { cause: error });
       }
       rmSync(lockFile, { force: true });
     }
