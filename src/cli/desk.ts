@@ -1,10 +1,14 @@
 import { ConfigError } from '../config.ts';
 import { UsageError, type Command } from './command.ts';
 import { migrateCommand } from './migrate.command.ts';
+import { tokenCommand } from './token.command.ts';
+import { userCommand } from './user.command.ts';
 
 /** Every `desk` command, by its first word. */
 const commands: Record<string, Command> = {
   migrate: migrateCommand,
+  user: userCommand,
+  token: tokenCommand,
 };
 
 const usage = () =>

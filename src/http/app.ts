@@ -7,6 +7,7 @@ import type { WebDeps } from '../deps.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
+import { ticketRoutes } from '../tickets/tickets.routes.ts';
 import { errorHandler, notFound } from './errors.ts';
 
 const BODY_LIMIT = '64kb';
@@ -49,6 +50,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
+  app.use(ticketRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.templates));

@@ -1,0 +1,83 @@
+import type { Queryable } from '../db/db.ts';
+import type { RecoveryRequestRow } from '../requests/requests.repository.ts';
+
+// Every SELECT here names its columns: nothing secret (status token hashes, upload paths, email
+// bodies, anything about activation codes) can reach the technician API by a `*`.
+
+/** The request as filed, with the reference of the request it duplicates, if any. */
+export type TicketRequestRow = Omit<RecoveryRequestRow, 'status_token_hash'> & {
+  client_ip: string | null;
+  duplicate_of: string | null;
+};
+
+export async function findTicketRequest(
+  db: Queryable,
+  reference: string,
+): Promise<TicketRequestRow | undefined> {
+  const [row] = await db.query<TicketRequestRow>(
+    `SELECT r.id, r.reference, r.status, r.email, r.name, r.license_number, r.license_key, r.order_number,
+            r.channel, r.store, r.country, r.purchased_on, r.reason, r.desired_outcome, r.details, r.locale,
+            r.typed, r.client_ip, d.reference AS duplicate_of, r.created_at, r.updated_at
+       FROM recovery_requests r
+       LEFT JOIN recovery_requests d ON d.id = r.duplicate_of
+      WHERE r.reference = $1`,
+    [reference],
+  );
+  return row;
+}
+
+/** The matcher's stored result (SPEC §6), as it wrote it. */
+export async function findMatchResult(db: Queryable, requestId: number): Promise<unknown> {
+  const [row] = await db.query<{ result: unknown }>(
+    'SELECT result FROM match_results WHERE request_id = $1',
+    [requestId],
+  );
+  return row?.result ?? null;
+}
+
+export interface TicketEventRow {
+  actor: string;
+  type: string;
+  data: Record<string, unknown>;
+  created_at: Date;
+}
+
+export async function listEvents(db: Queryable, requestId: number): Promise<TicketEventRow[]> {
+  return db.query<TicketEventRow>(
+    'SELECT actor, type, data, created_at FROM request_events WHERE request_id = $1 ORDER BY id',
+    [requestId],
+  );
+}
+
+export interface TicketEmailRow {
+  template: string;
+  locale: string;
+  to_address: string;
+  subject: string;
+  status: string;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export async function listEmails(db: Queryable, requestId: number): Promise<TicketEmailRow[]> {
+  return db.query<TicketEmailRow>(
+    `SELECT template, locale, to_address, subject, status, created_at, sent_at
+       FROM emails WHERE request_id = $1 ORDER BY id`,
+    [requestId],
+  );
+}
+
+export interface TicketAttachmentRow {
+  name: string;
+  type: string;
+  size: number;
+  created_at: Date;
+}
+
+export async function listAttachments(db: Queryable, requestId: number): Promise<TicketAttachmentRow[]> {
+  return db.query<TicketAttachmentRow>(
+    `SELECT original_name AS name, content_type AS type, size_bytes AS size, created_at
+       FROM attachments WHERE request_id = $1 ORDER BY id`,
+    [requestId],
+  );
+}
