@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.ts';
 import { UsageError, type Command } from './command.ts';
+import { importCommand } from './import.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { tokenCommand } from './token.command.ts';
 import { userCommand } from './user.command.ts';
@@ -7,6 +8,7 @@ import { userCommand } from './user.command.ts';
 /** Every `desk` command, by its first word. */
 const commands: Record<string, Command> = {
   migrate: migrateCommand,
+  import: importCommand,
   user: userCommand,
   token: tokenCommand,
 };

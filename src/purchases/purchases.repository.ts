@@ -1,0 +1,231 @@
+import type { Db, Queryable } from '../db/db.ts';
+import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from '../matching/purchase-record.ts';
+import type { PurchaseRow } from './purchase-row.ts';
+
+/** A purchase as it is written: the file's row, its lookup keys, and the code encrypted. */
+export interface PurchaseWrite extends Omit<PurchaseRow, 'activation_code'> {
+  order_key: string;
+  purchaser_mailbox: string;
+  activation_code_enc: string;
+  activation_code_hmac: string;
+}
+
+export interface UpsertCounts {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
+
+// Every written column with its type, in one place: the staging table, the unnest casts and the
+// upsert are all made from it.
+const COLUMNS = {
+  license_number: 'text',
+  license_key: 'text',
+  order_number: 'text',
+  order_key: 'text',
+  channel: 'text',
+  store: 'text',
+  country: 'text',
+  purchased_at: 'date',
+  purchaser_email: 'text',
+  purchaser_mailbox: 'text',
+  purchaser_name: 'text',
+  product_sku: 'text',
+  product_name: 'text',
+  seats: 'integer',
+  term_days: 'integer',
+  license_type: 'text',
+  activation_code_enc: 'text',
+  activation_code_hmac: 'text',
+  first_activated_at: 'date',
+  status: 'text',
+  price: 'numeric',
+  currency: 'text',
+} as const satisfies Record<keyof PurchaseWrite, string>;
+
+const NAMES = Object.keys(COLUMNS) as (keyof PurchaseWrite)[];
+// What makes a record different. Not the ciphertext: its nonce is random; the code's HMAC stands for it.
+const COMPARED = NAMES.filter((name) => name !== 'license_number' && name !== 'activation_code_enc');
+
+/**
+ * Inserts new licence numbers and updates records that differ. A record equal to its row is
+ * filtered out before the upsert, so it is not even locked: a re-import only reads. (The lateral
+ * subquery, fenced by OFFSET 0, makes that one index lookup a row: as a plain join the planner
+ * hashes the whole table for every batch.) The upsert's own WHERE keeps a concurrent writer's
+ * change from being counted twice. xmax = 0 marks an inserted row.
+ */
+const upsertFrom = (source: string) => `
+  WITH written AS (
+    INSERT INTO purchases AS p (${NAMES.join(', ')})
+    SELECT ${NAMES.map((name) => `s.${name}`).join(', ')}
+      FROM ${source}
+      LEFT JOIN LATERAL (SELECT * FROM purchases WHERE license_number = s.license_number OFFSET 0) old ON true
+     WHERE old.id IS NULL OR ${distinct('old', 's')}
+    ON CONFLICT (license_number) DO UPDATE SET
+      ${COMPARED.map((name) => `${name} = EXCLUDED.${name}`).join(', ')},
+      activation_code_enc = CASE WHEN p.activation_code_hmac = EXCLUDED.activation_code_hmac
+                                 THEN p.activation_code_enc ELSE EXCLUDED.activation_code_enc END,
+      updated_at = now()
+    WHERE ${distinct('p', 'EXCLUDED')}
+    RETURNING (xmax = 0) AS inserted)
+  SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
+         count(*) FILTER (WHERE NOT inserted)::int AS updated
+    FROM written`;
+
+function distinct(stored: string, imported: string): string {
+  const columns = (table: string) => COMPARED.map((name) => `${table}.${name}`).join(', ');
+  return `(${columns(stored)}) IS DISTINCT FROM (${columns(imported)})`;
+}
+
+// PGlite: one statement, each column one array parameter (a multi-row insert of any size).
+const UPSERT_FROM_ARRAYS = upsertFrom(
+  `unnest(${NAMES.map((name, i) => `$${i + 1}::${COLUMNS[name]}[]`).join(', ')}) AS s(${NAMES.join(', ')})`,
+);
+const ARRAY_BATCH = 500;
+
+// PostgreSQL server: COPY into a staging table of the session, then one upsert from it.
+const STAGING = 'purchase_import';
+const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING}
+  (${NAMES.map((name) => `${name} ${COLUMNS[name]}`).join(', ')}) ON COMMIT DELETE ROWS`;
+const COPY_INTO_STAGING = `COPY ${STAGING} (${NAMES.join(', ')}) FROM STDIN`;
+const UPSERT_FROM_STAGING = upsertFrom(`${STAGING} s`);
+const COPY_BATCH = 10_000;
+
+type Written = { inserted: number; updated: number };
+
+/**
+ * Writes a stream of rows (each licence number once) in batches, each in its own transaction,
+ * telling `onBatch` what each did. Rows are never gathered as objects: on a PostgreSQL server
+ * they stream straight into COPY, on PGlite into one array a column of a small batch.
+ */
+export async function upsertPurchases(
+  db: Db,
+  rows: AsyncIterable<PurchaseWrite>,
+  onBatch: (counts: UpsertCounts) => void,
+): Promise<void> {
+  const source = new Batches(rows[Symbol.asyncIterator]());
+  const done = (batchRows: number, { inserted, updated }: Written) =>
+    onBatch({ inserted, updated, unchanged: batchRows - inserted - updated });
+  if (db.copyFrom) return copyBatches(db, source, done);
+  while (!source.finished) {
+    const columns = NAMES.map((): (string | number | null)[] => []);
+    const count = await source.each(ARRAY_BATCH, (row) =>
+      NAMES.forEach((name, i) => columns[i]!.push(row[name])),
+    );
+    if (count) done(count, (await db.query<Written>(UPSERT_FROM_ARRAYS, columns))[0]!);
+  }
+}
+
+/**
+ * Each batch streams into COPY; its upsert then runs on the server while the next batch
+ * streams in on another connection (at most two batches in flight).
+ */
+async function copyBatches(db: Db, source: Batches, done: (rows: number, written: Written) => void) {
+  let previous: Promise<void> = Promise.resolve();
+  while (!source.finished) {
+    let count = 0;
+    let copied = () => {};
+    const streamed = new Promise<void>((resolve) => (copied = resolve));
+    const batch = db.transaction(async (tx) => {
+      await tx.exec(CREATE_STAGING);
+      const lines = source.map(COPY_BATCH, copyLine, (n) => (count = n));
+      await tx.copyFrom!(COPY_INTO_STAGING, inChunks(lines));
+      copied();
+      return tx.query<Written>(UPSERT_FROM_STAGING);
+    });
+    await Promise.race([streamed, batch]);
+    const written = Promise.all([previous, batch]).then(([, [counts]]) => done(count, counts!));
+    written.catch(() => {}); // awaited below or with the next batch; not an unhandled rejection
+    await previous;
+    previous = written;
+  }
+  await previous;
+}
+
+/** Cuts one stream of rows into batches without closing it between them. */
+class Batches {
+  finished = false;
+
+  constructor(private readonly rows: AsyncIterator<PurchaseWrite>) {}
+
+  /** Calls fn on up to `size` rows; returns how many there were. */
+  async each(size: number, fn: (row: PurchaseWrite) => void): Promise<number> {
+    let count = 0;
+    for await (const row of this.take(size)) {
+      fn(row);
+      count++;
+    }
+    return count;
+  }
+
+  /** Up to `size` rows through fn, as a stream; `counted` learns how many once it ends. */
+  async *map<T>(
+    size: number,
+    fn: (row: PurchaseWrite) => T,
+    counted: (n: number) => void,
+  ): AsyncGenerator<T> {
+    let count = 0;
+    for await (const row of this.take(size)) {
+      count++;
+      yield fn(row);
+    }
+    counted(count);
+  }
+
+  private async *take(size: number): AsyncGenerator<PurchaseWrite> {
+    for (let i = 0; i < size; i++) {
+      const next = await this.rows.next();
+      if (next.done) {
+        this.finished = true;
+        return;
+      }
+      yield next.value;
+    }
+  }
+}
+
+/** Lines joined into chunks of about 64 kB: one socket write each, not one a row. */
+async function* inChunks(lines: AsyncIterable<string>): AsyncGenerator<string> {
+  let chunk: string[] = [];
+  let size = 0;
+  for await (const line of lines) {
+    chunk.push(line);
+    size += line.length;
+    if (size < 65_536) continue;
+    yield chunk.join('');
+    chunk = [];
+    size = 0;
+  }
+  if (chunk.length) yield chunk.join('');
+}
+
+/** One row in COPY's text format: tab-separated, \N for null, backslash escapes. */
+const copyLine = (row: PurchaseWrite) => `${NAMES.map((name) => copyValue(row[name])).join('\t')}\n`;
+
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+function copyValue(value: string | number | null): string {
+  if (value === null) return '\\N';
+  return typeof value === 'number' ? String(value) : value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!);
+}
+
+/** A stored purchase with its encrypted code and timestamps (as text, to the microsecond). */
+export interface StoredPurchase extends PurchaseRecord {
+  activation_code_enc: string;
+  activation_code_hmac: string | null;
+  imported_at: string;
+  updated_at: string;
+}
+
+export async function findPurchaseByLicenseNumber(
+  db: Queryable,
+  licenseNumber: string,
+): Promise<StoredPurchase | undefined> {
+  const [row] = await db.query<StoredPurchase>(
+    `SELECT ${PURCHASE_RECORD_COLUMNS}, activation_code_enc, activation_code_hmac,
+            imported_at::text AS imported_at, updated_at::text AS updated_at
+       FROM purchases WHERE license_number = $1`,
+    [licenseNumber],
+  );
+  return row;
+}
