@@ -171,7 +171,8 @@ describe("the customer's view", () => {
       .set('Authorization', `Bearer ${filed.token}`)
       .expect(200);
     assert.equal(api.body.reference, filed.reference);
-    assert.equal(api.body.status, 'received');
+    // The match worker may already have moved it on; either way no match details show.
+    assert.ok(['received', 'triage'].includes(api.body.status as string), api.body.status as string);
     assert.equal(api.body.request.license_number, '84F3-E32248-C1E89AF9');
     assert.equal(api.body.match, undefined);
     const page = await request(desk.app).get(`/requests/${filed.reference}?token=${filed.token}`).expect(200);
