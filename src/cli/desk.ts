@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.ts';
 import { UsageError, type Command } from './command.ts';
+import { evalCommand } from './eval.command.ts';
 import { importCommand } from './import.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { tokenCommand } from './token.command.ts';
@@ -11,6 +12,7 @@ const commands: Record<string, Command> = {
   import: importCommand,
   user: userCommand,
   token: tokenCommand,
+  eval: evalCommand,
 };
 
 const usage = () =>
