@@ -1,5 +1,6 @@
 import { ConfigError } from '../config.ts';
 import { UsageError, type Command } from './command.ts';
+import { demoCommand } from './demo.command.ts';
 import { evalCommand } from './eval.command.ts';
 import { importCommand } from './import.command.ts';
 import { migrateCommand } from './migrate.command.ts';
@@ -13,6 +14,7 @@ const commands: Record<string, Command> = {
   user: userCommand,
   token: tokenCommand,
   eval: evalCommand,
+  demo: demoCommand,
 };
 
 const usage = () =>

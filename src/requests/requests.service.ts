@@ -81,8 +81,12 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
   }
 }
 
-async function storeWithFreshReference(
-  deps: WebDeps,
+/**
+ * Stores a valid request with its acknowledgement email and match job, in one transaction,
+ * under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
+ */
+export async function storeWithFreshReference(
+  deps: Pick<WebDeps, 'db' | 'config' | 'templates'>,
   request: NewRecoveryRequest,
   locale: Locale,
   clientIp: string,

@@ -1,0 +1,10 @@
+import type { Queryable } from '../db/db.ts';
+
+/** A demo request counts as filed when a request from its address with its words exists. */
+export async function alreadyFiled(db: Queryable, request: Record<string, unknown>): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM recovery_requests WHERE lower(email) = lower($1) AND details IS NOT DISTINCT FROM $2 LIMIT 1`,
+    [String(request.email).trim(), request.details ?? null],
+  );
+  return rows.length > 0;
+}
