@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { SignInLimits } from './auth/sign-in-limits.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import type { Logger } from './logger.ts';
@@ -19,5 +20,7 @@ export interface WebDeps {
   relay: Relay;
   templates: Templates;
   intakeLimits: IntakeLimits;
+  /** Failed console sign-ins per account and per client address. */
+  signInLimits: SignInLimits;
   metrics: Metrics;
 }

@@ -28,7 +28,7 @@ export function loadTemplates(dir = TEMPLATES_DIR): Templates {
   const compile = (file: string, noEscape = false) =>
     hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape });
 
-  const layout = compile(path.join(dir, 'layouts', 'main.hbs'));
+  const layouts = new Map(hbsFiles(path.join(dir, 'layouts')).map((f) => [path.basename(f, '.hbs'), compile(f)]));
   const pages = new Map<string, Compiled>();
   for (const file of hbsFiles(path.join(dir, 'pages'))) pages.set(path.basename(file, '.hbs'), compile(file));
 
@@ -55,6 +55,10 @@ export function loadTemplates(dir = TEMPLATES_DIR): Templates {
     page(name, context) {
       const page = pages.get(name);
       if (!page) throw new Error(`No page template "${name}"`);
+      // context.layout picks another layout, e.g. 'desk' for the technician console.
+      const layoutName = typeof context.layout === 'string' ? context.layout : 'main';
+      const layout = layouts.get(layoutName);
+      if (!layout) throw new Error(`No layout template "${layoutName}"`);
       return layout({ ...context, body: page(context) });
     },
     email(name, locale, context) {

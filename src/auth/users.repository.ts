@@ -66,3 +66,42 @@ export async function touchApiToken(db: Queryable, tokenId: number): Promise<voi
 export async function revokeApiTokenById(db: Queryable, tokenId: number): Promise<void> {
   await db.query('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [tokenId]);
 }
+
+export async function findUserById(db: Queryable, userId: number): Promise<UserRow | undefined> {
+  const [row] = await db.query<UserRow>(
+    'SELECT id, email, role, password_hash, disabled_at, created_at FROM users WHERE id = $1',
+    [userId],
+  );
+  return row;
+}
+
+/** Every user for the admin page, without password hashes. */
+export async function listUsers(db: Queryable): Promise<Omit<UserRow, 'password_hash'>[]> {
+  return db.query(
+    'SELECT id, email, role, disabled_at, created_at FROM users ORDER BY disabled_at IS NOT NULL, lower(email)',
+  );
+}
+
+export interface ApiTokenRow {
+  id: number;
+  user_id: number;
+  label: string | null;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export async function listApiTokens(db: Queryable): Promise<ApiTokenRow[]> {
+  return db.query<ApiTokenRow>(
+    `SELECT id, user_id, label, created_at, last_used_at, revoked_at
+       FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`,
+  );
+}
+
+export async function findApiToken(db: Queryable, tokenId: number): Promise<ApiTokenRow | undefined> {
+  const [row] = await db.query<ApiTokenRow>(
+    'SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1',
+    [tokenId],
+  );
+  return row;
+}

@@ -7,6 +7,7 @@ import type { User } from './user.ts';
 import {
   findUserByActiveToken,
   findUserByEmail,
+  findUserById,
   insertApiToken,
   insertUser,
   revokeApiTokenById,
@@ -32,6 +33,17 @@ export async function addUser(db: Queryable, input: NewUser): Promise<User> {
 
 export async function disableUser(db: Queryable, userId: number): Promise<void> {
   await setUserDisabled(db, userId, true);
+}
+
+export async function enableUser(db: Queryable, userId: number): Promise<void> {
+  await setUserDisabled(db, userId, false);
+}
+
+/** The user with this id if they exist and are not disabled (a session's user, say). */
+export async function findActiveUser(db: Queryable, userId: number): Promise<User | null> {
+  const found = await findUserById(db, userId);
+  if (!found || found.disabled_at) return null;
+  return { id: found.id, email: found.email, role: found.role };
 }
 
 /** A new API token for the user: 256 random bits, returned once, stored only as its hash. */

@@ -3,7 +3,11 @@ import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { csrfProtection } from '../auth/csrf.ts';
+import { deskSession } from '../auth/session.ts';
+import { signInRoutes } from '../auth/sign-in.routes.ts';
 import type { WebDeps } from '../deps.ts';
+import { deskRoutes } from '../desk/desk.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
@@ -51,6 +55,10 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
   app.use(ticketRoutes(deps));
+  // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
+  app.use('/desk', deskSession(deps), csrfProtection());
+  app.use(signInRoutes(deps));
+  app.use(deskRoutes(deps));
 
   app.use(notFound);
   app.use(errorHandler(deps.templates));

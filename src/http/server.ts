@@ -1,4 +1,5 @@
 import type { Server } from 'node:http';
+import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../auth/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startRelay } from '../outbox/outbox.relay.ts';
@@ -35,6 +36,7 @@ export function buildWebDeps(base: Base): WebDeps {
       logger,
     }),
     metrics: createMetrics(db),
+    signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
   };
 }
 

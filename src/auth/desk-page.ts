@@ -1,0 +1,32 @@
+import type { Request, Response } from 'express';
+import type { Templates } from '../templates.ts';
+import { hasRole } from './roles.ts';
+import { takeFlash } from './session.ts';
+
+/**
+ * Renders a console page in templates/layouts/desk.hbs: the signed-in user, the sign-out
+ * button, the navigation, a one-time notice, and `csrfToken` for the page's own forms
+ * (`<input type="hidden" name="_csrf" value="{{csrfToken}}">`). The console is English only.
+ */
+export function renderDeskPage(
+  req: Request,
+  res: Response,
+  templates: Templates,
+  name: string,
+  context: Record<string, unknown> & { title: string },
+  status = 200,
+): void {
+  const user = res.locals.user;
+  res.status(status).send(
+    templates.page(name, {
+      ...context,
+      layout: 'desk',
+      locale: 'en',
+      user,
+      isAdmin: user ? hasRole(user, 'admin') : false,
+      csrfToken: res.locals.csrfToken,
+      flash: takeFlash(req),
+      nav: req.path,
+    }),
+  );
+}
