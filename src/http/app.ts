@@ -9,6 +9,7 @@ import { signInRoutes } from '../auth/sign-in.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
+import { queueApiRoutes } from '../queue/queue.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
 import { ticketRoutes } from '../tickets/tickets.routes.ts';
@@ -54,6 +55,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
+  app.use(queueApiRoutes(deps));
   app.use(ticketRoutes(deps));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', deskSession(deps), csrfProtection());

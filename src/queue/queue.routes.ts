@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import { currentUser, requireToken } from '../auth/require-token.ts';
+import type { WebDeps } from '../deps.ts';
+import { parseQueueQuery } from './queue.schema.ts';
+import { InvalidQueryError, queuePage } from './queue.service.ts';
+
+/** `GET /api/v1/tickets?status=&verdict=&flag=&owner=&overdue=&q=&cursor=&limit=` (SPEC §7). */
+export function queueApiRoutes(deps: WebDeps): Router {
+  const router = Router();
+  router.get('/api/v1/tickets', requireToken(deps), async (req, res) => {
+    const query = parseQueueQuery(req.query, (m) => new InvalidQueryError(m));
+    const page = await queuePage(deps.db, query, currentUser(res).id);
+    res.set('Cache-Control', 'no-store').json(page);
+  });
+  return router;
+}

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { OUTCOME_VERDICTS, REQUEST_STATUSES } from './queue.repository.ts';
+
+/** `open` is every status still waiting on the desk or the customer. */
+export const STATUS_FILTERS = ['open', 'all', ...REQUEST_STATUSES] as const;
+
+const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
+
+/** The queue's filters, from a query string (the console's form and GET /api/v1/tickets alike). */
+export const queueQuery = z.object({
+  status: optional(
+    z.enum(STATUS_FILTERS, { error: `status must be one of: ${STATUS_FILTERS.join(', ')}` }),
+  ).default('open'),
+  verdict: optional(
+    z.enum([...OUTCOME_VERDICTS, 'unmatched'], {
+      error: `verdict must be one of: ${[...OUTCOME_VERDICTS, 'unmatched'].join(', ')}`,
+    }),
+  ),
+  flag: optional(
+    z.string().regex(/^[a-z_]{1,40}$/, { error: 'flag must be a flag name, such as email_differs' }),
+  ),
+  // `me`, `none`, or a user's email address
+  owner: optional(z.string().trim().max(254, { error: 'owner is too long' })),
+  overdue: optional(z.enum(['true', 'false'], { error: 'overdue must be true or false' })).transform(
+    (v) => v === 'true',
+  ),
+  q: optional(z.string().trim().max(200, { error: 'q is too long (200 characters at most)' })),
+  cursor: optional(z.string().max(200, { error: 'cursor is not valid' })),
+  limit: optional(z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(200)).default(50),
+});
+export type QueueQuery = z.infer<typeof queueQuery>;
+
+/** The query string as filters; the first problem, naming its parameter, as an InvalidQueryError. */
+export function parseQueueQuery(query: unknown, invalid: (message: string) => Error): QueueQuery {
+  const parsed = queueQuery.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'query');
+  throw invalid(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
+}

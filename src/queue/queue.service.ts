@@ -1,0 +1,90 @@
+import type { Db } from '../db/db.ts';
+import { AppError } from '../errors.ts';
+import { normaliseLicenseKey, normaliseLicenseNumber, orderNumberKey } from '../identifiers/identifiers.ts';
+import { normaliseMailbox } from '../identifiers/mailbox.ts';
+import { normaliseReference } from '../requests/reference.ts';
+import {
+  countByStatus,
+  findUserIdByEmail,
+  listQueue,
+  REQUEST_STATUSES,
+  type QueueFilter,
+  type QueueRow,
+} from './queue.repository.ts';
+import type { QueueQuery } from './queue.schema.ts';
+
+export interface QueuePage {
+  items: Omit<QueueRow, 'id' | 'due_key'>[];
+  /** Pass as `cursor` for the next page; null on the last one. */
+  next_cursor: string | null;
+  counts: Awaited<ReturnType<typeof countByStatus>>;
+}
+
+/** A filter of the queue that cannot be read: 400, naming it. */
+export class InvalidQueryError extends AppError {
+  constructor(message: string) {
+    super('invalid_query', 400, message);
+  }
+}
+
+const OPEN_STATUSES = REQUEST_STATUSES.filter((s) => s !== 'resolved' && s !== 'rejected');
+
+/**
+ * One page of the queue (SPEC §5: what is due first). `q` is read as whatever it looks like: a
+ * reference, an email address, a licence number or key, else an order number.
+ */
+export async function queuePage(db: Db, query: QueueQuery, viewerId: number): Promise<QueuePage> {
+  const filter: QueueFilter = {
+    statuses: query.status === 'open' ? OPEN_STATUSES : query.status === 'all' ? 'all' : [query.status],
+    verdict: query.verdict,
+    flag: query.flag,
+    owner: await owner(db, query.owner, viewerId),
+    overdue: query.overdue,
+    search: query.q ? searchFor(query.q) : undefined,
+    after: query.cursor ? readCursor(query.cursor) : undefined,
+    limit: query.limit + 1,
+  };
+  const [rows, counts] = await Promise.all([listQueue(db, filter), countByStatus(db)]);
+  const page = rows.slice(0, query.limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(({ id: _id, due_key: _due, ...item }) => item),
+    next_cursor: rows.length > query.limit && last ? writeCursor(last) : null,
+    counts,
+  };
+}
+
+export function searchFor(q: string): QueueFilter['search'] {
+  const reference = normaliseReference(q);
+  if (reference && /^(rd-?)?[0-9a-z]{8}$/i.test(q.trim())) return { reference };
+  if (q.includes('@')) return { mailbox: normaliseMailbox(q) };
+  const licenseNumber = normaliseLicenseNumber(q);
+  if (licenseNumber) return { licenseNumber };
+  const licenseKey = normaliseLicenseKey(q);
+  if (licenseKey) return { licenseKey };
+  return { orderKey: orderNumberKey(q) };
+}
+
+async function owner(db: Db, given: string | undefined, viewerId: number): Promise<QueueFilter['owner']> {
+  if (!given) return undefined;
+  if (given === 'me') return { id: viewerId };
+  if (given === 'none') return 'none';
+  const id = await findUserIdByEmail(db, given);
+  if (id === undefined) throw new InvalidQueryError('owner: no desk user has this address.');
+  return { id };
+}
+
+function writeCursor(row: QueueRow): string {
+  return Buffer.from(JSON.stringify([row.due_key, row.id])).toString('base64url');
+}
+
+function readCursor(cursor: string): QueueFilter['after'] {
+  try {
+    const [due, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    if (typeof due === 'string' && !Number.isNaN(Date.parse(due)) && Number.isSafeInteger(id))
+      return { due, id: id as number };
+  } catch {
+    // falls through to the error below
+  }
+  throw new InvalidQueryError('cursor: not a cursor this queue gave out.');
+}
