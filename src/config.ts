@@ -12,6 +12,11 @@ const urlWithProtocol = (protocols: string[]) =>
 
 const limit = z.coerce.number().int().min(0, 'must be 0 (no limit) or a positive whole number');
 
+const hours = z.coerce
+  .number()
+  .positive('must be a positive number of hours')
+  .max(24 * 365);
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -25,6 +30,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   INTAKE_LIMIT_PER_IP: limit.default(60),
   INTAKE_LIMIT_PER_EMAIL: limit.default(10),
+  FIRST_RESPONSE_HOURS: hours.default(8),
+  RESOLUTION_HOURS: hours.default(72),
 });
 
 export interface Config {
@@ -42,6 +49,9 @@ export interface Config {
   readonly logLevel: string;
   readonly intakeLimitPerIp: number;
   readonly intakeLimitPerEmail: number;
+  /** Service levels: hours from filing to the first response and to the resolution (paused while waiting on the customer). */
+  readonly firstResponseHours: number;
+  readonly resolutionHours: number;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +88,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     intakeLimitPerIp: e.INTAKE_LIMIT_PER_IP,
     intakeLimitPerEmail: e.INTAKE_LIMIT_PER_EMAIL,
+    firstResponseHours: e.FIRST_RESPONSE_HOURS,
+    resolutionHours: e.RESOLUTION_HOURS,
   });
 }
 

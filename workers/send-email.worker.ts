@@ -1,12 +1,14 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
 import { PermanentSendError, sendEmail } from '../src/mail/mail.service.ts';
+import { createCodeCipher } from '../src/purchases/code-cipher.ts';
 import { isFinalAttempt, type JobHandler, type WorkerDeps } from './job-handler.ts';
 
 const payload = z.object({ emailId: z.number().int().positive() });
 
 /** Sends one rendered email; a 5xx answer or a missing row ends the job, anything else retries. */
 export function sendEmailHandler(deps: WorkerDeps): JobHandler {
+  const cipher = createCodeCipher(deps.config.secretKey);
   return async (job) => {
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`bad send-email payload: ${parsed.error.message}`);
@@ -18,6 +20,7 @@ export function sendEmailHandler(deps: WorkerDeps): JobHandler {
         deps.config.mailFrom,
         emailId,
         isFinalAttempt(job),
+        (stored) => cipher.decrypt(stored),
       );
       if (outcome === 'unconfirmed')
         deps.logger.error({ emailId }, 'email marked unconfirmed: its sender stopped mid-send');

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { csrfProtection } from '../auth/csrf.ts';
 import { deskSession } from '../auth/session.ts';
 import { signInRoutes } from '../auth/sign-in.routes.ts';
+import { decisionRoutes } from '../decisions/decisions.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
@@ -57,6 +58,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(requestRoutes(deps));
   app.use(queueApiRoutes(deps));
   app.use(ticketRoutes(deps));
+  app.use(decisionRoutes(deps));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', deskSession(deps), csrfProtection());
   app.use(signInRoutes(deps));

@@ -83,6 +83,13 @@ export const de: Messages = {
   'status.keep_link':
     'Bewahren Sie die Adresse dieser Seite auf: Nur mit ihr sehen Sie Ihre Anfrage ohne Anmeldung. Wir haben sie Ihnen auch per E-Mail geschickt.',
   'status.summary': 'Ihre Angaben',
+  'status.question': 'Unsere Frage an Sie',
+  'status.reply_title': 'Ihre Antwort',
+  'status.reply_help':
+    'Beantworten Sie hier unsere Frage. Sie können einen Kaufbeleg anhängen (PDF, PNG oder JPEG, höchstens 5 MB).',
+  'status.reply_submit': 'Antwort senden',
+  'status.reply_sent': 'Vielen Dank: Ihre Antwort ist angekommen, wir prüfen Ihre Anfrage erneut.',
+  'field.message': 'Ihre Antwort',
 
   'error.page.title': 'Etwas ist schiefgelaufen',
   'error.page.not_found': 'Diese Seite gibt es nicht, oder der Link ist unvollständig.',

@@ -81,6 +81,13 @@ export const en = {
   'status.keep_link':
     'Keep this page’s address: it is the only way to see your request without signing in. We also sent it to you by email.',
   'status.summary': 'What you told us',
+  'status.question': 'Our question to you',
+  'status.reply_title': 'Your answer',
+  'status.reply_help':
+    'Answer our question here. You can attach a proof of purchase (PDF, PNG or JPEG, at most 5 MB).',
+  'status.reply_submit': 'Send your answer',
+  'status.reply_sent': 'Thank you: we have your answer and are looking at your request again.',
+  'field.message': 'Your answer',
 
   'error.page.title': 'Something went wrong',
   'error.page.not_found': 'This page does not exist, or the link is not complete.',

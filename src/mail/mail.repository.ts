@@ -9,6 +9,9 @@ export interface EmailRow {
   subject: string;
   html: string;
   text: string;
+  /** The bodies as sent, encrypted, when the email carries an activation code (html/text are then masked). */
+  secret_html_enc: string | null;
+  secret_text_enc: string | null;
   message_uuid: string;
   status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
   attempts: number;
@@ -20,12 +23,23 @@ export interface EmailRow {
 
 export async function insertEmail(
   tx: Queryable,
-  email: Pick<EmailRow, 'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'>,
+  email: Pick<EmailRow, 'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'> &
+    Partial<Pick<EmailRow, 'secret_html_enc' | 'secret_text_enc'>>,
 ): Promise<number> {
   const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-    [email.request_id, email.template, email.locale, email.to_address, email.subject, email.html, email.text],
+    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text, secret_html_enc, secret_text_enc)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+    [
+      email.request_id,
+      email.template,
+      email.locale,
+      email.to_address,
+      email.subject,
+      email.html,
+      email.text,
+      email.secret_html_enc ?? null,
+      email.secret_text_enc ?? null,
+    ],
   );
   return row!.id;
 }

@@ -10,6 +10,7 @@ import {
   markAttemptFailed,
   markSent,
   markUnconfirmed,
+  type EmailRow,
 } from './mail.repository.ts';
 
 /** How long a send may take before a row still marked 'sending' means its sender died. */
@@ -40,6 +41,35 @@ export async function queueEmail(tx: Queryable, templates: Templates, email: Ema
   return emailId;
 }
 
+/**
+ * Queues an email that carries a secret (an activation code). It is rendered twice: with the
+ * secret, encrypted for the sender alone, and with `masked` in its place, which is what the rows'
+ * html/text columns (and so every page and API listing emails) hold.
+ */
+export async function queueSecretEmail(
+  tx: Queryable,
+  templates: Templates,
+  encrypt: (plain: string) => string,
+  email: EmailToQueue & { secret: { key: string; value: string; masked: string } },
+): Promise<number> {
+  const { key, value, masked } = email.secret;
+  const real = templates.email(email.template, email.locale, { ...email.context, [key]: value });
+  const shown = templates.email(email.template, email.locale, { ...email.context, [key]: masked });
+  if (real.subject.includes(value))
+    throw new Error(`template ${email.template} puts the secret in its subject`);
+  const emailId = await insertEmail(tx, {
+    request_id: email.requestId,
+    template: email.template,
+    locale: email.locale,
+    to_address: email.to,
+    ...shown,
+    secret_html_enc: encrypt(real.html),
+    secret_text_enc: encrypt(real.text),
+  });
+  await enqueueInTransaction(tx, 'send-email', { emailId });
+  return emailId;
+}
+
 export type SendOutcome = 'sent' | 'already_done' | 'unconfirmed';
 
 export class PermanentSendError extends Error {}
@@ -55,6 +85,8 @@ export async function sendEmail(
   from: string,
   emailId: number,
   finalAttempt: boolean,
+  /** Decrypts the bodies of an email queued with queueSecretEmail; only the sender holds it. */
+  reveal?: (stored: string) => string,
 ): Promise<SendOutcome> {
   const email = await claimForSending(db, emailId);
   if (!email) {
@@ -64,14 +96,18 @@ export async function sendEmail(
     if (await markUnconfirmed(db, emailId, SENDING_LEASE_SECONDS)) return 'unconfirmed';
     throw new Error(`email ${emailId} is being sent by another worker`);
   }
+  const bodies = bodiesToSend(email, reveal);
+  if (!bodies) {
+    await markAttemptFailed(db, emailId, 'encrypted email and no key to read it', true);
+    throw new PermanentSendError(`email ${emailId} is encrypted and the sender has no key`);
+  }
   try {
     await transport.send({
       id: email.id,
       from,
       to: email.to_address,
       subject: email.subject,
-      html: email.html,
-      text: email.text,
+      ...bodies,
       messageId: `<${email.message_uuid}@${senderDomain(from)}>`,
     });
   } catch (error) {
@@ -81,6 +117,17 @@ export async function sendEmail(
   }
   await markSent(db, emailId);
   return 'sent';
+}
+
+/** The bodies as they leave: decrypted when the row carries a secret, else as stored. */
+function bodiesToSend(
+  email: EmailRow,
+  reveal: ((stored: string) => string) | undefined,
+): { html: string; text: string } | undefined {
+  if (email.secret_html_enc === null || email.secret_text_enc === null)
+    return { html: email.html, text: email.text };
+  if (!reveal) return undefined;
+  return { html: reveal(email.secret_html_enc), text: reveal(email.secret_text_enc) };
 }
 
 /** A 5xx answer means the server will never take this message; anything else may pass. */

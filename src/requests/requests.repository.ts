@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/db.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
+import { hashToken } from './reference.ts';
 import type { NewRecoveryRequest } from './requests.schema.ts';
 
 export interface RecoveryRequestRow {
@@ -43,14 +44,17 @@ export async function insertRequest(
     statusTokenHash: string;
     locale: string;
     clientIp: string | null;
+    /** Service levels (SPEC §5): hours to the first response and to the resolution; the defaults when omitted. */
+    dueHours?: { firstResponse: number; resolution: number };
   },
 ): Promise<number> {
   const [inserted] = await tx.query<{ id: number }>(
     `INSERT INTO recovery_requests
        (reference, status_token_hash, email, name, license_number, license_key, order_number,
         channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
-        mailbox, client_network)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
+        mailbox, client_network, first_response_due_at, resolution_due_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+             now() + make_interval(secs => $20 * 3600), now() + make_interval(secs => $21 * 3600))
      RETURNING id`,
     [
       row.reference,
@@ -72,6 +76,8 @@ export async function insertRequest(
       row.clientIp,
       normaliseMailbox(row.email),
       clientNetwork(row.clientIp),
+      row.dueHours?.firstResponse ?? 8,
+      row.dueHours?.resolution ?? 72,
     ],
   );
   return inserted!.id;
@@ -85,6 +91,15 @@ export async function findByReference(
     reference,
   ]);
   return row;
+}
+
+/** Whether `token` is one of the further status tokens issued for this request (request_status_tokens). */
+export async function hasStatusToken(db: Queryable, requestId: number, token: string): Promise<boolean> {
+  const rows = await db.query(
+    'SELECT 1 FROM request_status_tokens WHERE request_id = $1 AND token_hash = $2',
+    [requestId, hashToken(token)],
+  );
+  return rows.length > 0;
 }
 
 export async function insertAttachment(

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { WebDeps } from '../deps.ts';
 import { AppError, ValidationError } from '../errors.ts';
@@ -9,6 +9,14 @@ import { MAX_ATTACHMENT_BYTES } from './attachments.ts';
 import { fieldMessages, requestFormView } from './request-form.ts';
 import { fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
 import { customerView } from './customer-view.ts';
+import { openQuestion, replyAsCustomer } from '../decisions/customer-reply.service.ts';
+import type { RecoveryRequestRow } from './requests.repository.ts';
+import type { FieldErrors } from './requests.schema.ts';
+
+interface ReplyView {
+  errors?: FieldErrors;
+  message?: string;
+}
 
 // One file, kept in memory (at most 5 MB) until its content is checked.
 const upload = multer({
@@ -70,16 +78,67 @@ export function requestRoutes(deps: WebDeps): Router {
     }
   });
 
+  /** The status page, with the open question and the reply form while the request waits on the customer. */
+  async function renderStatus(
+    req: Request,
+    res: Response,
+    row: RecoveryRequestRow,
+    token: string,
+    reply: ReplyView = {},
+  ) {
+    const locale = pageLocale(req, { stored: row.locale });
+    const question = await openQuestion(deps, row);
+    res.set('Cache-Control', 'no-store');
+    renderPage(
+      req,
+      res,
+      deps.templates,
+      'status',
+      {
+        locale,
+        title: translate(locale, 'status.title', { reference: row.reference }),
+        request: customerView(row, locale),
+        question,
+        replyAction: `/requests/${row.reference}/reply?token=${encodeURIComponent(token)}`,
+        replyErrors: reply.errors ? fieldMessages(locale, reply.errors) : {},
+        replyMessage: reply.message ?? '',
+        replySent: req.query.replied === '1',
+      },
+      reply.errors ? 422 : 200,
+    );
+  }
+
   router.get('/requests/:reference', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    const row = await findRequestForCustomer(deps, req.params.reference, token);
-    const locale = pageLocale(req, { stored: row.locale });
-    res.set('Cache-Control', 'no-store');
-    renderPage(req, res, deps.templates, 'status', {
-      locale,
-      title: translate(locale, 'status.title', { reference: row.reference }),
-      request: customerView(row, locale),
-    });
+    await renderStatus(
+      req,
+      res,
+      await findRequestForCustomer(deps, req.params.reference, token),
+      token ?? '',
+    );
+  });
+
+  // The customer's answer to a technician's question (text and an optional proof of purchase).
+  router.post('/requests/:reference/reply', async (req, res) => {
+    const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
+    const message = (req.body as Record<string, unknown> | undefined)?.message;
+    const attachment =
+      req.file && req.file.size > 0
+        ? { originalName: req.file.originalname, buffer: req.file.buffer }
+        : undefined;
+    try {
+      if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
+      const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment });
+      res.redirect(303, `/requests/${done.reference}?token=${encodeURIComponent(token ?? '')}&replied=1`);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const row = await findRequestForCustomer(deps, req.params.reference, token);
+      await renderStatus(req, res, row, token ?? '', {
+        errors: error.fields,
+        message: typeof message === 'string' ? message : '',
+      });
+    }
   });
 
   router.post('/api/v1/recovery-requests', async (req, res) => {

@@ -8,6 +8,7 @@ import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
 import {
   findByReference,
+  hasStatusToken,
   insertAttachment,
   insertEvent,
   insertRequest,
@@ -104,6 +105,7 @@ export async function storeWithFreshReference(
           statusTokenHash: hash,
           locale,
           clientIp,
+          dueHours: { firstResponse: deps.config.firstResponseHours, resolution: deps.config.resolutionHours },
         });
         await alsoInTransaction(tx, requestId);
         await insertEvent(tx, { requestId, actor: 'customer', type: 'received', data: { channel: 'web' } });
@@ -136,7 +138,10 @@ export async function findRequestForCustomer(
 ): Promise<RecoveryRequestRow> {
   const reference = normaliseReference(referenceInput);
   const row = reference ? await findByReference(deps.db, reference) : undefined;
-  if (!row || !token || !tokenMatches(token, row.status_token_hash)) {
+  // A request-info email carries a fresh link (decisions); its token counts as much as the first.
+  const valid =
+    row && token && (tokenMatches(token, row.status_token_hash) || (await hasStatusToken(deps.db, row.id, token)));
+  if (!row || !token || !valid) {
     // Spend the same hashing work either way, so timing does not tell a reference exists.
     if (!row && token) hashToken(token);
     throw new NotFoundError('No request with this reference and token.');

@@ -4,16 +4,19 @@ import { normaliseReference } from '../requests/reference.ts';
 import {
   findMatchResult,
   findTicketRequest,
+  listApprovals,
   listAttachments,
   listEmails,
   listEvents,
+  type TicketApprovalRow,
   type TicketAttachmentRow,
   type TicketEmailRow,
   type TicketEventRow,
   type TicketRequestRow,
+  type TicketWorkRow,
 } from './tickets.repository.ts';
 
-type TopLevel = 'reference' | 'status' | 'created_at' | 'updated_at' | 'duplicate_of';
+type TopLevel = 'reference' | 'status' | 'created_at' | 'updated_at' | 'duplicate_of' | keyof TicketWorkRow;
 
 /** A request as a technician sees it (SPEC §7 `GET /api/v1/tickets/:reference`). */
 export interface Ticket {
@@ -31,18 +34,39 @@ export interface Ticket {
   history: TicketEventRow[];
   emails: TicketEmailRow[];
   attachments: TicketAttachmentRow[];
+  /** Who holds the request (SPEC §5: one owner at a time); null when nobody does. */
+  claim: { by: string; at: Date | null } | null;
+  /**
+   * Due times (SPEC §5), already pushed back by any time spent waiting on the customer.
+   * `paused_since` is set while the clock stands still.
+   */
+  service_levels: {
+    first_response_due_at: Date | null;
+    first_responded_at: Date | null;
+    resolution_due_at: Date | null;
+    closed_at: Date | null;
+    paused_since: Date | null;
+    paused_seconds: number;
+  };
+  /** Refunds and reissues elsewhere proposed for this request, with who proposed and who decided. */
+  approvals: TicketApprovalRow[];
 }
 
 export async function getTicket(deps: { db: Db }, referenceInput: string): Promise<Ticket> {
   const reference = normaliseReference(referenceInput);
   const row = reference ? await findTicketRequest(deps.db, reference) : undefined;
   if (!row) throw new NotFoundError('No request has this reference.');
-  const { id, reference: ref, status, created_at, updated_at, duplicate_of, typed, ...request } = row;
-  const [match, history, emails, attachments] = await Promise.all([
+  const { id, reference: ref, status, created_at, updated_at, duplicate_of, typed, ...rest } = row;
+  const { claimed_by, claimed_at, ...afterClaim } = rest;
+  const { first_response_due_at, resolution_due_at, first_responded_at, closed_at, ...afterClock } =
+    afterClaim;
+  const { paused_since, paused_seconds, ...request } = afterClock;
+  const [match, history, emails, attachments, approvals] = await Promise.all([
     findMatchResult(deps.db, id),
     listEvents(deps.db, id),
     listEmails(deps.db, id),
     listAttachments(deps.db, id),
+    listApprovals(deps.db, id),
   ]);
   return {
     reference: ref,
@@ -56,5 +80,15 @@ export async function getTicket(deps: { db: Db }, referenceInput: string): Promi
     history,
     emails,
     attachments,
+    claim: claimed_by ? { by: claimed_by, at: claimed_at } : null,
+    service_levels: {
+      first_response_due_at,
+      first_responded_at,
+      resolution_due_at,
+      closed_at,
+      paused_since,
+      paused_seconds,
+    },
+    approvals,
   };
 }

@@ -1,0 +1,164 @@
+import type { User } from '../auth/user.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { queueEmail } from '../mail/mail.service.ts';
+import { insertEvent } from '../requests/requests.repository.ts';
+import {
+  finishApproval,
+  listPendingApprovals,
+  lockApproval,
+  type ApprovalRow,
+  type PendingApprovalRow,
+} from './approvals.repository.ts';
+import { sendCode } from './code-delivery.ts';
+import {
+  decisionContext,
+  enforce,
+  ticketLocale,
+  today,
+  type DecisionContext,
+  type DecisionDeps,
+} from './decision-context.ts';
+import {
+  insertCodeHistory,
+  lockPurchase,
+  lockTicketById,
+  markPurchaseRefunded,
+  moveTicket,
+  type LockedPurchase,
+} from './decisions.repository.ts';
+import { reissueBreaks } from './rules.ts';
+
+export interface ApprovalOutcome {
+  approval_id: number;
+  status: 'approved' | 'rejected';
+  reference: string;
+  request_status: string;
+}
+
+/**
+ * A supervisor approves what a colleague proposed (SPEC §5: four eyes). The approval is bound
+ * to the purchase as it was when proposed: if the record changed since (status, price, or any
+ * update), or the request now points at another purchase, it answers 409 and changes nothing.
+ */
+export async function approve(deps: DecisionDeps, actor: User, approvalId: number): Promise<ApprovalOutcome> {
+  if (actor.role !== 'supervisor') throw new ForbiddenError('Only a supervisor may approve.');
+  const outcome = await deps.db.transaction(async (tx) => {
+    const approval = await pendingApprovalFor(tx, actor, approvalId);
+    const ticket = await lockTicketById(tx, approval.request_id);
+    const purchase = await lockPurchase(tx, approval.purchase_id);
+    if (!ticket || !purchase) throw new NotFoundError('The request or purchase of this approval is gone.');
+    if (changedSince(approval, purchase) || ticket.purchase_id !== purchase.id)
+      throw new ConflictError(
+        'The purchase record changed since this was proposed: reject this approval and propose again.',
+      );
+    const ctx = decisionContext(tx, deps, actor, ticket);
+    if (approval.kind === 'reissue_elsewhere') enforce(reissueBreaks(purchase, today()));
+    if (approval.kind === 'refund') await refund(ctx, approval, purchase);
+    else await sendCode(ctx, purchase, approval.reissue_mode ?? 'resend', approval.to_address!, approval.id);
+    await finishApproval(tx, approval.id, { status: 'approved', decidedBy: actor.id, note: null });
+    await moveTicket(tx, ticket.id, 'resolved', true);
+    return {
+      approval_id: approval.id,
+      status: 'approved' as const,
+      reference: ticket.reference,
+      request_status: 'resolved',
+    };
+  });
+  deps.relay.wake();
+  return outcome;
+}
+
+/** Turns a proposal down: the request goes back to triage. A supervisor, or the proposer withdrawing it. */
+export async function rejectApproval(
+  deps: DecisionDeps,
+  actor: User,
+  approvalId: number,
+  note?: string,
+): Promise<ApprovalOutcome> {
+  return deps.db.transaction(async (tx) => {
+    const approval = await lockApproval(tx, approvalId);
+    if (!approval) throw new NotFoundError('No approval has this id.');
+    if (actor.role !== 'supervisor' && approval.proposed_by !== actor.id)
+      throw new ForbiddenError('Only a supervisor, or its proposer, may turn a proposal down.');
+    if (approval.status !== 'pending')
+      throw new ConflictError(`This approval is already ${approval.status}.`);
+    const ticket = await lockTicketById(tx, approval.request_id);
+    if (!ticket) throw new NotFoundError('The request of this approval is gone.');
+    await finishApproval(tx, approval.id, { status: 'rejected', decidedBy: actor.id, note: note ?? null });
+    await insertEvent(tx, {
+      requestId: ticket.id,
+      actor: actor.email,
+      type: 'approval_rejected',
+      data: { approval_id: approval.id, kind: approval.kind, ...(note ? { note } : {}) },
+    });
+    await moveTicket(tx, ticket.id, 'triage', false);
+    return {
+      approval_id: approval.id,
+      status: 'rejected',
+      reference: ticket.reference,
+      request_status: 'triage',
+    };
+  });
+}
+
+export function pendingApprovals(deps: Pick<DecisionDeps, 'db'>, actor: User): Promise<PendingApprovalRow[]> {
+  if (actor.role !== 'supervisor' && actor.role !== 'technician')
+    throw new ForbiddenError('Only technicians and supervisors see approvals.');
+  return listPendingApprovals(deps.db);
+}
+
+async function pendingApprovalFor(
+  tx: DecisionContext['tx'],
+  actor: User,
+  approvalId: number,
+): Promise<ApprovalRow> {
+  const approval = await lockApproval(tx, approvalId);
+  if (!approval) throw new NotFoundError('No approval has this id.');
+  if (approval.proposed_by === actor.id)
+    throw new ForbiddenError('You proposed this: another supervisor must approve it.');
+  if (approval.status !== 'pending') throw new ConflictError(`This approval is already ${approval.status}.`);
+  return approval;
+}
+
+function changedSince(approval: ApprovalRow, purchase: LockedPurchase): boolean {
+  return (
+    purchase.status !== approval.purchase_status ||
+    purchase.updated_at.getTime() !== approval.purchase_updated_at.getTime() ||
+    (approval.kind === 'refund' && Number(purchase.price).toFixed(2) !== approval.amount)
+  );
+}
+
+/** The refund itself: the purchase marked refunded, its code revoked (kept encrypted in the history), the email. */
+async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: LockedPurchase): Promise<void> {
+  const { tx, ticket, actor, deps } = ctx;
+  await markPurchaseRefunded(tx, purchase.id);
+  await insertCodeHistory(tx, {
+    purchaseId: purchase.id,
+    codeEnc: purchase.activation_code_enc,
+    codeHmac: purchase.activation_code_hmac,
+    reason: 'refunded',
+    requestId: ticket.id,
+    revokedBy: actor.id,
+  });
+  // To the purchaser of record: the money goes back to whoever paid.
+  await queueEmail(tx, deps.templates, {
+    requestId: ticket.id,
+    template: 'refund-approved',
+    locale: ticketLocale(ticket),
+    to: purchase.purchaser_email,
+    context: {
+      name: purchase.purchaser_name,
+      reference: ticket.reference,
+      amount: approval.amount,
+      currency: approval.currency,
+      product: purchase.product_name,
+      licenseNumber: purchase.license_number,
+    },
+  });
+  await insertEvent(tx, {
+    requestId: ticket.id,
+    actor: actor.email,
+    type: 'refund_approved',
+    data: { approval_id: approval.id, amount: approval.amount, currency: approval.currency },
+  });
+}

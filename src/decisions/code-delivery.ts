@@ -1,0 +1,93 @@
+import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
+import { normaliseMailbox } from '../identifiers/mailbox.ts';
+import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
+import { expiresOn } from '../matching/verdict.ts';
+import { insertEvent } from '../requests/requests.repository.ts';
+import { ticketLocale, type DecisionContext } from './decision-context.ts';
+import {
+  codeFingerprintTaken,
+  insertCodeHistory,
+  setPurchaseCode,
+  type LockedPurchase,
+} from './decisions.repository.ts';
+
+const FRESH_CODE_TRIES = 10;
+
+/**
+ * A new code for the licence (SPEC §5 reissue `replace`): unique across every licence's present
+ * and past codes (by fingerprint), the old one kept encrypted in the code history and no longer
+ * the licence's. The term is untouched: first_activated_at, and so the expiry, stay as they were.
+ */
+async function replaceCode(ctx: DecisionContext, purchase: LockedPurchase): Promise<string> {
+  for (let attempt = 0; attempt < FRESH_CODE_TRIES; attempt++) {
+    const code = newActivationCode();
+    const hmac = ctx.fingerprint(code);
+    if (await codeFingerprintTaken(ctx.tx, hmac)) continue;
+    await insertCodeHistory(ctx.tx, {
+      purchaseId: purchase.id,
+      codeEnc: purchase.activation_code_enc,
+      codeHmac: purchase.activation_code_hmac,
+      reason: 'replaced',
+      requestId: ctx.ticket.id,
+      revokedBy: ctx.actor.id,
+    });
+    await setPurchaseCode(ctx.tx, purchase.id, { enc: ctx.cipher.encrypt(code), hmac });
+    return code;
+  }
+  throw new Error('could not draw an unused activation code');
+}
+
+export interface CodeSent {
+  sent_to: string;
+  requester_notified: boolean;
+}
+
+/**
+ * Sends the licence's code (or a replacement) to `to` in the one email that carries it, and,
+ * when the requester reads another mailbox, tells the requester where it went, masked.
+ */
+export async function sendCode(
+  ctx: DecisionContext,
+  purchase: LockedPurchase,
+  mode: 'resend' | 'replace',
+  to: string,
+  approvalId?: number,
+): Promise<CodeSent> {
+  const code =
+    mode === 'replace' ? await replaceCode(ctx, purchase) : ctx.cipher.decrypt(purchase.activation_code_enc);
+  const { ticket, tx, deps } = ctx;
+  const locale = ticketLocale(ticket);
+  await queueSecretEmail(tx, deps.templates, (plain) => ctx.cipher.encrypt(plain), {
+    requestId: ticket.id,
+    template: 'reissue-code',
+    locale,
+    to,
+    context: {
+      name: purchase.purchaser_name,
+      reference: ticket.reference,
+      product: purchase.product_name,
+      licenseNumber: purchase.license_number,
+      expiresOn: expiresOn(purchase),
+      replaced: mode === 'replace',
+    },
+    secret: { key: 'code', value: code, masked: MASKED_CODE },
+  });
+  const notify = normaliseMailbox(ticket.email) !== normaliseMailbox(to);
+  if (notify) {
+    await queueEmail(tx, deps.templates, {
+      requestId: ticket.id,
+      template: 'reissue-redirected-notice',
+      locale,
+      to: ticket.email,
+      context: { name: ticket.name, reference: ticket.reference, maskedAddress: maskEmail(to) },
+    });
+  }
+  // 'code_sent' is what the matcher's repeat_recovery flag looks for.
+  await insertEvent(tx, {
+    requestId: ticket.id,
+    actor: ctx.actor.email,
+    type: 'code_sent',
+    data: { mode, to, requester_notified: notify, ...(approvalId ? { approval_id: approvalId } : {}) },
+  });
+  return { sent_to: maskEmail(to), requester_notified: notify };
+}

@@ -1,0 +1,77 @@
+import { ConflictError, ValidationError } from '../errors.ts';
+import { maskActivationCodes } from '../identifiers/identifiers.ts';
+import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from '../requests/attachments.ts';
+import { insertAttachment, insertEvent } from '../requests/requests.repository.ts';
+import { MAX_DETAILS, type FieldErrors } from '../requests/requests.schema.ts';
+import { findRequestForCustomer } from '../requests/requests.service.ts';
+import type { WebDeps } from '../deps.ts';
+import { latestQuestion, lockTicketById, moveTicket } from './decisions.repository.ts';
+
+export interface CustomerReply {
+  message: unknown;
+  attachment?: Upload;
+}
+
+/**
+ * The customer answers a technician's question on the status page (SPEC §5 request info): the
+ * answer (and any proof of purchase) goes into the history, the request returns to triage with its
+ * service-level clock running again, and matching runs again, all in one transaction.
+ */
+export async function replyAsCustomer(
+  deps: Pick<WebDeps, 'db' | 'config' | 'relay'>,
+  referenceInput: string,
+  token: string | undefined,
+  reply: CustomerReply,
+): Promise<{ reference: string; status: string }> {
+  const row = await findRequestForCustomer(deps, referenceInput, token);
+  const message = typeof reply.message === 'string' ? reply.message.trim() : '';
+  const checked = reply.attachment ? await checkUpload(reply.attachment) : undefined;
+  const errors: FieldErrors = {};
+  if (!message) errors.message = { key: 'error.required' };
+  else if (message.length > MAX_DETAILS)
+    errors.message = { key: 'error.too_long', params: { max: MAX_DETAILS } };
+  if (typeof checked === 'string') errors.attachment = { key: checked };
+  if (Object.keys(errors).length > 0 || typeof checked === 'string') throw new ValidationError(errors);
+
+  const stored = checked ? storeUpload(deps.config.dataDir, checked) : undefined;
+  try {
+    await deps.db.transaction(async (tx) => {
+      const ticket = await lockTicketById(tx, row.id);
+      if (ticket?.status !== 'waiting_on_customer')
+        throw new ConflictError('This request is not waiting for an answer from you.');
+      if (checked && stored)
+        await insertAttachment(tx, {
+          requestId: row.id,
+          originalName: displayName(checked.originalName),
+          contentType: checked.contentType,
+          size: checked.buffer.length,
+          ...stored,
+        });
+      await insertEvent(tx, {
+        requestId: row.id,
+        actor: 'customer',
+        type: 'customer_replied',
+        data: {
+          message: maskActivationCodes(message),
+          ...(checked ? { attachment: displayName(checked.originalName) } : {}),
+        },
+      });
+      await moveTicket(tx, row.id, 'triage', false);
+      await enqueueInTransaction(tx, 'match', { requestId: row.id });
+    });
+  } catch (error) {
+    if (stored) removeUpload(deps.config.dataDir, stored.storagePath);
+    throw error;
+  }
+  deps.relay.wake();
+  return { reference: row.reference, status: 'triage' };
+}
+
+/** The question the status page shows above the reply form, while the request waits on the customer. */
+export async function openQuestion(
+  deps: Pick<WebDeps, 'db'>,
+  request: { id: number; status: string },
+): Promise<string | null> {
+  return request.status === 'waiting_on_customer' ? latestQuestion(deps.db, request.id) : null;
+}

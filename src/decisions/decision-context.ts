@@ -1,0 +1,68 @@
+import type { User } from '../auth/user.ts';
+import type { Config } from '../config.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { ConflictError } from '../errors.ts';
+import { isLocale, type Locale } from '../i18n/i18n.ts';
+import type { Relay } from '../outbox/outbox.relay.ts';
+import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
+import { createCodeFingerprint } from '../purchases/code-fingerprint.ts';
+import type { Templates } from '../templates.ts';
+import { lockPurchase, type LockedPurchase, type LockedTicket } from './decisions.repository.ts';
+
+/** What the decision services need from the web side. */
+export interface DecisionDeps {
+  db: Db;
+  config: Config;
+  templates: Templates;
+  relay: Relay;
+}
+
+/** One decision in progress: its transaction, who acts, and the locked request. */
+export interface DecisionContext {
+  tx: Queryable;
+  deps: DecisionDeps;
+  actor: User;
+  ticket: LockedTicket;
+  cipher: CodeCipher;
+  fingerprint: (code: string) => string;
+}
+
+export function decisionContext(
+  tx: Queryable,
+  deps: DecisionDeps,
+  actor: User,
+  ticket: LockedTicket,
+): DecisionContext {
+  return {
+    tx,
+    deps,
+    actor,
+    ticket,
+    cipher: createCodeCipher(deps.config.secretKey),
+    fingerprint: createCodeFingerprint(deps.config.secretKey),
+  };
+}
+
+export function ticketLocale(ticket: LockedTicket): Locale {
+  return isLocale(ticket.locale) ? ticket.locale : 'en';
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** The purchase the matcher settled on, locked; without one, nothing can be sent or refunded. */
+export async function matchedPurchase(ctx: DecisionContext): Promise<LockedPurchase> {
+  const id = ctx.ticket.purchase_id;
+  const purchase = id === null ? undefined : await lockPurchase(ctx.tx, id);
+  if (!purchase)
+    throw new ConflictError(
+      `${ctx.ticket.reference} has no matched purchase: there is no licence to act on. Ask the customer for more information or reject it.`,
+    );
+  return purchase;
+}
+
+/** Throws the broken rule as a 409, if there is one. */
+export function enforce(rule: string | null): void {
+  if (rule) throw new ConflictError(rule);
+}

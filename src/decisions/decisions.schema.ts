@@ -1,0 +1,58 @@
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+export const REJECT_REASONS = [
+  'no_purchase_found',
+  'trial_license',
+  'license_expired',
+  'bought_from_partner',
+  'suspected_fraud',
+  'duplicate',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+const message = z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters');
+
+/** The decision bodies of SPEC §7. */
+export const decisionSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('reissue'),
+    mode: z.enum(['resend', 'replace']),
+    // Any address but the purchaser's of record needs a supervisor's approval.
+    to: z.email().max(254).optional(),
+  }),
+  z.object({
+    type: z.literal('refund'),
+    amount: z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be an amount such as "49.00"'),
+  }),
+  z.object({ type: z.literal('request_info'), message }),
+  z.object({ type: z.literal('reject'), reason: z.enum(REJECT_REASONS), message: message.optional() }),
+]);
+export type Decision = z.infer<typeof decisionSchema>;
+
+export const claimSchema = z.object({ takeover: z.boolean().optional() }).strict();
+
+export const approvalVerdictSchema = z.object({ note: z.string().trim().max(2000).optional() });
+
+/**
+ * Parses input with a schema, or throws a 422 naming each bad field in its message (the shared
+ * error handler passes on code and message only).
+ */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+  throw new AppError('validation_failed', 422, `The body is not valid. ${problems.join('; ')}.`);
+}
+
+/** An Idempotency-Key as sent: 1–200 visible ASCII characters. */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,200}$/.test(value))
+    throw new AppError(
+      'validation_failed',
+      422,
+      'Idempotency-Key must be 1 to 200 visible ASCII characters.',
+    );
+  return value;
+}

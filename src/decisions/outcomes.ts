@@ -1,0 +1,165 @@
+import { normaliseMailbox } from '../identifiers/mailbox.ts';
+import { queueEmail } from '../mail/mail.service.ts';
+import { newStatusToken } from '../requests/reference.ts';
+import { insertEvent } from '../requests/requests.repository.ts';
+import { insertApproval } from './approvals.repository.ts';
+import { sendCode } from './code-delivery.ts';
+import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
+import type { Decision, RejectReason } from './decisions.schema.ts';
+import { insertStatusToken, moveTicket, type LockedPurchase } from './decisions.repository.ts';
+import { refundBreaks, reissueBreaks } from './rules.ts';
+
+/** What a decision answers: 200 when done, 202 when it waits for a supervisor. */
+export interface DecisionAnswer {
+  httpStatus: 200 | 202;
+  body: Record<string, unknown>;
+}
+
+type Of<T extends Decision['type']> = Extract<Decision, { type: T }>;
+
+/** Reissue (SPEC §5): the code to the purchaser's address of record; anywhere else waits for a supervisor. */
+export async function reissue(ctx: DecisionContext, d: Of<'reissue'>): Promise<DecisionAnswer> {
+  const purchase = await matchedPurchase(ctx);
+  enforce(reissueBreaks(purchase, today()));
+  if (d.to && normaliseMailbox(d.to) !== purchase.purchaser_mailbox)
+    return proposeReissueElsewhere(ctx, purchase, d.mode, d.to);
+  const sent = await sendCode(ctx, purchase, d.mode, purchase.purchaser_email);
+  await moveTicket(ctx.tx, ctx.ticket.id, 'resolved', true);
+  return {
+    httpStatus: 200,
+    body: { reference: ctx.ticket.reference, status: 'resolved', decision: 'reissue', mode: d.mode, ...sent },
+  };
+}
+
+async function proposeReissueElsewhere(
+  ctx: DecisionContext,
+  purchase: LockedPurchase,
+  mode: 'resend' | 'replace',
+  to: string,
+): Promise<DecisionAnswer> {
+  const approvalId = await propose(ctx, purchase, {
+    kind: 'reissue_elsewhere',
+    reissue_mode: mode,
+    to_address: to,
+    amount: null,
+    currency: null,
+  });
+  await insertEvent(ctx.tx, {
+    requestId: ctx.ticket.id,
+    actor: ctx.actor.email,
+    type: 'reissue_proposed',
+    data: { approval_id: approvalId, mode, to },
+  });
+  return pendingApproval(ctx, approvalId);
+}
+
+/** Refund (SPEC §5): proposed here, bound to this purchase and amount, done when a supervisor approves. */
+export async function proposeRefund(ctx: DecisionContext, d: Of<'refund'>): Promise<DecisionAnswer> {
+  const purchase = await matchedPurchase(ctx);
+  enforce(refundBreaks(purchase, d.amount));
+  const amount = Number(d.amount).toFixed(2);
+  const approvalId = await propose(ctx, purchase, {
+    kind: 'refund',
+    amount,
+    currency: purchase.currency,
+    reissue_mode: null,
+    to_address: null,
+  });
+  await insertEvent(ctx.tx, {
+    requestId: ctx.ticket.id,
+    actor: ctx.actor.email,
+    type: 'refund_proposed',
+    data: { approval_id: approvalId, amount, currency: purchase.currency },
+  });
+  return pendingApproval(ctx, approvalId);
+}
+
+async function propose(
+  ctx: DecisionContext,
+  purchase: LockedPurchase,
+  what: Pick<
+    Parameters<typeof insertApproval>[1],
+    'kind' | 'amount' | 'currency' | 'reissue_mode' | 'to_address'
+  >,
+): Promise<number> {
+  const approvalId = await insertApproval(ctx.tx, {
+    ...what,
+    request_id: ctx.ticket.id,
+    purchase_id: purchase.id,
+    purchase_status: purchase.status,
+    purchase_updated_at: purchase.updated_at,
+    proposed_by: ctx.actor.id,
+  });
+  await moveTicket(ctx.tx, ctx.ticket.id, 'pending_approval', true);
+  return approvalId;
+}
+
+function pendingApproval(ctx: DecisionContext, approvalId: number): DecisionAnswer {
+  return {
+    httpStatus: 202,
+    body: { approval_id: approvalId, status: 'pending_approval', reference: ctx.ticket.reference },
+  };
+}
+
+/**
+ * Request info (SPEC §5): a question by email, with a fresh link to the status page (the first
+ * link's token is stored hashed, so it cannot be sent again; both links keep working).
+ */
+export async function requestInfo(ctx: DecisionContext, d: Of<'request_info'>): Promise<DecisionAnswer> {
+  const { ticket, tx, deps } = ctx;
+  const { token, hash } = newStatusToken();
+  await insertStatusToken(tx, ticket.id, hash);
+  await queueEmail(tx, deps.templates, {
+    requestId: ticket.id,
+    template: 'request-info',
+    locale: ticketLocale(ticket),
+    to: ticket.email,
+    context: {
+      name: ticket.name,
+      reference: ticket.reference,
+      message: d.message,
+      statusUrl: `${deps.config.publicUrl}/requests/${ticket.reference}?token=${token}`,
+    },
+  });
+  await insertEvent(tx, {
+    requestId: ticket.id,
+    actor: ctx.actor.email,
+    type: 'info_requested',
+    data: { message: d.message },
+  });
+  await moveTicket(tx, ticket.id, 'waiting_on_customer', true);
+  return { httpStatus: 200, body: { reference: ticket.reference, status: 'waiting_on_customer' } };
+}
+
+// The reasons with an email of their own; the others share request-rejected with a paragraph each.
+const REJECT_TEMPLATES: Partial<Record<RejectReason, string>> = {
+  license_expired: 'renewal-offer',
+  bought_from_partner: 'ask-your-store',
+};
+
+/** Reject (SPEC §5): closed with a reason, and the email for that reason. */
+export async function reject(ctx: DecisionContext, d: Of<'reject'>): Promise<DecisionAnswer> {
+  const { ticket, tx, deps } = ctx;
+  const template = REJECT_TEMPLATES[d.reason] ?? 'request-rejected';
+  await queueEmail(tx, deps.templates, {
+    requestId: ticket.id,
+    template,
+    locale: ticketLocale(ticket),
+    to: ticket.email,
+    context: {
+      name: ticket.name,
+      reference: ticket.reference,
+      reason: d.reason,
+      message: d.message,
+      store: ticket.store,
+    },
+  });
+  await insertEvent(tx, {
+    requestId: ticket.id,
+    actor: ctx.actor.email,
+    type: 'rejected',
+    data: { reason: d.reason, ...(d.message ? { message: d.message } : {}), email: template },
+  });
+  await moveTicket(tx, ticket.id, 'rejected', true);
+  return { httpStatus: 200, body: { reference: ticket.reference, status: 'rejected', reason: d.reason } };
+}
