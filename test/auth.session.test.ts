@@ -226,7 +226,7 @@ describe('disabled users and signing out', () => {
     await disableUser(desk.base.db, user.id);
     const page = await agent.get('/desk').expect(303);
     assert.match(page.headers.location!, /^\/desk\/sign-in/);
-    await agent.post('/desk/sign-out').type('form').send({ _csrf: csrfToken }).expect(403);
+    await agent.post('/desk/sign-out').type('form').send({ _csrf: csrfToken }).expect(401);
   });
 
   it('when the user signs out, then the session is deleted and its cookie no longer works', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
-import { ForbiddenError } from '../errors.ts';
+import { AppError, ForbiddenError } from '../errors.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- @types/express declares res.locals' type here
@@ -22,15 +22,24 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * not the only one. Mount after the session, under /desk only: the bearer-token API uses no
  * cookies and so needs none of this.
  *
+ * `anonymousPaths` are relative to the mount point (/desk).
+ *
  * Forms must be application/x-www-form-urlencoded (the body is parsed before this runs); a
  * multipart form would need the header instead.
  */
-export function csrfProtection(): RequestHandler {
+export function csrfProtection(
+  options: { anonymousPaths: string[] } = { anonymousPaths: ['/sign-in'] },
+): RequestHandler {
   return (req, res, next) => {
     if (SAFE_METHODS.has(req.method)) {
       req.session.csrfToken ??= randomBytes(32).toString('base64url');
       res.locals.csrfToken = req.session.csrfToken;
       return next();
+    }
+    // Only the sign-in form changes anything for a visitor who is not signed in; everywhere
+    // else such a request is told to sign in (401), whatever its token.
+    if (!res.locals.user && !options.anonymousPaths.includes(req.path)) {
+      throw new AppError('unauthorized', 401, 'Your session has ended. Sign in again.');
     }
     const expected = req.session.csrfToken;
     if (!expected || !tokensEqual(givenToken(req), expected)) {

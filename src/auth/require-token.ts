@@ -8,7 +8,7 @@ declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- @types/express declares res.locals' type here
   namespace Express {
     interface Locals {
-      /** Set by requireToken for the routes behind it. */
+      /** Set by requireToken (API) or deskSession (console) for the routes behind them. */
       user?: User;
     }
   }
@@ -40,9 +40,9 @@ export function requireToken(deps: { db: Db }): RequestHandler {
   };
 }
 
-/** The user requireToken let through; a route mounted without it is a bug, not a 401. */
+/** The user requireToken or requireSession let through; a route mounted without either is a bug, not a 401. */
 export function currentUser(res: Response): User {
   const user = res.locals.user;
-  if (!user) throw new Error('currentUser() on a route without requireToken');
+  if (!user) throw new Error('currentUser() on a route without requireToken or requireSession');
   return user;
 }

@@ -3,7 +3,10 @@ import path from 'node:path';
 import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
+import { adminRoutes } from '../admin/admin.routes.ts';
+import { queueBoardRoutes } from '../admin/queue-board.ts';
 import { csrfProtection } from '../auth/csrf.ts';
+import { deskErrorPages } from '../auth/desk-errors.ts';
 import { deskSession } from '../auth/session.ts';
 import { signInRoutes } from '../auth/sign-in.routes.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
@@ -60,9 +63,13 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(ticketRoutes(deps));
   app.use(decisionRoutes(deps));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
-  app.use('/desk', deskSession(deps), csrfProtection());
+  app.use('/desk', deskSession(deps));
+  app.use(queueBoardRoutes(deps)); // checks the origin of its own requests instead of _csrf
+  app.use('/desk', csrfProtection());
   app.use(signInRoutes(deps));
   app.use(deskRoutes(deps));
+  app.use(adminRoutes(deps));
+  app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);
   app.use(errorHandler(deps.templates));
