@@ -109,7 +109,7 @@ export async function ticketRow(desk: TestDesk, id: number) {
 
 /**
  * Waits for every email queued for the request to leave, then returns what the SMTP sink got whose
- * subject names the reference, except the acknowledgement.
+ * subject names the reference, except the acknowledgement (request-received).
  */
 export async function outcomeMails(
   desk: TestDesk,
@@ -127,8 +127,13 @@ export async function outcomeMails(
     15_000,
     `the emails of ${reference} sent`,
   );
+  const acknowledgements = await desk.base.db.query<{ subject: string }>(
+    `SELECT subject FROM emails WHERE request_id = $1 AND template = 'request-received'`,
+    [requestId],
+  );
+  const skip = new Set(acknowledgements.map((a) => a.subject));
   return desk.smtp.received.filter(
-    (m) => m.parsed.subject?.includes(reference) && !m.parsed.subject.includes('We received'),
+    (m) => m.parsed.subject?.includes(reference) && !skip.has(m.parsed.subject),
   );
 }
 
