@@ -20,7 +20,13 @@ export function queueBoardRoutes(deps: WebDeps): Router {
   createBullBoard({
     queues: QUEUE_NAMES.map((name) => new BullMQAdapter(deps.queues.get(name))),
     serverAdapter,
-    options: { uiConfig: { boardTitle: 'Recovery Desk queues' } },
+    options: {
+      uiConfig: {
+        boardTitle: 'Desk queues',
+        hideDocsLink: true,
+        miscLinks: [{ text: 'Back to the desk', url: '/desk/admin' }],
+      },
+    },
   });
   const router = Router();
   router.use(

@@ -34,6 +34,7 @@ function cookieKey(secretKey: string): string {
  */
 export function deskSession(deps: WebDeps): Router {
   const router = Router();
+  const secure = deps.config.publicUrl.startsWith('https:');
   router.use(
     session({
       name: SESSION_COOKIE,
@@ -45,10 +46,13 @@ export function deskSession(deps: WebDeps): Router {
       resave: false,
       saveUninitialized: false,
       rolling: true,
+      // Behind a TLS-terminating proxy on another host, the proxy's X-Forwarded-Proto says the
+      // browser's side is https, so the Secure cookie is still set. Without it, no cookie.
+      proxy: secure ? true : undefined,
       cookie: {
         httpOnly: true,
         sameSite: 'lax',
-        secure: deps.config.publicUrl.startsWith('https:'),
+        secure,
         path: '/desk',
         maxAge: IDLE_SECONDS * 1000,
       },
