@@ -1,3 +1,4 @@
+import { hasRole } from '../auth/roles.ts';
 import type { User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
@@ -26,6 +27,7 @@ import {
   moveTicket,
   type LockedPurchase,
 } from './decisions.repository.ts';
+import { requireDeskWorker } from './decisions.service.ts';
 import { reissueBreaks } from './rules.ts';
 
 export interface ApprovalOutcome {
@@ -41,7 +43,7 @@ export interface ApprovalOutcome {
  * update), or the request now points at another purchase, it answers 409 and changes nothing.
  */
 export async function approve(deps: DecisionDeps, actor: User, approvalId: number): Promise<ApprovalOutcome> {
-  if (actor.role !== 'supervisor') throw new ForbiddenError('Only a supervisor may approve.');
+  if (!hasRole(actor, 'supervisor')) throw new ForbiddenError('Only a supervisor may approve.');
   const outcome = await deps.db.transaction(async (tx) => {
     const approval = await pendingApprovalFor(tx, actor, approvalId);
     const ticket = await lockTicketById(tx, approval.request_id);
@@ -78,7 +80,7 @@ export async function rejectApproval(
   return deps.db.transaction(async (tx) => {
     const approval = await lockApproval(tx, approvalId);
     if (!approval) throw new NotFoundError('No approval has this id.');
-    if (actor.role !== 'supervisor' && approval.proposed_by !== actor.id)
+    if (!hasRole(actor, 'supervisor') && approval.proposed_by !== actor.id)
       throw new ForbiddenError('Only a supervisor, or its proposer, may turn a proposal down.');
     if (approval.status !== 'pending')
       throw new ConflictError(`This approval is already ${approval.status}.`);
@@ -102,8 +104,7 @@ export async function rejectApproval(
 }
 
 export function pendingApprovals(deps: Pick<DecisionDeps, 'db'>, actor: User): Promise<PendingApprovalRow[]> {
-  if (actor.role !== 'supervisor' && actor.role !== 'technician')
-    throw new ForbiddenError('Only technicians and supervisors see approvals.');
+  requireDeskWorker(actor);
   return listPendingApprovals(deps.db);
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hasRole } from '../auth/roles.ts';
 import type { User } from '../auth/user.ts';
 import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
@@ -11,10 +12,9 @@ import { proposeRefund, reissue, reject, requestInfo, type DecisionAnswer } from
 
 export type { DecisionAnswer };
 
-/** Who works the queue: technicians and supervisors (admins manage the desk, they do not decide). */
+/** Who works the queue: technicians and every higher role (see auth/roles.ts). */
 export function requireDeskWorker(actor: User): void {
-  if (actor.role !== 'technician' && actor.role !== 'supervisor')
-    throw new ForbiddenError('Only technicians and supervisors work requests.');
+  if (!hasRole(actor, 'technician')) throw new ForbiddenError('Only desk staff work requests.');
 }
 
 /** States each decision may start from; anything else means someone already acted (409). */
