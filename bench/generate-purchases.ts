@@ -93,9 +93,9 @@ export async function writePurchasesCsv(count: number, file?: string, seed = 1):
   for (const row of purchaseRows(count, seed)) {
     if (!out.write(`${row.map(csvField).join(',')}\n`)) await once(out, 'drain');
   }
-  if (file) await new Promise((resolve) => (out as NodeJS.WritableStream).end(resolve));
+  if (file) await new Promise<void>((resolve) => (out as NodeJS.WritableStream).end(() => resolve()));
 }
 
-if (import.meta.main ?? process.argv[1]?.endsWith('generate-purchases.ts')) {
+if (process.argv[1]?.endsWith('generate-purchases.ts')) {
   await writePurchasesCsv(Number(process.argv[2] ?? 1000), process.argv[3]);
 }

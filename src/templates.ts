@@ -28,7 +28,9 @@ export function loadTemplates(dir = TEMPLATES_DIR): Templates {
   const compile = (file: string, noEscape = false) =>
     hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape });
 
-  const layouts = new Map(hbsFiles(path.join(dir, 'layouts')).map((f) => [path.basename(f, '.hbs'), compile(f)]));
+  const layouts = new Map(
+    hbsFiles(path.join(dir, 'layouts')).map((f) => [path.basename(f, '.hbs'), compile(f)]),
+  );
   const pages = new Map<string, Compiled>();
   for (const file of hbsFiles(path.join(dir, 'pages'))) pages.set(path.basename(file, '.hbs'), compile(file));
 
@@ -90,6 +92,7 @@ function registerHelpers(hbs: typeof Handlebars): void {
     return translate(locale, key, options.hash as Record<string, string>);
   });
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   hbs.registerHelper('lookupKey', (obj: unknown, key: unknown) =>
     obj && typeof obj === 'object' && typeof key === 'string'

@@ -2,12 +2,46 @@ import { Router } from 'express';
 import { renderDeskPage } from '../auth/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
+import { parseQueueQuery } from '../queue/queue.schema.ts';
+import { InvalidQueryError, queuePage } from '../queue/queue.service.ts';
+import { latestMatchAt } from './live-updates.ts';
+import { queueView } from './queue-view.ts';
 
-/** The console's home. For now a placeholder; the queue replaces its body. */
+const LIVE_POLL_MS = 3_000;
+
+/** The console's home: the queue (GET /desk), and a stream telling it when new results arrive. */
 export function deskRoutes(deps: WebDeps): Router {
   const router = Router();
-  router.get('/desk', requireSession(), (req, res) => {
-    renderDeskPage(req, res, deps.templates, 'desk-queue', { title: 'Queue' });
+
+  router.get('/desk', requireSession('technician'), async (req, res) => {
+    const query = parseQueueQuery(req.query, (m) => new InvalidQueryError(m));
+    const view = queueView(await queuePage(deps.db, query, res.locals.user!.id), query);
+    res.set('Cache-Control', 'no-store');
+    // The live script asks for the rows only, to swap them in without a reload.
+    if (req.query.fragment === 'rows') {
+      res.send(deps.templates.page('desk-queue-rows', { ...view, locale: 'en', layout: 'none' }));
+      return;
+    }
+    renderDeskPage(req, res, deps.templates, 'desk-queue', { title: 'Queue', ...view });
   });
+
+  // Server-sent events: `matched` whenever a match result newer than the page's arrives.
+  router.get('/desk/live', requireSession('technician'), async (req, res) => {
+    res.set({ 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
+    res.flushHeaders();
+    let seen = await latestMatchAt(deps.db);
+    const timer = setInterval(() => {
+      latestMatchAt(deps.db)
+        .then((latest) => {
+          if (latest && latest !== seen)
+            res.write(`event: matched\ndata: ${JSON.stringify({ at: latest })}\n\n`);
+          else res.write(': still here\n\n');
+          seen = latest;
+        })
+        .catch((error: unknown) => req.log.warn({ err: error }, 'live queue update failed'));
+    }, LIVE_POLL_MS);
+    req.on('close', () => clearInterval(timer));
+  });
+
   return router;
 }

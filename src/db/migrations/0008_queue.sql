@@ -8,3 +8,5 @@ CREATE INDEX recovery_requests_order_key
   ON recovery_requests (upper(regexp_replace(order_number, '[\s#-]+', '', 'g')));
 -- Filter by flag.
 CREATE INDEX match_results_flags ON match_results USING gin ((result -> 'flags'));
+-- The queue's live stream asks for the latest result.
+CREATE INDEX match_results_matched_at ON match_results (matched_at);

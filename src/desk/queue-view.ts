@@ -1,0 +1,54 @@
+import type { QueuePage } from '../queue/queue.service.ts';
+import type { QueueQuery } from '../queue/queue.schema.ts';
+
+/** Every flag the matcher raises, in a technician's words (SPEC §6). */
+export const FLAG_TEXT: Record<string, string> = {
+  trial_license: 'Trial licence: it can be neither recovered nor refunded.',
+  license_expired: 'The licence has expired: offer a renewal instead of a code.',
+  license_refunded: 'The purchase was refunded: its codes no longer work.',
+  license_revoked: 'The licence was revoked.',
+  email_differs: "The requester's address is not the buyer's address of record.",
+  region_mismatch:
+    'The claimed country differs from the store that sold the licence (codes work only in its region).',
+  multiple_candidates: 'Several purchases fit the evidence equally well.',
+  duplicate_request: 'Another open request exists for this licence.',
+  repeat_recovery: 'A code for this licence was sent recently.',
+  velocity: 'Many requests came from this address or network in a short time.',
+};
+
+/** "in 3 h", "2 d overdue": due times read at a glance. */
+export function dueText(due: Date, now = Date.now()): string {
+  const minutes = Math.round((new Date(due).getTime() - now) / 60_000);
+  const span = (m: number) =>
+    m >= 2 * 1440 ? `${Math.round(m / 1440)} d` : m >= 120 ? `${Math.round(m / 60)} h` : `${m} min`;
+  return minutes >= 0 ? `in ${span(minutes)}` : `${span(-minutes)} overdue`;
+}
+
+/** The queue page's view: rows ready to print, the filters as they were given, links kept. */
+export function queueView(page: QueuePage, query: QueueQuery) {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries({ ...query, cursor: undefined, limit: undefined })) {
+    if (v !== undefined && v !== false && v !== '') params.set(k, String(v));
+  }
+  const next = page.next_cursor
+    ? `/desk?${new URLSearchParams([...params, ['cursor', page.next_cursor]])}`
+    : null;
+  return {
+    rows: page.items.map((item) => ({
+      ...item,
+      due: dueText(item.resolution_due_at),
+      flagList: (item.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag })),
+    })),
+    counts: Object.entries(page.counts.byStatus).map(([status, n]) => ({
+      status,
+      n,
+      label: status.replace(/_/g, ' '),
+      current: query.status === status,
+    })),
+    overdueCount: page.counts.overdue,
+    filters: query,
+    flags: Object.keys(FLAG_TEXT),
+    next,
+    firstPage: query.cursor ? `/desk?${params}` : null,
+  };
+}
