@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createCodeCipher } from '../src/purchases/code-cipher.ts';
+import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
 import { openPurchaseFile, PurchaseFileError } from '../src/purchases/purchase-file.ts';
 import { PURCHASE_COLUMNS } from '../src/purchases/purchase-row.ts';
 import { importPurchases } from '../src/purchases/purchases.import.ts';
@@ -181,6 +182,36 @@ describe('desk import purchases: rows and their faults', () => {
     );
     assert.equal(cipher.decrypt(recodedNow!.activation_code_enc), newCode);
     assert.ok(recodedNow!.updated_at > before[2]!.updated_at);
+  });
+
+  it("when an older file is imported again after the desk refunded a licence and replaced a code, then the desk's changes stay", async () => {
+    const [refunded, replaced] = [purchase(), purchase()];
+    const file = writeFile('before-decisions.csv', csv(csvLine(refunded), csvLine(replaced)));
+    await importFile(database, file);
+    const stored = await find(database, replaced.license_number);
+    const fingerprint = createCodeFingerprint(SECRET_KEY);
+    const newCode = code();
+    // What the decisions do: a refund marks the purchase; a replacement retires the old code.
+    await database.db.query(`UPDATE purchases SET status = 'refunded' WHERE license_number = $1`, [
+      refunded.license_number,
+    ]);
+    await database.db.query(
+      `INSERT INTO activation_code_history (purchase_id, code_enc, code_hmac, reason) VALUES ($1, $2, $3, 'replaced')`,
+      [stored!.id, stored!.activation_code_enc, stored!.activation_code_hmac],
+    );
+    await database.db.query(
+      `UPDATE purchases SET activation_code_enc = $2, activation_code_hmac = $3 WHERE id = $1`,
+      [stored!.id, cipher.encrypt(newCode), fingerprint(newCode)],
+    );
+
+    const { counts } = await importFile(database, file);
+
+    assert.deepEqual(counts, { rows: 2, inserted: 0, updated: 0, unchanged: 2, rejected: 0 });
+    assert.equal((await find(database, refunded.license_number))?.status, 'refunded');
+    assert.equal(
+      cipher.decrypt((await find(database, replaced.license_number))!.activation_code_enc),
+      newCode,
+    );
   });
 
   it('when identifiers are written loosely, then they are stored in their canonical form', async () => {

@@ -48,6 +48,22 @@ const NAMES = Object.keys(COLUMNS) as (keyof PurchaseWrite)[];
 const COMPARED = NAMES.filter((name) => name !== 'license_number' && name !== 'activation_code_enc');
 
 /**
+ * What the desk decided outranks an older file: a licence the desk refunded or revoked stays so,
+ * and a code the desk replaced (kept in activation_code_history) is never restored. Everything
+ * else comes from the file. `e` is the row as it will be written.
+ */
+const effective = (source: string) => `
+  CROSS JOIN LATERAL (SELECT ${NAMES.map((name) => {
+    if (name === 'status')
+      return `CASE WHEN old.status IN ('refunded', 'revoked') THEN old.status ELSE ${source}.status END AS status`;
+    if (name === 'activation_code_enc' || name === 'activation_code_hmac')
+      return `CASE WHEN EXISTS (SELECT 1 FROM activation_code_history h
+                                 WHERE h.purchase_id = old.id AND h.code_hmac = ${source}.activation_code_hmac)
+                   THEN old.${name} ELSE ${source}.${name} END AS ${name}`;
+    return `${source}.${name}`;
+  }).join(', ')}) e`;
+
+/**
  * Inserts new licence numbers and updates records that differ. A record equal to its row is
  * filtered out before the upsert, so it is not even locked: a re-import only reads. (The lateral
  * subquery, fenced by OFFSET 0, makes that one index lookup a row: as a plain join the planner
@@ -57,10 +73,11 @@ const COMPARED = NAMES.filter((name) => name !== 'license_number' && name !== 'a
 const upsertFrom = (source: string) => `
   WITH written AS (
     INSERT INTO purchases AS p (${NAMES.join(', ')})
-    SELECT ${NAMES.map((name) => `s.${name}`).join(', ')}
+    SELECT ${NAMES.map((name) => `e.${name}`).join(', ')}
       FROM ${source}
       LEFT JOIN LATERAL (SELECT * FROM purchases WHERE license_number = s.license_number OFFSET 0) old ON true
-     WHERE old.id IS NULL OR ${distinct('old', 's')}
+      ${effective('s')}
+     WHERE old.id IS NULL OR ${distinct('old', 'e')}
     ON CONFLICT (license_number) DO UPDATE SET
       ${COMPARED.map((name) => `${name} = EXCLUDED.${name}`).join(', ')},
       activation_code_enc = CASE WHEN p.activation_code_hmac = EXCLUDED.activation_code_hmac
