@@ -4,6 +4,7 @@ import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from '../admin/admin.routes.ts';
+import { emailPreviewRoutes } from '../admin/email-preview.routes.ts';
 import { queueBoardRoutes } from '../admin/queue-board.ts';
 import { csrfProtection } from '../auth/csrf.ts';
 import { deskErrorPages } from '../auth/desk-errors.ts';
@@ -69,6 +70,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(signInRoutes(deps));
   app.use(deskRoutes(deps));
   app.use(adminRoutes(deps));
+  app.use(emailPreviewRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);

@@ -1,0 +1,79 @@
+import { REJECT_REASONS } from '../decisions/decisions.schema.ts';
+
+/**
+ * Sample data for the admin's email previews (/desk/admin/emails): one context per email
+ * template, with every variable its parts use, and named variants where a template says
+ * different things for different values (the reasons of a rejection, a replaced code).
+ * The code and addresses are made up; nothing here is ever sent.
+ */
+export interface EmailSample {
+  context: Record<string, unknown>;
+  variants?: Record<string, Record<string, unknown>>;
+}
+
+export const SAMPLE_REFERENCE = 'RD-7K2Q9XWM';
+
+const common = {
+  name: 'Jana Nováková',
+  reference: SAMPLE_REFERENCE,
+  statusUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}?token=sample-status-token`,
+};
+
+const purchase = {
+  product: 'Small Office Security 7',
+  licenseNumber: '84F3-E32248-C1E89AF9',
+};
+
+const rejectVariants = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, { reason }]));
+
+export const EMAIL_SAMPLES: Record<string, EmailSample> = {
+  'request-received': { context: { ...common } },
+  'request-info': {
+    context: {
+      ...common,
+      message:
+        'Could you send us the order confirmation email, or a photo of the box with its licence label?',
+    },
+  },
+  'reissue-code': {
+    context: {
+      ...common,
+      ...purchase,
+      code: 'ABCDE-FGHJK-MNPQR-STUVW',
+      expiresOn: '2027-01-10',
+      replaced: false,
+    },
+    variants: { replaced: { replaced: true }, 'no expiry date': { expiresOn: undefined } },
+  },
+  'reissue-redirected-notice': { context: { ...common, maskedAddress: 'j***@gmail.com' } },
+  'refund-approved': { context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' } },
+  'renewal-offer': {
+    context: { ...common, message: 'A renewal keeps your settings and adds a year from today.' },
+    variants: { 'without a message': { message: undefined } },
+  },
+  'ask-your-store': {
+    context: {
+      ...common,
+      store: 'Softwarehaus Müller',
+      message: 'The store’s support page is on its website.',
+    },
+    variants: { 'without a message': { message: undefined } },
+  },
+  'request-rejected': {
+    context: {
+      ...common,
+      reason: 'no_purchase_found',
+      message: 'Your order number belongs to another store.',
+    },
+    variants: rejectVariants,
+  },
+};
+
+/** The sample context of a template (and a variant of it), or undefined when there is none. */
+export function sampleContext(name: string, variant?: string): Record<string, unknown> | undefined {
+  const sample = EMAIL_SAMPLES[name];
+  if (!sample) return undefined;
+  if (!variant) return sample.context;
+  const extra = sample.variants?.[variant];
+  return extra ? { ...sample.context, ...extra } : undefined;
+}
