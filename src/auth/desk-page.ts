@@ -24,6 +24,7 @@ export function renderDeskPage(
       locale: 'en',
       user,
       isAdmin: user ? hasRole(user, 'admin') : false,
+      isSupervisor: user ? hasRole(user, 'supervisor') : false,
       csrfToken: res.locals.csrfToken,
       flash: takeFlash(req),
       nav: req.path,

@@ -12,7 +12,9 @@ import { deskSession } from '../auth/session.ts';
 import { signInRoutes } from '../auth/sign-in.routes.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
 import type { WebDeps } from '../deps.ts';
+import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
+import { requestPageRoutes } from '../desk/request-page.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
@@ -69,6 +71,8 @@ export function createApp(deps: WebDeps): express.Express {
   app.use('/desk', csrfProtection());
   app.use(signInRoutes(deps));
   app.use(deskRoutes(deps));
+  app.use(requestPageRoutes(deps));
+  app.use(approvalsPageRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));

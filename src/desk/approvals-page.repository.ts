@@ -1,0 +1,23 @@
+import type { Queryable } from '../db/db.ts';
+
+/** The purchase each pending approval is bound to, for the supervisor to see what they approve. */
+export interface ApprovalPurchaseRow {
+  approval_id: number;
+  license_number: string;
+  product_name: string;
+  channel: string;
+  store: string;
+  purchaser_email: string;
+  status: string;
+  price: string;
+  currency: string;
+}
+
+export async function listPendingApprovalPurchases(db: Queryable): Promise<ApprovalPurchaseRow[]> {
+  return db.query<ApprovalPurchaseRow>(
+    `SELECT a.id AS approval_id, p.license_number, p.product_name, p.channel, p.store, p.purchaser_email,
+            p.status, p.price::text AS price, p.currency
+       FROM approvals a JOIN purchases p ON p.id = a.purchase_id
+      WHERE a.status = 'pending'`,
+  );
+}

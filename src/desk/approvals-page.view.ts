@@ -1,0 +1,21 @@
+import type { User } from '../auth/user.ts';
+import type { PendingApprovalRow } from '../decisions/approvals.repository.ts';
+import type { ApprovalPurchaseRow } from './approvals-page.repository.ts';
+import { when } from './request-page.view.ts';
+
+/** The approvals list as the page prints it; one's own proposals wait for someone else. */
+export function approvalsView(approvals: PendingApprovalRow[], purchases: ApprovalPurchaseRow[], user: User) {
+  const byApproval = new Map(purchases.map((p) => [p.approval_id, p]));
+  return {
+    approvals: approvals.map((a) => ({
+      ...a,
+      what:
+        a.kind === 'refund'
+          ? `Refund of ${a.amount ?? ''} ${a.currency ?? ''}`
+          : `Send the code (${a.reissue_mode ?? 'resend'}) to ${a.to_address ?? ''}`,
+      purchase: byApproval.get(a.id),
+      created: when(a.created_at),
+      own: a.proposed_by === user.email,
+    })),
+  };
+}

@@ -1,0 +1,84 @@
+import type { RejectReason } from '../decisions/decisions.schema.ts';
+
+/** Each reject reason of SPEC §7 as the desk says it, for the reject form and the history. */
+export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
+  no_purchase_found: 'No purchase found',
+  trial_license: 'Trial licence',
+  license_expired: 'Licence expired (sends the renewal offer)',
+  bought_from_partner: 'Bought from a partner (sends "ask your store")',
+  suspected_fraud: 'Suspected fraud',
+  duplicate: 'Duplicate of another request',
+};
+
+export interface HistoryLine {
+  who: string;
+  when: Date;
+  what: string;
+  /** Free text that belongs to the event (a note, a question, the customer's answer), shown as a block. */
+  text?: string;
+}
+
+type Data = Record<string, unknown>;
+const str = (value: unknown): string =>
+  typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+    ? String(value)
+    : value === undefined || value === null
+      ? ''
+      : JSON.stringify(value);
+const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_id)})` : '');
+
+// One sentence per event type written anywhere in src/ (matching, decisions, claims, notes, intake).
+const WORDS: Record<string, (d: Data) => string> = {
+  received: (d) => `filed the request${d.channel ? ` (${str(d.channel)})` : ''}`,
+  matched: (d) =>
+    `matched it: verdict ${str(d.verdict)}, score ${str(d.score)}` +
+    (Array.isArray(d.flags) && d.flags.length ? `, flags ${d.flags.map(str).join(', ')}` : '') +
+    (d.license_number ? `, licence ${str(d.license_number)}` : ''),
+  claimed: (d) => (d.auto ? 'claimed it on deciding' : 'claimed it'),
+  taken_over: (d) => `took it over from ${str(d.from)}`,
+  released: () => 'released it to the queue',
+  code_sent: (d) =>
+    `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
+    (d.requester_notified ? '; the requester was told where it went' : '') +
+    approvalRef(d),
+  reissue_proposed: (d) =>
+    `proposed sending the code (${str(d.mode)}) to ${str(d.to)}, for a supervisor to approve${approvalRef(d)}`,
+  refund_proposed: (d) =>
+    `proposed a refund of ${str(d.amount)} ${str(d.currency)}, for a supervisor to approve${approvalRef(d)}`,
+  refund_approved: (d) =>
+    `approved the refund of ${str(d.amount)} ${str(d.currency)}: purchase refunded, code revoked${approvalRef(d)}`,
+  approval_rejected: (d) =>
+    `turned down the ${d.kind === 'refund' ? 'refund' : 'reissue to another address'}${approvalRef(d)}`,
+  info_requested: () => 'asked the customer for more information',
+  customer_replied: (d) => `answered${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
+  rejected: (d) =>
+    `rejected the request: ${REJECT_REASON_TEXT[d.reason as RejectReason] ?? str(d.reason)}` +
+    (d.email ? ` (email ${str(d.email)})` : ''),
+  note: () => 'added an internal note',
+};
+
+// Which data field holds the event's free text, shown under the sentence.
+const TEXT_FIELD: Record<string, string> = {
+  note: 'text',
+  info_requested: 'message',
+  customer_replied: 'message',
+  rejected: 'message',
+  approval_rejected: 'note',
+};
+
+/** An event of the request's history in a technician's words: who, when, what. */
+export function historyLine(event: {
+  actor: string;
+  type: string;
+  data: Data;
+  created_at: Date;
+}): HistoryLine {
+  const words = WORDS[event.type];
+  // An event type this page does not know yet still shows, with its data as written.
+  const what = words
+    ? words(event.data)
+    : `${event.type.replace(/_/g, ' ')}${Object.keys(event.data).length ? ` ${JSON.stringify(event.data)}` : ''}`;
+  const field = TEXT_FIELD[event.type];
+  const text = field ? str(event.data[field]) : '';
+  return { who: event.actor, when: event.created_at, what, ...(text ? { text } : {}) };
+}

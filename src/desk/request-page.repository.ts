@@ -1,0 +1,111 @@
+import type { Queryable } from '../db/db.ts';
+
+// The request page's reads that the ticket API has no need for: ids to link to, the masked text
+// part of each email, the purchase as it is now. Every SELECT names its columns; nothing about
+// activation codes (purchases.activation_code_enc, emails' encrypted bodies) is ever selected.
+
+export interface DeskEmailRow {
+  id: number;
+  template: string;
+  to_address: string;
+  subject: string;
+  status: string;
+  /** The masked copy: what the console may show. */
+  text: string;
+  created_at: Date;
+  sent_at: Date | null;
+}
+
+export async function listDeskEmails(db: Queryable, reference: string): Promise<DeskEmailRow[]> {
+  return db.query<DeskEmailRow>(
+    `SELECT e.id, e.template, e.to_address, e.subject, e.status, e.text, e.created_at, e.sent_at
+       FROM emails e JOIN recovery_requests r ON r.id = e.request_id
+      WHERE r.reference = $1 ORDER BY e.id`,
+    [reference],
+  );
+}
+
+/** The masked HTML copy of one email that belongs to a request (console mail only). */
+export async function findEmailHtml(db: Queryable, id: number): Promise<string | undefined> {
+  const [row] = await db.query<{ html: string }>(
+    'SELECT html FROM emails WHERE id = $1 AND request_id IS NOT NULL',
+    [id],
+  );
+  return row?.html;
+}
+
+export interface DeskAttachmentRow {
+  id: number;
+  name: string;
+  type: string;
+  size: number;
+  created_at: Date;
+}
+
+export async function listDeskAttachments(db: Queryable, reference: string): Promise<DeskAttachmentRow[]> {
+  return db.query<DeskAttachmentRow>(
+    `SELECT a.id, a.original_name AS name, a.content_type AS type, a.size_bytes AS size, a.created_at
+       FROM attachments a JOIN recovery_requests r ON r.id = a.request_id
+      WHERE r.reference = $1 ORDER BY a.id`,
+    [reference],
+  );
+}
+
+export interface StoredAttachmentRow {
+  name: string;
+  type: string;
+  storage_path: string;
+}
+
+/** One attachment, only if it belongs to the request named: an id alone opens nothing. */
+export async function findAttachment(
+  db: Queryable,
+  reference: string,
+  id: number,
+): Promise<StoredAttachmentRow | undefined> {
+  const [row] = await db.query<StoredAttachmentRow>(
+    `SELECT a.original_name AS name, a.content_type AS type, a.storage_path
+       FROM attachments a JOIN recovery_requests r ON r.id = a.request_id
+      WHERE r.reference = $1 AND a.id = $2`,
+    [reference, id],
+  );
+  return row;
+}
+
+/** The matched purchase as it is now (a refund or a new code may have changed it since matching). */
+export interface DeskPurchaseRow {
+  license_number: string;
+  order_number: string;
+  product_name: string;
+  product_sku: string;
+  seats: number;
+  term_days: number;
+  license_type: string;
+  channel: string;
+  store: string;
+  country: string;
+  purchased_at: string;
+  purchaser_name: string;
+  purchaser_email: string;
+  first_activated_at: string | null;
+  status: string;
+  price: string;
+  currency: string;
+}
+
+export async function findMatchedPurchase(
+  db: Queryable,
+  reference: string,
+): Promise<DeskPurchaseRow | undefined> {
+  const [row] = await db.query<DeskPurchaseRow>(
+    `SELECT p.license_number, p.order_number, p.product_name, p.product_sku, p.seats, p.term_days,
+            p.license_type, p.channel, p.store, p.country, p.purchased_at, p.purchaser_name,
+            p.purchaser_email, p.first_activated_at, p.status, p.price::text AS price, p.currency
+       FROM recovery_requests r
+       JOIN match_results m ON m.request_id = r.id
+       JOIN purchases p ON p.id = m.purchase_id
+      WHERE r.reference = $1`,
+    [reference],
+  );
+  return row;
+}

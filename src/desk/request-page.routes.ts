@@ -1,0 +1,129 @@
+import { Router, type Request, type Response } from 'express';
+import { renderDeskPage } from '../auth/desk-page.ts';
+import { requireSession } from '../auth/require-session.ts';
+import { setFlash } from '../auth/session.ts';
+import type { User } from '../auth/user.ts';
+import { claimTicket, releaseTicket } from '../decisions/claims.service.ts';
+import { decide, type DecisionAnswer } from '../decisions/decisions.service.ts';
+import type { WebDeps } from '../deps.ts';
+import { AppError } from '../errors.ts';
+import { addNote } from '../notes/notes.service.ts';
+import {
+  claimFormSchema,
+  decisionBody,
+  noteFormSchema,
+  parseDecisionForm,
+  pathId,
+} from './request-page.schema.ts';
+import { emailHtml, loadRequestPage, readAttachment } from './request-page.service.ts';
+import { requestPageView, type KeptForm } from './request-page.view.ts';
+
+// The rules' answers a technician should read on the page itself, with what they typed kept.
+const SHOWN_ON_PAGE = new Set([403, 409, 422]);
+
+/** The request page (/desk/requests/:reference): read, claim, note, decide; and its attachments and emails. */
+export function requestPageRoutes(deps: WebDeps): Router {
+  const router = Router();
+  const tech = requireSession('technician');
+  const page = '/desk/requests/:reference';
+
+  router.get(page, tech, async (req, res) => {
+    await showPage(deps, req, res);
+  });
+
+  router.post(`${page}/claim`, tech, async (req, res) => {
+    const takeover = claimFormSchema.safeParse(req.body).data?.takeover === 'true';
+    await act(deps, req, res, {}, async (user) => {
+      await claimTicket(deps, user, param(req), { takeover });
+      return takeover ? 'You took this request over.' : 'You hold this request now.';
+    });
+  });
+
+  router.post(`${page}/release`, tech, async (req, res) => {
+    await act(deps, req, res, {}, async (user) => {
+      await releaseTicket(deps, user, param(req));
+      return 'Released: the request is back in the queue.';
+    });
+  });
+
+  router.post(`${page}/notes`, tech, async (req, res) => {
+    const text = noteFormSchema.safeParse(req.body).data?.text ?? '';
+    await act(deps, req, res, { type: 'note', text }, async (user) => {
+      await addNote(deps, user, param(req), { text });
+      return 'Note added.';
+    });
+  });
+
+  router.post(`${page}/decisions`, tech, async (req, res) => {
+    const form = parseDecisionForm(req.body);
+    const { idempotency_key: key, ...values } = form;
+    await act(deps, req, res, values, async (user) =>
+      outcomeMessage(await decide(deps, user, param(req), decisionBody(form), key)),
+    );
+  });
+
+  router.get(`${page}/attachments/:id`, tech, async (req, res) => {
+    const file = await readAttachment(deps, param(req), pathId(String(req.params.id), 'attachment'));
+    res.attachment(file.name);
+    res.set({ 'Content-Type': file.type, 'X-Content-Type-Options': 'nosniff' });
+    res.send(file.content);
+  });
+
+  // The HTML part as stored (masked), in a sandbox: no scripts, no requests out, no forms.
+  router.get('/desk/emails/:id', tech, async (req, res) => {
+    const html = await emailHtml(deps, pathId(String(req.params.id), 'email'));
+    res.set({
+      'Content-Type': 'text/html; charset=utf-8',
+      'Content-Security-Policy': "sandbox; default-src 'none'; style-src 'unsafe-inline'",
+      'X-Content-Type-Options': 'nosniff',
+    });
+    res.send(html);
+  });
+
+  return router;
+}
+
+function param(req: Request): string {
+  return String(req.params.reference);
+}
+
+async function showPage(deps: WebDeps, req: Request, res: Response, kept?: KeptForm, status = 200) {
+  const data = await loadRequestPage(deps, param(req));
+  const view = requestPageView(data, res.locals.user!, kept);
+  renderDeskPage(req, res, deps.templates, 'desk-request', view, status);
+}
+
+/**
+ * Runs one action of the page: done → 303 back to the page with its message (so a reload does not
+ * post again); refused by the rules (403/409/422) → the page again with the rule and what was typed.
+ */
+async function act(
+  deps: WebDeps,
+  req: Request,
+  res: Response,
+  values: Record<string, string | undefined>,
+  action: (user: User) => Promise<string>,
+): Promise<void> {
+  let message: string;
+  try {
+    message = await action(res.locals.user!);
+  } catch (error) {
+    if (!(error instanceof AppError) || !SHOWN_ON_PAGE.has(error.status)) throw error;
+    await showPage(deps, req, res, { error: error.message, values }, error.status);
+    return;
+  }
+  setFlash(req, message);
+  res.redirect(303, `/desk/requests/${encodeURIComponent(param(req))}`);
+}
+
+function outcomeMessage(answer: DecisionAnswer): string {
+  const b = answer.body;
+  if (answer.httpStatus === 202)
+    return `Proposed: waiting for another supervisor's approval (#${String(b.approval_id)}).`;
+  if (b.decision === 'reissue')
+    return `Code ${b.mode === 'replace' ? 'replaced and sent' : 'sent'} to ${String(b.sent_to)}${b.requester_notified ? '; the requester is told where it went' : ''}. The request is resolved.`;
+  if (b.status === 'waiting_on_customer') return 'Question sent: the request waits on the customer.';
+  if (b.status === 'rejected')
+    return `Rejected (${String(b.reason).replace(/_/g, ' ')}); the customer is emailed.`;
+  return `Done: the request is ${String(b.status)}.`;
+}

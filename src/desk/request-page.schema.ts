@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { AppError } from '../errors.ts';
+
+// A form's empty field means "not given", not "given empty".
+const optionalText = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/**
+ * The decision forms of the request page, as posted (urlencoded strings). The decision itself is
+ * checked by decide() with SPEC §7's schema; this only shapes the form into that body.
+ */
+export const decisionFormSchema = z.object({
+  type: z.enum(['reissue', 'refund', 'request_info', 'reject']),
+  mode: optionalText,
+  to: optionalText,
+  amount: optionalText,
+  message: optionalText,
+  reason: optionalText,
+  idempotency_key: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'The form is incomplete: reload the page.'),
+});
+export type DecisionForm = z.infer<typeof decisionFormSchema>;
+
+export function parseDecisionForm(input: unknown): DecisionForm {
+  const parsed = decisionFormSchema.safeParse(input ?? {});
+  if (parsed.success) return parsed.data;
+  throw new AppError('validation_failed', 422, 'This form is incomplete or out of date: reload the page.');
+}
+
+/** The form as the decision body of SPEC §7: only the fields its type takes. */
+export function decisionBody(form: DecisionForm): Record<string, unknown> {
+  switch (form.type) {
+    case 'reissue':
+      return { type: 'reissue', mode: form.mode, ...(form.to ? { to: form.to.trim() } : {}) };
+    case 'refund':
+      return { type: 'refund', amount: form.amount?.trim() };
+    case 'request_info':
+      return { type: 'request_info', message: form.message };
+    case 'reject':
+      return { type: 'reject', reason: form.reason, ...(form.message ? { message: form.message } : {}) };
+  }
+}
+
+export const claimFormSchema = z.object({ takeover: z.literal('true').optional() });
+
+/** The note form's text, as typed; the notes service holds the rules (length, not empty). */
+export const noteFormSchema = z.object({ text: z.string().optional() });
+
+export const approvalFormSchema = z.object({ note: optionalText });
+
+/** An id in a path: digits only, or nothing has it. */
+export function pathId(value: string, what: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw new AppError('not_found', 404, `No ${what} has this id.`);
+  return Number(value);
+}
