@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.ts';
 import { demoCommand } from './demo.command.ts';
 import { evalCommand } from './eval.command.ts';
 import { importCommand } from './import.command.ts';
+import { purgeCommand } from './purge.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { tokenCommand } from './token.command.ts';
 import { userCommand } from './user.command.ts';
@@ -15,6 +16,7 @@ const commands: Record<string, Command> = {
   token: tokenCommand,
   eval: evalCommand,
   demo: demoCommand,
+  purge: purgeCommand,
 };
 
 const usage = () =>

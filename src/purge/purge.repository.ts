@@ -1,0 +1,93 @@
+import type { Queryable } from '../db/db.ts';
+
+/** Closed requests past retention, not yet purged, oldest first, locked so two purges never overlap. */
+export async function lockPurgeable(tx: Queryable, olderThanDays: number, limit: number): Promise<number[]> {
+  const rows = await tx.query<{ id: number }>(
+    `SELECT id FROM recovery_requests
+      WHERE purged_at IS NULL AND status IN ('resolved', 'rejected')
+        AND closed_at < now() - make_interval(days => $1::int)
+      ORDER BY closed_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [olderThanDays, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+export async function countPurgeable(db: Queryable, olderThanDays: number): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM recovery_requests
+      WHERE purged_at IS NULL AND status IN ('resolved', 'rejected')
+        AND closed_at < now() - make_interval(days => $1::int)`,
+    [olderThanDays],
+  );
+  return row?.n ?? 0;
+}
+
+/** The request row: who asked, from where, in their words. The licence and order stay for audit. */
+export async function redactRequests(tx: Queryable, ids: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE recovery_requests
+        SET email = '[redacted]', name = '[redacted]', details = NULL, typed = '{}'::jsonb,
+            client_ip = NULL, client_network = NULL, mailbox = NULL, status_token_hash = '',
+            purged_at = now(), updated_at = now()
+      WHERE id = ANY($1::bigint[])`,
+    [ids],
+  );
+  await tx.query('DELETE FROM request_status_tokens WHERE request_id = ANY($1::bigint[])', [ids]);
+  await tx.query('UPDATE approvals SET to_address = NULL, note = NULL WHERE request_id = ANY($1::bigint[])', [
+    ids,
+  ]);
+}
+
+/** Emails keep their template, language, subject, status and times; not the address or the bodies. */
+export async function redactEmails(tx: Queryable, ids: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE emails SET to_address = '[redacted]', html = '', text = '', secret_html_enc = NULL, secret_text_enc = NULL
+      WHERE request_id = ANY($1::bigint[])`,
+    [ids],
+  );
+}
+
+/** History keeps who did what and when; of each event's details only the keys that name no person. */
+export async function redactEvents(tx: Queryable, ids: number[], keptKeys: readonly string[]): Promise<void> {
+  await tx.query(
+    `UPDATE request_events e
+        SET data = coalesce((SELECT jsonb_object_agg(k, v) FROM jsonb_each(e.data) AS kv(k, v) WHERE k = ANY($2::text[])), '{}'::jsonb)
+      WHERE request_id = ANY($1::bigint[])`,
+    [ids, keptKeys],
+  );
+}
+
+export async function listAttachmentPaths(tx: Queryable, ids: number[]): Promise<string[]> {
+  const rows = await tx.query<{ storage_path: string }>(
+    `SELECT storage_path FROM attachments WHERE request_id = ANY($1::bigint[]) AND storage_path <> ''`,
+    [ids],
+  );
+  return rows.map((r) => r.storage_path);
+}
+
+/** The files are gone; the rows keep type, size and checksum as evidence that there was one. */
+export async function redactAttachments(tx: Queryable, ids: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE attachments SET original_name = '[redacted]', storage_path = '' WHERE request_id = ANY($1::bigint[])`,
+    [ids],
+  );
+}
+
+/** The match result keeps verdict, score, flags and outcomes; not the names and addresses compared. */
+export async function redactMatchResults(tx: Queryable, ids: number[]): Promise<void> {
+  await tx.query(
+    `UPDATE match_results m
+        SET result = jsonb_set(
+              jsonb_set(m.result, '{purchase}',
+                CASE WHEN jsonb_typeof(m.result -> 'purchase') = 'object'
+                     THEN (m.result -> 'purchase') - 'purchaser_email' - 'purchaser_name'
+                     ELSE coalesce(m.result -> 'purchase', 'null'::jsonb) END),
+              '{fields}',
+              coalesce((SELECT jsonb_agg(CASE WHEN f ->> 'field' IN ('email', 'name')
+                                              THEN f - 'claimed' - 'recorded' - 'note' ELSE f - 'note' END)
+                          FROM jsonb_array_elements(m.result -> 'fields') AS f), '[]'::jsonb))
+            - 'candidates'
+      WHERE request_id = ANY($1::bigint[])`,
+    [ids],
+  );
+}

@@ -1,0 +1,73 @@
+import path from 'node:path';
+import { rmSync } from 'node:fs';
+import type { Db } from '../db/db.ts';
+import {
+  countPurgeable,
+  listAttachmentPaths,
+  lockPurgeable,
+  redactAttachments,
+  redactEmails,
+  redactEvents,
+  redactMatchResults,
+  redactRequests,
+} from './purge.repository.ts';
+
+/** Event details that name no person: what was decided, not who asked or what they wrote. */
+const AUDIT_KEYS = [
+  'approval_id',
+  'amount',
+  'currency',
+  'mode',
+  'reason',
+  'kind',
+  'email', // the template's name, e.g. request-rejected
+  'requester_notified',
+  'verdict',
+  'score',
+  'flags',
+  'license_number',
+  'auto',
+  'channel',
+] as const;
+const BATCH = 500;
+
+export interface PurgeResult {
+  purged: number;
+  filesRemoved: number;
+}
+
+/**
+ * Redacts the personal data of requests closed more than `olderThanDays` days ago: names,
+ * addresses, free text, uploaded files, the bodies of the emails sent. What audit needs stays:
+ * reference, status, licence and order, decisions with who made them and when, verdicts, email
+ * templates and times. Each batch is one transaction; a request purged once is never touched
+ * again, so running it twice changes nothing the second time.
+ */
+export async function purgeClosedRequests(
+  deps: { db: Db; dataDir: string },
+  olderThanDays: number,
+): Promise<PurgeResult> {
+  const result: PurgeResult = { purged: 0, filesRemoved: 0 };
+  for (;;) {
+    const done = await deps.db.transaction(async (tx) => {
+      const ids = await lockPurgeable(tx, olderThanDays, BATCH);
+      if (ids.length === 0) return 0;
+      // Files go before the rows forget them: should the commit fail, the next run removes none twice
+      // (rmSync force) and still finds the rows to redact.
+      for (const file of await listAttachmentPaths(tx, ids)) {
+        rmSync(path.join(deps.dataDir, file), { force: true });
+        result.filesRemoved++;
+      }
+      await redactAttachments(tx, ids);
+      await redactEmails(tx, ids);
+      await redactEvents(tx, ids, AUDIT_KEYS);
+      await redactMatchResults(tx, ids);
+      await redactRequests(tx, ids);
+      return ids.length;
+    });
+    result.purged += done;
+    if (done < BATCH) return result;
+  }
+}
+
+export const purgeableCount = (db: Db, olderThanDays: number) => countPurgeable(db, olderThanDays);

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { purgeClosedRequests } from '../src/purge/purge.service.ts';
+import type { TestDesk } from './helpers/desk.ts';
+import { fileMatchedRequest, outcomeMails, postDecision, startDecisionDesk } from './helpers/tickets.ts';
+import { createUserWithToken, type TestUser } from './helpers/users.ts';
+import { waitFor } from './helpers/wait.ts';
+
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+// Tables the desk writes about requests; purchases are the vendor's records, not the desk's to purge.
+const TABLES = [
+  'recovery_requests',
+  'request_events',
+  'emails',
+  'attachments',
+  'match_results',
+  'approvals',
+  'request_status_tokens',
+];
+
+let desk: TestDesk;
+let technician: TestUser;
+before(async () => {
+  desk = await startDecisionDesk();
+  technician = await createUserWithToken(desk.base.db, 'technician');
+});
+after(() => desk.stop());
+
+const secret = () => randomBytes(6).toString('hex');
+
+/** A request filed through the form with a proof of purchase, asked a question, answered, then rejected. */
+async function closedRequestWithPersonalData() {
+  const words = {
+    email: `purge.${secret()}@example.org`,
+    name: `Zebulon ${secret()}`,
+    details: `details ${secret()}`,
+  };
+  const filed = await request(desk.app)
+    .post('/recover')
+    .field({
+      ...words,
+      license_number: '0000-000000-00000000',
+      channel: 'retail_box',
+      store: 'MediaMarkt',
+      country: 'DE',
+      purchased_on: '2025-01-02',
+      reason: 'lost',
+      desired_outcome: 'recover_code',
+    })
+    .attach('attachment', PDF, { filename: `invoice-${words.name}.pdf`, contentType: 'application/pdf' })
+    .expect(303);
+  const statusUrl = new URL(filed.headers.location!, 'http://desk.test');
+  const reference = statusUrl.pathname.split('/').pop()!;
+  const [row] = await desk.base.db.query<{ id: number }>(
+    'SELECT id FROM recovery_requests WHERE reference = $1',
+    [reference],
+  );
+  const id = row!.id;
+  const inTriage = async () =>
+    (await desk.base.db.query(`SELECT 1 FROM recovery_requests WHERE id = $1 AND status = 'triage'`, [id]))
+      .length > 0;
+  await waitFor(inTriage, 15_000, 'the match');
+
+  const question = `question ${secret()}`;
+  await postDecision(desk, technician.token, reference, { type: 'request_info', message: question }).expect(
+    200,
+  );
+  const answer = `answer ${secret()}`;
+  await request(desk.app)
+    .post(`/requests/${reference}/reply?token=${statusUrl.searchParams.get('token')}`)
+    .field('message', answer)
+    .expect(303);
+  await waitFor(inTriage, 15_000, 'the reply to re-run matching');
+  const rejection = `rejection ${secret()}`;
+  await postDecision(desk, technician.token, reference, {
+    type: 'reject',
+    reason: 'no_purchase_found',
+    message: rejection,
+  }).expect(200);
+  await outcomeMails(desk, id, reference);
+  return { id, reference, statusUrl, personal: [...Object.values(words), question, answer, rejection] };
+}
+
+async function everythingAbout(id: number): Promise<string> {
+  const parts = await Promise.all(
+    TABLES.map((table) =>
+      desk.base.db.query<{ row: string }>(
+        `SELECT row_to_json(t)::text AS row FROM ${table} t WHERE ${table === 'recovery_requests' ? 'id' : 'request_id'} = $1`,
+        [id],
+      ),
+    ),
+  );
+  return parts
+    .flat()
+    .map((r) => r.row)
+    .join('\n');
+}
+
+const closedDaysAgo = (id: number, days: number) =>
+  desk.base.db.query(
+    `UPDATE recovery_requests SET closed_at = now() - make_interval(days => $2::int) WHERE id = $1`,
+    [id, days],
+  );
+
+describe('desk purge', () => {
+  it('when a closed request is past retention, then its personal data is gone, the audit trail stays, and a second purge changes nothing', async () => {
+    const old = await closedRequestWithPersonalData();
+    const recent = await closedRequestWithPersonalData();
+    await closedDaysAgo(old.id, 100);
+    await closedDaysAgo(recent.id, 10);
+    const before = await everythingAbout(old.id);
+    for (const word of old.personal) assert.ok(before.includes(word), `before: ${word} is stored`);
+    const [file] = await desk.base.db.query<{ storage_path: string }>(
+      'SELECT storage_path FROM attachments WHERE request_id = $1',
+      [old.id],
+    );
+    assert.ok(existsSync(path.join(desk.dataDir, file!.storage_path)));
+
+    const first = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
+
+    assert.deepEqual(first, { purged: 1, filesRemoved: 1 });
+    const after = await everythingAbout(old.id);
+    for (const word of old.personal) assert.ok(!after.includes(word), `after: ${word} is gone`);
+    assert.ok(!existsSync(path.join(desk.dataDir, file!.storage_path)), 'the uploaded file is removed');
+    const events = await desk.base.db.query<{ type: string; actor: string }>(
+      'SELECT type, actor FROM request_events WHERE request_id = $1 ORDER BY id',
+      [old.id],
+    );
+    assert.deepEqual(
+      events
+        .map((e) => e.type)
+        .filter((t) => ['received', 'info_requested', 'customer_replied', 'rejected'].includes(t)),
+      ['received', 'info_requested', 'customer_replied', 'rejected'],
+    );
+    assert.ok(
+      events.some((e) => e.actor === technician.user.email),
+      'who decided stays',
+    );
+    const [rejected] = await desk.base.db.query<{ data: Record<string, unknown> }>(
+      `SELECT data FROM request_events WHERE request_id = $1 AND type = 'rejected'`,
+      [old.id],
+    );
+    assert.equal(rejected!.data.reason, 'no_purchase_found');
+    const emails = await desk.base.db.query<{ template: string; status: string }>(
+      'SELECT template, status FROM emails WHERE request_id = $1',
+      [old.id],
+    );
+    assert.ok(emails.length >= 3 && emails.every((e) => e.status === 'sent'));
+    await request(desk.app)
+      .get(old.statusUrl.pathname + old.statusUrl.search)
+      .expect(404);
+
+    const recentData = await everythingAbout(recent.id);
+    for (const word of recent.personal)
+      assert.ok(recentData.includes(word), `a request closed 10 days ago keeps ${word}`);
+
+    const second = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
+    assert.deepEqual(second, { purged: 0, filesRemoved: 0 });
+    assert.equal(await everythingAbout(old.id), after);
+  });
+
+  it('when a request is still open, then no retention period purges it', async () => {
+    const open = await fileMatchedRequest(desk, null);
+    await desk.base.db.query(
+      `UPDATE recovery_requests SET created_at = now() - interval '400 days' WHERE id = $1`,
+      [open.id],
+    );
+    await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 1);
+    const [row] = await desk.base.db.query<{ email: string; purged_at: Date | null }>(
+      'SELECT email, purged_at FROM recovery_requests WHERE id = $1',
+      [open.id],
+    );
+    assert.equal(row!.email, open.email);
+    assert.equal(row!.purged_at, null);
+  });
+
+  it('when called without a valid --older-than, then exit 2 naming it', () => {
+    const desk = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/desk.ts', 'purge', ...args], {
+        encoding: 'utf8',
+      });
+    for (const args of [
+      [],
+      ['--older-than', 'soon'],
+      ['--older-than', '0'],
+      ['--older-than', '30', 'extra'],
+    ]) {
+      const run = desk(...args);
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, /--older-than|Unexpected arguments/);
+    }
+  });
+});
