@@ -77,6 +77,21 @@ describe('the request page', () => {
     assert.ok(!html.includes(p.activation_code), 'the code is not on the page');
   });
 
+  it("when the acknowledgement is listed, then its text and HTML view show the status link without the customer's token", async () => {
+    const ticket = await fileMatchedRequest(desk, null);
+    const html = await openPage(tech, ticket.reference);
+    assert.match(html, /<h3>We received your request/);
+    assert.match(html, /token&#x3D;\[hidden\]/);
+    assert.ok(!html.includes(ticket.token), 'the status token is not on the page');
+    const [email] = await desk.base.db.query<{ id: number }>(
+      `SELECT id FROM emails WHERE request_id = $1 AND template = 'request-received'`,
+      [ticket.id],
+    );
+    const view = await tech.agent.get(`/desk/emails/${email!.id}`).expect(200);
+    assert.ok(!view.text.includes(ticket.token), 'nor in the HTML view');
+    assert.match(view.text, /\[hidden\]/);
+  });
+
   it('when the customer typed HTML and script, then the page shows it as text', async () => {
     const ticket = await fileMatchedRequest(desk, null, {
       name: '<img src=x onerror=alert(1)>',
