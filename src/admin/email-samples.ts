@@ -31,8 +31,9 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
   'request-info': {
     context: {
       ...common,
+      // Angle brackets on purpose: the preview must show the text part escaped.
       message:
-        'Could you send us the order confirmation email, or a photo of the box with its licence label?',
+        'Could you forward the order confirmation (subject “Your order <ES-2024-29324734>”), or send a photo of the licence label on the box?',
     },
   },
   'reissue-code': {
