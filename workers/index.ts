@@ -17,7 +17,8 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
   };
 }
 
-const CONCURRENCY: Record<string, number> = { email: 5, match: 4 };
+/** Jobs each queue's worker runs at once (the bench runs its baselines at the same). */
+export const CONCURRENCY: Record<string, number> = { email: 5, match: 4 };
 
 export interface Workers {
   deps: WorkerDeps;
