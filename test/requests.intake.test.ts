@@ -41,6 +41,16 @@ describe('filing through the JSON API', () => {
     assert.deepEqual(mail.to, [body.email]);
     assert.ok(mail.parsed.text?.includes(res.body.status_url), 'the text part links to the status page');
     assert.ok(mail.parsed.html?.includes(res.body.reference));
+    const stored = await desk.base.db.query<{ text: string; html: string }>(
+      'SELECT text, html FROM emails WHERE request_id = $1',
+      [row!.id],
+    );
+    assert.ok(
+      stored.length === 1 &&
+        !stored[0]!.text.includes(res.body.token) &&
+        !stored[0]!.html.includes(res.body.token),
+      'the stored copy of the email does not hold the status token',
+    );
     const [job] = await desk.base.db.query<{ job_name: string }>(
       `SELECT job_name FROM outbox WHERE job_name = 'match' AND payload->>'requestId' = $1`,
       [String(row!.id)],

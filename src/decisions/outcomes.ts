@@ -1,5 +1,5 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueEmail } from '../mail/mail.service.ts';
+import { queueEmail, queueEmailWithStatusLink } from '../mail/mail.service.ts';
 import { newStatusToken } from '../requests/reference.ts';
 import { insertEvent } from '../requests/requests.repository.ts';
 import { insertApproval } from './approvals.repository.ts';
@@ -109,17 +109,13 @@ export async function requestInfo(ctx: DecisionContext, d: Of<'request_info'>): 
   const { ticket, tx, deps } = ctx;
   const { token, hash } = newStatusToken();
   await insertStatusToken(tx, ticket.id, hash);
-  await queueEmail(tx, deps.templates, {
+  await queueEmailWithStatusLink(tx, deps.templates, deps.config.secretKey, {
     requestId: ticket.id,
     template: 'request-info',
     locale: ticketLocale(ticket),
     to: ticket.email,
-    context: {
-      name: ticket.name,
-      reference: ticket.reference,
-      message: d.message,
-      statusUrl: `${deps.config.publicUrl}/requests/${ticket.reference}?token=${token}`,
-    },
+    context: { name: ticket.name, reference: ticket.reference, message: d.message },
+    statusUrl: `${deps.config.publicUrl}/requests/${ticket.reference}?token=${token}`,
   });
   await insertEvent(tx, {
     requestId: ticket.id,

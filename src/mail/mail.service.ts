@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { createCodeCipher } from '../purchases/code-cipher.ts';
 import type { Templates } from '../templates.ts';
 import type { MailTransport } from './mail.transport.ts';
 import {
@@ -68,6 +69,25 @@ export async function queueSecretEmail(
   });
   await enqueueInTransaction(tx, 'send-email', { emailId });
   return emailId;
+}
+
+/**
+ * Queues an email with the customer's status link. The link's token is as good as a password
+ * (status tokens are stored hashed), so the stored copy links to the page without it and the
+ * email as sent is kept encrypted for the sender, like an activation code.
+ */
+export function queueEmailWithStatusLink(
+  tx: Queryable,
+  templates: Templates,
+  secretKey: string,
+  email: EmailToQueue & { statusUrl: string },
+): Promise<number> {
+  const cipher = createCodeCipher(secretKey);
+  const { statusUrl, ...rest } = email;
+  return queueSecretEmail(tx, templates, (plain) => cipher.encrypt(plain), {
+    ...rest,
+    secret: { key: 'statusUrl', value: statusUrl, masked: statusUrl.replace(/\?token=.*$/, '') },
+  });
 }
 
 export type SendOutcome = 'sent' | 'already_done' | 'unconfirmed';

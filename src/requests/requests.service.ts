@@ -2,7 +2,7 @@ import type { Queryable } from '../db/db.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { queueEmail } from '../mail/mail.service.ts';
+import { queueEmailWithStatusLink } from '../mail/mail.service.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
 import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from './attachments.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
@@ -105,16 +105,20 @@ export async function storeWithFreshReference(
           statusTokenHash: hash,
           locale,
           clientIp,
-          dueHours: { firstResponse: deps.config.firstResponseHours, resolution: deps.config.resolutionHours },
+          dueHours: {
+            firstResponse: deps.config.firstResponseHours,
+            resolution: deps.config.resolutionHours,
+          },
         });
         await alsoInTransaction(tx, requestId);
         await insertEvent(tx, { requestId, actor: 'customer', type: 'received', data: { channel: 'web' } });
-        await queueEmail(tx, deps.templates, {
+        await queueEmailWithStatusLink(tx, deps.templates, deps.config.secretKey, {
           requestId,
           template: 'request-received',
           locale,
           to: request.email,
-          context: { name: request.name, reference, statusUrl, request },
+          context: { name: request.name, reference, request },
+          statusUrl,
         });
         await enqueueInTransaction(tx, 'match', { requestId });
       });
@@ -140,7 +144,9 @@ export async function findRequestForCustomer(
   const row = reference ? await findByReference(deps.db, reference) : undefined;
   // A request-info email carries a fresh link (decisions); its token counts as much as the first.
   const valid =
-    row && token && (tokenMatches(token, row.status_token_hash) || (await hasStatusToken(deps.db, row.id, token)));
+    row &&
+    token &&
+    (tokenMatches(token, row.status_token_hash) || (await hasStatusToken(deps.db, row.id, token)));
   if (!row || !token || !valid) {
     // Spend the same hashing work either way, so timing does not tell a reference exists.
     if (!row && token) hashToken(token);
