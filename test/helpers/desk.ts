@@ -4,11 +4,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Express } from 'express';
+import { pino } from 'pino';
 import { loadConfig } from '../../src/config.ts';
 import type { WebDeps } from '../../src/deps.ts';
 import { createApp } from '../../src/http/app.ts';
 import { buildWebDeps } from '../../src/http/server.ts';
-import { createLogger } from '../../src/logger.ts';
+import { createLogger, type Logger } from '../../src/logger.ts';
 import { RedisServer } from '../../src/redis/redis-server.ts';
 import type { Base } from '../../src/runtime.ts';
 import { startWorkers, type Workers } from '../../workers/index.ts';
@@ -35,6 +36,11 @@ export interface DeskOptions {
   redis?: RedisServer;
   smtp?: SmtpSink;
   database?: TestDatabase;
+  /**
+   * Where the desk's log lines go instead of stdout (set `env.LOG_LEVEL` for their level): the
+   * desk's own logger, redaction and all, writing to this stream.
+   */
+  logDestination?: { write(line: string): void };
 }
 
 /** A whole desk on real parts: a private redis-server, a fresh database, a real SMTP server. */
@@ -56,7 +62,7 @@ export async function startDesk(options: DeskOptions = {}): Promise<TestDesk> {
   });
   const base: Base = {
     config,
-    logger: createLogger(config.logLevel),
+    logger: withDestination(createLogger(config.logLevel), options.logDestination),
     db: database.db,
     redisUrl: redis.url,
     queuePrefix: `t${randomBytes(4).toString('hex')}`,
@@ -85,6 +91,12 @@ export async function startDesk(options: DeskOptions = {}): Promise<TestDesk> {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Points the logger (and the children it makes later, which inherit it) at another stream. */
+function withDestination(logger: Logger, destination: DeskOptions['logDestination']): Logger {
+  if (destination) (logger as unknown as Record<symbol, unknown>)[pino.symbols.streamSym] = destination;
+  return logger;
 }
 
 let counter = 0;
