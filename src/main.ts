@@ -7,7 +7,7 @@ import {
   loadConfigOrExit,
   locateRedis,
   openDatabase,
-  QUEUE_PREFIX,
+  queuePrefixOf,
   shareEmbeddedDatabase,
   stopOnSignals,
 } from './runtime.ts';
@@ -26,7 +26,7 @@ try {
   const db = await openDatabase(config, logger);
   started.push(() => db.close());
   if (db.kind === 'pglite') started.push(await shareEmbeddedDatabase(db, config.dataDir, logger));
-  const base = { config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX };
+  const base = { config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) };
   const workers = startWorkers(base);
   started.push(() => workers.stop());
   const web = await startWeb(base);

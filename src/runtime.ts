@@ -17,7 +17,15 @@ export interface Base {
   queuePrefix: string;
 }
 
-export const QUEUE_PREFIX = 'rd';
+/**
+ * The prefix of this desk's keys in Redis: `rd-` and the start of the database's own id
+ * (desk_instance). Every process on one database agrees on it; desks on other databases differ.
+ */
+export async function queuePrefixOf(db: Db): Promise<string> {
+  const [row] = await db.query<{ id: string }>('SELECT id::text AS id FROM desk_instance');
+  if (!row) throw new Error('desk_instance is empty: run the migrations');
+  return `rd-${row.id.replace(/-/g, '').slice(0, 12)}`;
+}
 
 export function loadConfigOrExit(): Config {
   try {

@@ -5,7 +5,7 @@ import {
   loadConfigOrExit,
   locateRedis,
   openDatabase,
-  QUEUE_PREFIX,
+  queuePrefixOf,
   requireDatabaseServer,
   stopOnSignals,
 } from './runtime.ts';
@@ -15,7 +15,7 @@ requireDatabaseServer(config, 'npm run start:web');
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config, logger);
 const { url } = await locateRedis(config, logger, false);
-const web = await startWeb({ config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX });
+const web = await startWeb({ config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) });
 stopOnSignals(logger, async () => {
   await web.stop();
   await db.close();

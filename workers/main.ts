@@ -4,7 +4,7 @@ import {
   loadConfigOrExit,
   locateRedis,
   openDatabase,
-  QUEUE_PREFIX,
+  queuePrefixOf,
   requireDatabaseServer,
   stopOnSignals,
 } from '../src/runtime.ts';
@@ -15,7 +15,7 @@ requireDatabaseServer(config, 'npm run start:worker');
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config, logger);
 const { url } = await locateRedis(config, logger, false);
-const workers = startWorkers({ config, logger, db, redisUrl: url, queuePrefix: QUEUE_PREFIX });
+const workers = startWorkers({ config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) });
 stopOnSignals(logger, async () => {
   await workers.stop();
   await db.close();
