@@ -92,6 +92,17 @@ function registerHelpers(hbs: typeof Handlebars): void {
     return translate(locale, key, options.hash as Record<string, string>);
   });
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{money amount currency}}: "149,00 €" in German, "€149.00" in English, as the reader writes it.
+  hbs.registerHelper(
+    'money',
+    function (amount: unknown, currency: unknown, options: Handlebars.HelperOptions) {
+      const locale = (options.data as { root: { locale?: string } }).root.locale ?? 'en';
+      const value = Number(amount);
+      if (typeof currency !== 'string' || !Number.isFinite(value))
+        return `${String(amount)} ${String(currency)}`;
+      return new Intl.NumberFormat(locale, { style: 'currency', currency }).format(value);
+    },
+  );
   hbs.registerHelper('array', (...args: unknown[]) => args.slice(0, -1));
   hbs.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).join(''));
   hbs.registerHelper('lookupKey', (obj: unknown, key: unknown) =>

@@ -13,7 +13,7 @@ import { signInAs, type SignedIn } from './helpers/session.ts';
 
 const entries = emailTemplates();
 const templates = loadTemplates();
-const HELPERS = new Set(['if', 'unless', 'each', 'with', 'eq', 't', 'concat', 'array', 'lookupKey']);
+const HELPERS = new Set(['if', 'unless', 'each', 'with', 'eq', 't', 'concat', 'array', 'lookupKey', 'money']);
 
 /** The context variables a template file reads (helpers, `this` and @data left out). */
 function variablesOf(file: string): Set<string> {

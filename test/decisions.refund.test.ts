@@ -89,7 +89,7 @@ describe('refund', () => {
     const mails = await outcomeMails(desk, ticket.id, ticket.reference);
     assert.equal(mails.length, 1);
     assert.deepEqual(mails[0]!.to, [p.purchaser_email]);
-    assert.match(mails[0]!.parsed.text ?? '', /549\.00 GBP/);
+    assert.match(mails[0]!.parsed.text ?? '', /£549\.00/, 'the amount as an English reader writes it');
     assert.ok(!mailText(mails[0]!).includes(p.activation_code));
 
     await postApproval(desk, supervisor.token, proposed.body.approval_id, 'approve').expect(409);
