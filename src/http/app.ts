@@ -15,6 +15,7 @@ import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
+import { emailResendRoutes } from '../mail/resend.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(signInRoutes(deps));
   app.use(deskRoutes(deps));
   app.use(requestPageRoutes(deps));
+  app.use(emailResendRoutes(deps));
   app.use(approvalsPageRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(emailPreviewRoutes(deps));
