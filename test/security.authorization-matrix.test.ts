@@ -392,6 +392,13 @@ const ROWS: Row[] = [
     auth: 'session',
     target: async () => ({ url: `/desk/emails/${await ownEmail()}` }),
   },
+  {
+    method: 'POST',
+    path: '/desk/emails/:id/resend',
+    access: 'technician',
+    auth: 'session',
+    target: async () => ({ url: `/desk/emails/${await ownEmail()}/resend`, form: {} }),
+  },
   { method: 'GET', path: '/desk/approvals', access: 'supervisor', auth: 'session' },
   {
     method: 'POST',
