@@ -40,6 +40,12 @@ describe('sending email', () => {
       /^<[0-9a-f-]{36}@localhost>$/,
       'a Message-ID on the sender domain',
     );
+    // The row is marked sent once the SMTP server has answered, a moment after the message arrives.
+    await waitFor(
+      async () => (await emailRow(emailId)).status !== 'sending',
+      10_000,
+      'the send to be recorded',
+    );
     const row = await emailRow(emailId);
     assert.equal(row.status, 'sent');
     assert.equal(row.attempts, 3);

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import { JOBS } from '../queues.ts';
 
 export interface EmailRow {
   id: number;
@@ -21,25 +22,46 @@ export interface EmailRow {
   sent_at: Date | null;
 }
 
-export async function insertEmail(
-  tx: Queryable,
-  email: Pick<EmailRow, 'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'> &
-    Partial<Pick<EmailRow, 'secret_html_enc' | 'secret_text_enc'>>,
-): Promise<number> {
+/** An email row as written. */
+export type EmailWrite = Pick<
+  EmailRow,
+  'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'
+> &
+  Partial<Pick<EmailRow, 'secret_html_enc' | 'secret_text_enc'>>;
+
+/** The columns an email is written with, and their values from `firstParam` on. */
+export function emailColumns(email: Omit<EmailWrite, 'request_id'>, firstParam: number) {
+  const values = [
+    email.template,
+    email.locale,
+    email.to_address,
+    email.subject,
+    email.html,
+    email.text,
+    email.secret_html_enc ?? null,
+    email.secret_text_enc ?? null,
+  ];
+  return {
+    columns: 'template, locale, to_address, subject, html, text, secret_html_enc, secret_text_enc',
+    placeholders: values.map((_, i) => `$${firstParam + i}::text`).join(', '),
+    values,
+  };
+}
+
+/**
+ * Stores an email and its send-email job in the outbox, in one statement (one round trip to the
+ * database, atomic by itself). The job's queue is JOBS['send-email'].queue.
+ */
+export async function insertEmailToSend(tx: Queryable, email: EmailWrite): Promise<number> {
+  const e = emailColumns(email, 3);
   const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO emails (request_id, template, locale, to_address, subject, html, text, secret_html_enc, secret_text_enc)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-    [
-      email.request_id,
-      email.template,
-      email.locale,
-      email.to_address,
-      email.subject,
-      email.html,
-      email.text,
-      email.secret_html_enc ?? null,
-      email.secret_text_enc ?? null,
-    ],
+    `WITH e AS (
+       INSERT INTO emails (request_id, ${e.columns}) VALUES ($1, ${e.placeholders}) RETURNING id),
+     o AS (
+       INSERT INTO outbox (queue, job_name, payload)
+       SELECT $2, 'send-email', jsonb_build_object('emailId', e.id) FROM e)
+     SELECT id FROM e`,
+    [email.request_id, JOBS['send-email'].queue, ...e.values],
   );
   return row!.id;
 }

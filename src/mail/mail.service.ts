@@ -1,17 +1,17 @@
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
 import { createCodeCipher } from '../purchases/code-cipher.ts';
 import type { Templates } from '../templates.ts';
 import type { MailTransport } from './mail.transport.ts';
 import {
   claimForSending,
   findEmail,
-  insertEmail,
+  insertEmailToSend,
   markAttemptFailed,
   markSent,
   markUnconfirmed,
   type EmailRow,
+  type EmailWrite,
 } from './mail.repository.ts';
 
 /** How long a send may take before a row still marked 'sending' means its sender died. */
@@ -25,68 +25,98 @@ export interface EmailToQueue {
   context: Record<string, unknown>;
 }
 
+/** An email as it is stored, rendered (and its secret bodies encrypted) before any SQL runs. */
+export type RenderedEmailRow = Omit<EmailWrite, 'request_id'>;
+
 /**
  * Renders an email and queues its sending, inside the caller's transaction: the email
  * exists exactly when the change that caused it does.
  */
 export async function queueEmail(tx: Queryable, templates: Templates, email: EmailToQueue): Promise<number> {
   const rendered = templates.email(email.template, email.locale, email.context);
-  const emailId = await insertEmail(tx, {
+  return insertEmailToSend(tx, {
     request_id: email.requestId,
     template: email.template,
     locale: email.locale,
     to_address: email.to,
     ...rendered,
   });
-  await enqueueInTransaction(tx, 'send-email', { emailId });
-  return emailId;
 }
 
 /**
- * Queues an email that carries a secret (an activation code). It is rendered twice: with the
- * secret, encrypted for the sender alone, and with `masked` in its place, which is what the rows'
- * html/text columns (and so every page and API listing emails) hold.
+ * Renders an email that carries a secret (an activation code) twice: with the secret, encrypted
+ * for the sender alone, and with `masked` in its place, which is what the rows' html/text columns
+ * (and so every page and API listing emails) hold.
  */
-export async function queueSecretEmail(
-  tx: Queryable,
+export function renderSecretEmail(
   templates: Templates,
   encrypt: (plain: string) => string,
-  email: EmailToQueue & { secret: { key: string; value: string; masked: string } },
-): Promise<number> {
+  email: Omit<EmailToQueue, 'requestId'> & { secret: { key: string; value: string; masked: string } },
+): RenderedEmailRow {
   const { key, value, masked } = email.secret;
   const real = templates.email(email.template, email.locale, { ...email.context, [key]: value });
   const shown = templates.email(email.template, email.locale, { ...email.context, [key]: masked });
   if (real.subject.includes(value))
     throw new Error(`template ${email.template} puts the secret in its subject`);
-  const emailId = await insertEmail(tx, {
-    request_id: email.requestId,
+  return {
     template: email.template,
     locale: email.locale,
     to_address: email.to,
     ...shown,
     secret_html_enc: encrypt(real.html),
     secret_text_enc: encrypt(real.text),
+  };
+}
+
+/** Queues an email that carries a secret (see renderSecretEmail) inside the caller's transaction. */
+export async function queueSecretEmail(
+  tx: Queryable,
+  templates: Templates,
+  encrypt: (plain: string) => string,
+  email: EmailToQueue & { secret: { key: string; value: string; masked: string } },
+): Promise<number> {
+  return insertEmailToSend(tx, {
+    request_id: email.requestId,
+    ...renderSecretEmail(templates, encrypt, email),
   });
-  await enqueueInTransaction(tx, 'send-email', { emailId });
-  return emailId;
+}
+
+// One cipher a key: deriving it (HKDF) for every email would be wasted work.
+const ciphers = new Map<string, ReturnType<typeof createCodeCipher>>();
+function cipherFor(secretKey: string) {
+  let cipher = ciphers.get(secretKey);
+  if (!cipher) ciphers.set(secretKey, (cipher = createCodeCipher(secretKey)));
+  return cipher;
 }
 
 /**
- * Queues an email with the customer's status link. The link's token is as good as a password
+ * Renders an email with the customer's status link. The link's token is as good as a password
  * (status tokens are stored hashed), so the stored copy links to the page without it and the
  * email as sent is kept encrypted for the sender, like an activation code.
  */
+export function renderEmailWithStatusLink(
+  templates: Templates,
+  secretKey: string,
+  email: Omit<EmailToQueue, 'requestId'> & { statusUrl: string },
+): RenderedEmailRow {
+  const cipher = cipherFor(secretKey);
+  const { statusUrl, ...rest } = email;
+  return renderSecretEmail(templates, (plain) => cipher.encrypt(plain), {
+    ...rest,
+    secret: { key: 'statusUrl', value: statusUrl, masked: statusUrl.replace(/\?token=.*$/, '') },
+  });
+}
+
+/** Queues an email with the customer's status link (see renderEmailWithStatusLink). */
 export function queueEmailWithStatusLink(
   tx: Queryable,
   templates: Templates,
   secretKey: string,
   email: EmailToQueue & { statusUrl: string },
 ): Promise<number> {
-  const cipher = createCodeCipher(secretKey);
-  const { statusUrl, ...rest } = email;
-  return queueSecretEmail(tx, templates, (plain) => cipher.encrypt(plain), {
-    ...rest,
-    secret: { key: 'statusUrl', value: statusUrl, masked: statusUrl.replace(/\?token=.*$/, '') },
+  return insertEmailToSend(tx, {
+    request_id: email.requestId,
+    ...renderEmailWithStatusLink(templates, secretKey, email),
   });
 }
 

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/db.ts';
+import { emailColumns, type EmailWrite } from '../mail/mail.repository.ts';
+import { JOBS } from '../queues.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
 import { hashToken } from './reference.ts';
@@ -37,48 +39,86 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
   );
 }
 
-export async function insertRequest(
-  tx: Queryable,
-  row: NewRecoveryRequest & {
-    reference: string;
-    statusTokenHash: string;
-    locale: string;
-    clientIp: string | null;
-    /** Service levels (SPEC §5): hours to the first response and to the resolution; the defaults when omitted. */
-    dueHours?: { firstResponse: number; resolution: number };
-  },
-): Promise<number> {
-  const [inserted] = await tx.query<{ id: number }>(
-    `INSERT INTO recovery_requests
+export type RequestWrite = NewRecoveryRequest & {
+  reference: string;
+  statusTokenHash: string;
+  locale: string;
+  clientIp: string | null;
+  /** Service levels (SPEC §5): hours to the first response and to the resolution; the defaults when omitted. */
+  dueHours?: { firstResponse: number; resolution: number };
+};
+
+const INSERT_REQUEST = `INSERT INTO recovery_requests
        (reference, status_token_hash, email, name, license_number, license_key, order_number,
         channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
         mailbox, client_network, first_response_due_at, resolution_due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
              now() + make_interval(secs => $20 * 3600), now() + make_interval(secs => $21 * 3600))
-     RETURNING id`,
-    [
-      row.reference,
-      row.statusTokenHash,
-      row.email,
-      row.name,
-      row.licenseNumber,
-      row.licenseKey,
-      row.orderNumber,
-      row.channel,
-      row.store,
-      row.country,
-      row.purchasedOn,
-      row.reason,
-      row.desiredOutcome,
-      row.details,
-      row.locale,
-      JSON.stringify(row.typed),
-      row.clientIp,
-      normaliseMailbox(row.email),
-      clientNetwork(row.clientIp),
-      row.dueHours?.firstResponse ?? 8,
-      row.dueHours?.resolution ?? 72,
-    ],
+     RETURNING id`;
+
+function requestParams(row: RequestWrite): unknown[] {
+  return [
+    row.reference,
+    row.statusTokenHash,
+    row.email,
+    row.name,
+    row.licenseNumber,
+    row.licenseKey,
+    row.orderNumber,
+    row.channel,
+    row.store,
+    row.country,
+    row.purchasedOn,
+    row.reason,
+    row.desiredOutcome,
+    row.details,
+    row.locale,
+    JSON.stringify(row.typed),
+    row.clientIp,
+    normaliseMailbox(row.email),
+    clientNetwork(row.clientIp),
+    row.dueHours?.firstResponse ?? 8,
+    row.dueHours?.resolution ?? 72,
+  ];
+}
+
+export async function insertRequest(tx: Queryable, row: RequestWrite): Promise<number> {
+  const [inserted] = await tx.query<{ id: number }>(INSERT_REQUEST, requestParams(row));
+  return inserted!.id;
+}
+
+/**
+ * A filed request with everything filing it causes (SPEC §5 `received`): its `received` event,
+ * its acknowledgement email, and the email's and the match's jobs in the outbox. One statement,
+ * so one round trip to the database and atomic by itself: intake waits on the database once.
+ */
+export async function insertFiledRequest(
+  q: Queryable,
+  row: RequestWrite,
+  event: Record<string, unknown>,
+  email: Omit<EmailWrite, 'request_id'>,
+): Promise<number> {
+  const params = requestParams(row);
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const eventData = param(JSON.stringify(event));
+  const emailQueue = param(JOBS['send-email'].queue);
+  const matchQueue = param(JOBS.match.queue);
+  const e = emailColumns(email, params.length + 1);
+  params.push(...e.values);
+  const [inserted] = await q.query<{ id: number }>(
+    `WITH r AS (${INSERT_REQUEST}),
+     ev AS (
+       INSERT INTO request_events (request_id, actor, type, data)
+       SELECT id, 'customer', 'received', ${eventData}::jsonb FROM r),
+     em AS (
+       INSERT INTO emails (request_id, ${e.columns}) SELECT id, ${e.placeholders} FROM r RETURNING id),
+     jobs AS (
+       INSERT INTO outbox (queue, job_name, payload)
+       SELECT ${emailQueue}::text, 'send-email', jsonb_build_object('emailId', em.id) FROM em
+       UNION ALL
+       SELECT ${matchQueue}::text, 'match', jsonb_build_object('requestId', r.id) FROM r)
+     SELECT id FROM r`,
+    params,
   );
   return inserted!.id;
 }

@@ -85,6 +85,13 @@ function schema(today: string) {
   });
 }
 
+// Building the schema costs more than using it: one is kept for the day it was built for.
+let cached: { today: string; schema: ReturnType<typeof schema> } | undefined;
+function schemaFor(today: string) {
+  if (cached?.today !== today) cached = { today, schema: schema(today) };
+  return cached.schema;
+}
+
 export interface NewRecoveryRequest {
   email: string;
   name: string;
@@ -113,7 +120,7 @@ const TYPED_FIELDS = ['license_number', 'license_key', 'order_number', 'country'
  * of UTC, so a customer who bought today anywhere is never told the date is in the future.
  */
 export function parseRecoveryRequest(input: unknown, today: string): ParseResult {
-  const result = schema(today).safeParse(input);
+  const result = schemaFor(today).safeParse(input);
   const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
   const errors = { ...crossFieldErrors(raw), ...(result.success ? {} : toFieldErrors(result.error)) };
   if (!result.success || Object.keys(errors).length > 0) return { ok: false, errors };

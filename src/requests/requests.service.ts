@@ -2,16 +2,14 @@ import type { Queryable } from '../db/db.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { queueEmailWithStatusLink } from '../mail/mail.service.ts';
-import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { renderEmailWithStatusLink } from '../mail/mail.service.ts';
 import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from './attachments.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
 import {
   findByReference,
   hasStatusToken,
   insertAttachment,
-  insertEvent,
-  insertRequest,
+  insertFiledRequest,
   isUniqueViolation,
   type RecoveryRequestRow,
 } from './requests.repository.ts';
@@ -61,17 +59,16 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
       request,
       locale,
       filing.clientIp,
-      async (tx, requestId) => {
-        if (checked && stored) {
-          await insertAttachment(tx, {
-            requestId,
-            originalName: displayName(checked.originalName),
-            contentType: checked.contentType,
-            size: checked.buffer.length,
-            ...stored,
-          });
-        }
-      },
+      checked && stored
+        ? (tx, requestId) =>
+            insertAttachment(tx, {
+              requestId,
+              originalName: displayName(checked.originalName),
+              contentType: checked.contentType,
+              size: checked.buffer.length,
+              ...stored,
+            })
+        : undefined,
     );
     deps.metrics.intake.inc({ outcome: 'accepted' });
     deps.relay.wake();
@@ -83,45 +80,46 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
 }
 
 /**
- * Stores a valid request with its acknowledgement email and match job, in one transaction,
- * under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
+ * Stores a valid request with its acknowledgement email and match job, atomically (one
+ * statement, or one transaction when there is more to store), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
  */
 export async function storeWithFreshReference(
   deps: Pick<WebDeps, 'db' | 'config' | 'templates'>,
   request: NewRecoveryRequest,
   locale: Locale,
   clientIp: string,
-  alsoInTransaction: (tx: Queryable, requestId: number) => Promise<void>,
+  /** More to store in the same transaction (an attachment); without it, filing is one statement. */
+  alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
     const reference = newReference();
     const { token, hash } = newStatusToken();
     const statusUrl = `${deps.config.publicUrl}/requests/${reference}?token=${token}`;
+    const row = {
+      ...request,
+      reference,
+      statusTokenHash: hash,
+      locale,
+      clientIp,
+      dueHours: { firstResponse: deps.config.firstResponseHours, resolution: deps.config.resolutionHours },
+    };
+    // Rendered (and the sent copy encrypted) before the database is asked anything.
+    const email = renderEmailWithStatusLink(deps.templates, deps.config.secretKey, {
+      template: 'request-received',
+      locale,
+      to: request.email,
+      context: { name: request.name, reference, request },
+      statusUrl,
+    });
+    const event = { channel: 'web' };
     try {
-      await deps.db.transaction(async (tx) => {
-        const requestId = await insertRequest(tx, {
-          ...request,
-          reference,
-          statusTokenHash: hash,
-          locale,
-          clientIp,
-          dueHours: {
-            firstResponse: deps.config.firstResponseHours,
-            resolution: deps.config.resolutionHours,
-          },
-        });
-        await alsoInTransaction(tx, requestId);
-        await insertEvent(tx, { requestId, actor: 'customer', type: 'received', data: { channel: 'web' } });
-        await queueEmailWithStatusLink(tx, deps.templates, deps.config.secretKey, {
-          requestId,
-          template: 'request-received',
-          locale,
-          to: request.email,
-          context: { name: request.name, reference, request },
-          statusUrl,
-        });
-        await enqueueInTransaction(tx, 'match', { requestId });
-      });
+      if (alsoInTransaction) {
+        await deps.db.transaction(async (tx) =>
+          alsoInTransaction(tx, await insertFiledRequest(tx, row, event, email)),
+        );
+      } else {
+        await insertFiledRequest(deps.db, row, event, email);
+      }
       return { reference, status: 'received', token, statusUrl };
     } catch (error) {
       // 40 random bits make a clash rare; when one happens, draw again.
