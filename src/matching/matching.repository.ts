@@ -66,17 +66,47 @@ export async function findCandidates(db: Queryable, claim: Claim): Promise<Purch
   );
 }
 
-export async function saveMatchResult(
-  tx: Queryable,
-  r: { requestId: number; purchaseId: number | null; verdict: string; score: number; result: unknown },
+/**
+ * Stores a match in one statement (one round trip, atomic by itself): the result, replacing an
+ * earlier one; the request's duplicate link; and, when the request was still `received`, its move
+ * to `triage` with a `matched` event. The two updates of the request exclude each other, so
+ * the row is updated once; a concurrent run that moved the request first leaves no second event.
+ */
+export async function saveMatch(
+  db: Queryable,
+  m: {
+    requestId: number;
+    purchaseId: number | null;
+    verdict: string;
+    score: number;
+    result: unknown;
+    duplicateOf: number | null;
+    event: Record<string, unknown>;
+  },
 ): Promise<void> {
-  await tx.query(
-    `INSERT INTO match_results (request_id, purchase_id, verdict, score, result)
-     VALUES ($1, $2, $3, $4, $5)
-     ON CONFLICT (request_id) DO UPDATE
-       SET purchase_id = EXCLUDED.purchase_id, verdict = EXCLUDED.verdict, score = EXCLUDED.score,
-           result = EXCLUDED.result, matched_at = now()`,
-    [r.requestId, r.purchaseId, r.verdict, r.score, JSON.stringify(r.result)],
+  await db.query(
+    `WITH saved AS (
+       INSERT INTO match_results (request_id, purchase_id, verdict, score, result)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (request_id) DO UPDATE
+         SET purchase_id = EXCLUDED.purchase_id, verdict = EXCLUDED.verdict, score = EXCLUDED.score,
+             result = EXCLUDED.result, matched_at = now()),
+     moved AS (
+       UPDATE recovery_requests SET status = 'triage', updated_at = now(), duplicate_of = $6
+        WHERE id = $1 AND status = 'received' RETURNING id),
+     linked AS (
+       UPDATE recovery_requests SET duplicate_of = $6 WHERE id = $1 AND status <> 'received')
+     INSERT INTO request_events (request_id, actor, type, data)
+     SELECT id, 'matcher', 'matched', $7::jsonb FROM moved`,
+    [
+      m.requestId,
+      m.purchaseId,
+      m.verdict,
+      m.score,
+      JSON.stringify(m.result),
+      m.duplicateOf,
+      JSON.stringify(m.event),
+    ],
   );
 }
 
@@ -95,24 +125,6 @@ export async function findOpenRequestForLicense(
     [request.id, purchaseId, request.license_number],
   );
   return row;
-}
-
-export async function setDuplicateOf(
-  tx: Queryable,
-  requestId: number,
-  duplicateOf: number | null,
-): Promise<void> {
-  await tx.query('UPDATE recovery_requests SET duplicate_of = $2 WHERE id = $1', [requestId, duplicateOf]);
-}
-
-/** Moves a request from `received` to `triage`; false when it had already moved. */
-export async function moveToTriage(tx: Queryable, requestId: number): Promise<boolean> {
-  const rows = await tx.query(
-    `UPDATE recovery_requests SET status = 'triage', updated_at = now()
-      WHERE id = $1 AND status = 'received' RETURNING id`,
-    [requestId],
-  );
-  return rows.length > 0;
 }
 
 /** Requests from the same mailbox, client address and network within the given windows, up to this one. */

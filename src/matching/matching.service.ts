@@ -1,5 +1,4 @@
 import type { Db } from '../db/db.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import { buildClaim, type Claim } from './claim.ts';
 import { toMatchResult, type MatchResult } from './match-result.ts';
 import {
@@ -8,9 +7,7 @@ import {
   findCandidates,
   findOpenRequestForLicense,
   findRequestToMatch,
-  moveToTriage,
-  saveMatchResult,
-  setDuplicateOf,
+  saveMatch,
   type RequestToMatch,
 } from './matching.repository.ts';
 import { decide } from './verdict.ts';
@@ -47,15 +44,22 @@ export async function matchRequest(
 ): Promise<MatchResult> {
   const request = await findRequestToMatch(db, requestId);
   if (!request) throw new RequestNotFoundError(`recovery request ${requestId} does not exist`);
-  const decision = decide(claimOf(request), await findCandidates(db, claimOf(request)), today);
+  const claim = claimOf(request);
+  // Reads that do not wait on each other go out together: a job waits on the database three times.
+  const [candidates, recent] = await Promise.all([
+    findCandidates(db, claim),
+    countRecentRequests(db, request),
+  ]);
+  const decision = decide(claim, candidates, today);
   const purchaseId = decision.verdict === 'none' ? null : (decision.best?.purchase.id ?? null);
+  const [duplicate, sentRecently] = await Promise.all([
+    findOpenRequestForLicense(db, request, purchaseId),
+    purchaseId === null ? false : codeSentRecently(db, purchaseId, request.created_at),
+  ]);
 
   const flags: string[] = [];
-  const duplicate = await findOpenRequestForLicense(db, request, purchaseId);
   if (duplicate) flags.push('duplicate_request');
-  if (purchaseId !== null && (await codeSentRecently(db, purchaseId, request.created_at)))
-    flags.push('repeat_recovery');
-  const recent = await countRecentRequests(db, request);
+  if (sentRecently) flags.push('repeat_recovery');
   if (
     recent.mailbox >= VELOCITY.mailbox ||
     recent.address >= VELOCITY.address ||
@@ -65,28 +69,19 @@ export async function matchRequest(
   }
   const result = toMatchResult(decision, flags, duplicate?.reference);
 
-  await db.transaction(async (tx) => {
-    await saveMatchResult(tx, {
-      requestId,
-      purchaseId,
+  await saveMatch(db, {
+    requestId,
+    purchaseId,
+    verdict: result.verdict,
+    score: result.score,
+    result,
+    duplicateOf: duplicate?.id ?? null,
+    event: {
       verdict: result.verdict,
       score: result.score,
-      result,
-    });
-    await setDuplicateOf(tx, requestId, duplicate?.id ?? null);
-    if (await moveToTriage(tx, requestId)) {
-      await insertEvent(tx, {
-        requestId,
-        actor: 'matcher',
-        type: 'matched',
-        data: {
-          verdict: result.verdict,
-          score: result.score,
-          flags: result.flags,
-          license_number: result.purchase?.license_number ?? null,
-        },
-      });
-    }
+      flags: result.flags,
+      license_number: result.purchase?.license_number ?? null,
+    },
   });
   return result;
 }
