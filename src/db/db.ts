@@ -145,3 +145,34 @@ export async function openPglite(dataDir?: string): Promise<Db> {
     close: () => lite.close(),
   };
 }
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * Whether an error means the database server could not be reached or went away (a passing
+ * fault, answered 503 with Retry-After), rather than something wrong with the query.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown } | null;
+  if (!e || typeof e !== 'object') return false;
+  // SQLSTATE class 08 (connection exception) and 57P01-57P03 (the server shutting down or starting).
+  if (typeof e.code === 'string' && (UNREACHABLE_CODES.has(e.code) || /^(08...|57P0[123])$/.test(e.code)))
+    return true;
+  if (
+    typeof e.message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|connection error|Connection ended/i.test(
+      e.message,
+    )
+  )
+    return true;
+  return e.cause !== undefined && e.cause !== error && isDatabaseUnreachable(e.cause);
+}

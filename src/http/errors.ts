@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
-import { AppError, NotFoundError } from '../errors.ts';
+import { isDatabaseUnreachable } from '../db/db.ts';
+import { AppError, NotFoundError, UnavailableError } from '../errors.ts';
 import { translate, type MessageKey } from '../i18n/i18n.ts';
 import type { Templates } from '../templates.ts';
 import { pageLocale } from './locale.ts';
@@ -34,8 +35,13 @@ export const notFound: RequestHandler = () => {
 /** Turns every error into SPEC §7's JSON error or an HTML page; unknown errors become a bare 500. */
 export function errorHandler(templates: Templates): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const known = error instanceof AppError ? error : fromBodyParser(error);
+    const unreachable = isDatabaseUnreachable(error);
+    const known =
+      error instanceof AppError
+        ? error
+        : (fromBodyParser(error) ?? (unreachable ? new UnavailableError() : undefined));
     if (!known) req.log.error({ err: error }, 'unhandled error');
+    if (unreachable) req.log.warn({ err: error }, 'database unreachable; answered 503');
     const status = known?.status ?? 500;
     const body = known
       ? { error: known.code, message: known.message }
