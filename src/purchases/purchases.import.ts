@@ -5,7 +5,7 @@ import { createCodeCipher } from './code-cipher.ts';
 import { createCodeFingerprint } from './code-fingerprint.ts';
 import { readRecords, type PurchaseFile } from './purchase-file.ts';
 import { parsePurchaseRow, type PurchaseRow } from './purchase-row.ts';
-import { upsertPurchases, type PurchaseWrite } from './purchases.repository.ts';
+import { analyzePurchases, upsertPurchases, type PurchaseWrite } from './purchases.repository.ts';
 import { RepeatedLicenseNumbers } from './repeated-license-numbers.ts';
 
 export interface ImportCounts {
@@ -92,6 +92,7 @@ export async function importPurchases(
     counts.updated += written.updated;
     counts.unchanged += written.unchanged;
   });
+  if (counts.inserted + counts.updated > 0) await analyzePurchases(db);
   return counts;
 }
 

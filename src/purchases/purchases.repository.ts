@@ -246,3 +246,11 @@ export async function findPurchaseByLicenseNumber(
   );
   return row;
 }
+
+/**
+ * Refreshes the planner's statistics of the purchases table. After a bulk load they are stale
+ * (or, on a new table, missing), and the matcher's candidate lookup then plans badly.
+ */
+export async function analyzePurchases(db: Db): Promise<void> {
+  await db.exec('ANALYZE purchases');
+}
