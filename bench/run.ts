@@ -16,7 +16,9 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import pg from 'pg';
+import { openPostgres } from '../src/db/db.ts';
 import { RedisServer, freePort } from '../src/redis/redis-server.ts';
+import { queuePrefixOf } from '../src/runtime.ts';
 import { purchasesCsv, recoveryRequests } from './lib/data.ts';
 import { closedLoop, intakeLoad, json, paced, send, signIn, type Throughput } from './lib/http.ts';
 import { firstMessage, Host, memoryOf, ROOT, sampleMemory, startNode, stopChild } from './lib/processes.ts';
@@ -30,8 +32,16 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'both' },
     keep: { type: 'boolean', default: false },
+    // Only these figures (comma-separated: import, intake, matching, email, latency, memory, queue).
+    only: { type: 'string' },
+    // Writes CPU profiles (node --cpu-prof) of the desk's processes into the work folder, kept.
+    profile: { type: 'boolean', default: false },
+    purchases: { type: 'string' },
+    'intake-seconds': { type: 'string' },
   },
 });
+const ONLY = args.only ? new Set(args.only.split(',')) : undefined;
+const want = (figure: string) => !ONLY || ONLY.has(figure);
 const QUICK = args.quick;
 const KINDS: DbKind[] = args.db === 'both' ? ['postgres', 'pglite'] : [args.db as DbKind];
 if (!KINDS.every((k) => k === 'postgres' || k === 'pglite'))
@@ -40,6 +50,8 @@ if (!KINDS.every((k) => k === 'postgres' || k === 'pglite'))
 const SIZE = QUICK
   ? { purchases: 2_000, rounds: 2, intakeSeconds: 1.5, warmSeconds: 1, matchJobs: 100, emails: 50 }
   : { purchases: 1_000_000, rounds: 3, intakeSeconds: 8, warmSeconds: 3, matchJobs: 1_000, emails: 500 };
+if (args.purchases) SIZE.purchases = Number(args.purchases);
+if (args['intake-seconds']) SIZE.intakeSeconds = Number(args['intake-seconds']);
 const SIZE2 = QUICK
   ? { latencySeconds: 3, queueRows: 1_000, queueSeconds: 2, memorySeconds: 2, requests: 2_000 }
   : { latencySeconds: 20, queueRows: 100_000, queueSeconds: 10, memorySeconds: 10, requests: 20_000 };
@@ -78,13 +90,22 @@ const bodies = recoveryRequests(SIZE2.requests, SIZE.purchases);
 const bare = startNode('bench/bare-express.ts', {}, logFile('bare-express'));
 const bareUrl = `http://127.0.0.1:${(await firstMessage<{ port: number }>(bare, 'the bare Express app', logFile('bare-express'))).port}`;
 
+// Interrupted: what was started is stopped (the PostgreSQL database is dropped by its own finally).
+let cleanup: (() => Promise<void>) | undefined;
+process.once('SIGINT', () => {
+  log('interrupted; stopping');
+  void Promise.allSettled([stopChild(bare), smtp.stop(), redis.stop(), cleanup?.()]).then(() =>
+    process.exit(130),
+  );
+});
+
 try {
   for (const kind of KINDS) await benchDatabase(kind, smtp);
 } finally {
   await stopChild(bare);
   await smtp.stop();
   await redis.stop();
-  if (!args.keep) rmSync(work, { recursive: true, force: true });
+  if (!args.keep && !args.profile) rmSync(work, { recursive: true, force: true });
 }
 report();
 
@@ -93,6 +114,7 @@ async function benchDatabase(kind: DbKind, smtp: CountingSmtp): Promise<void> {
   const dataDir = path.join(work, kind);
   mkdirSync(dataDir, { recursive: true });
   const server = kind === 'postgres' ? await createPostgresDatabase() : undefined;
+  cleanup = server && (() => server.drop());
   const env: Record<string, string | undefined> = {
     NODE_ENV: 'production',
     DATABASE_URL: server?.url,
@@ -107,13 +129,15 @@ async function benchDatabase(kind: DbKind, smtp: CountingSmtp): Promise<void> {
   };
   try {
     await importFigure(kind, env, server);
-    const host = await Host.start(env, logFile(`desk-host-${kind}`));
+    const host = await Host.start(env, logFile(`desk-host-${kind}`), profiling(kind));
     try {
-      const peak = await intakeFigure(kind, host);
-      await matchingFigure(kind, host);
-      await emailFigure(kind, host);
+      const peak = want('intake') || want('latency') || want('memory') ? await intakeFigure(kind, host) : 0;
+      if (want('matching')) await matchingFigure(kind, host);
+      if (want('email')) await emailFigure(kind, host);
       await clearQueues('bench');
-      if (kind === 'postgres') await separateProcessesFigures(env, peak);
+      if (!want('latency') && !want('memory')) {
+        // neither figure asked for
+      } else if (kind === 'postgres') await separateProcessesFigures(env, peak);
       else {
         await host.ask({ op: 'workers', on: true });
         await latencyFigure(kind, host.url, (sql, params) => host.query(sql, params), peak);
@@ -130,13 +154,18 @@ async function benchDatabase(kind: DbKind, smtp: CountingSmtp): Promise<void> {
             `PGlite (web + workers) peaked at ${fmt(mb(hostRss.peakRss), 0)} MB RSS, most of it PGlite's WASM heap`,
         });
       }
-      await queueFigure(kind, host);
+      if (want('queue')) await queueFigure(kind, host);
     } finally {
       await host.stop();
     }
   } finally {
     await server?.drop();
   }
+}
+
+/** With --profile, node options writing a CPU profile of the process into the work folder. */
+function profiling(kind: DbKind): string[] {
+  return args.profile ? ['--cpu-prof', `--cpu-prof-dir=${path.join(work, 'profiles', kind)}`] : [];
 }
 
 // ── PostgreSQL: a throwaway database ──
@@ -214,6 +243,16 @@ function childrenOf(pid: number): number[] {
 
 async function importFigure(kind: DbKind, env: Record<string, string | undefined>, server?: { url: string }) {
   const rows = SIZE.purchases;
+  if (!want('import')) {
+    const run = await measureCommand(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/desk.ts', 'import', 'purchases', csv.file],
+      env,
+      logFile(`import-${kind}`),
+    );
+    if (run.code !== 0) throw new Error(`desk import failed; see ${logFile(`import-${kind}`)}`);
+    return;
+  }
   log(
     `import: ${rows.toLocaleString('en')} rows, desk import vs ${kind === 'postgres' ? 'psql \\copy' : 'PGlite COPY'}`,
   );
@@ -506,10 +545,10 @@ async function latencyFigure(kind: DbKind, url: string, query: Query, peak: numb
 async function separateProcessesFigures(env: Record<string, string | undefined>, peak: number) {
   const port = await freePort();
   const processEnv = { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` };
-  const webChild = startNode('src/web.ts', processEnv, logFile('web'));
-  const workerChild = startNode('workers/main.ts', processEnv, logFile('worker'));
+  const webChild = startNode('src/web.ts', processEnv, logFile('web'), profiling('postgres'));
+  const workerChild = startNode('workers/main.ts', processEnv, logFile('worker'), profiling('postgres'));
   const url = `http://127.0.0.1:${port}`;
-  const pool = new pg.Pool({ connectionString: env.DATABASE_URL, max: 2 });
+  const pool = openPostgres(env.DATABASE_URL!, 2);
   try {
     for (let i = 0; ; i++) {
       const ok = await send(`${url}/readyz`).then(
@@ -525,7 +564,7 @@ async function separateProcessesFigures(env: Record<string, string | undefined>,
     await latencyFigure(
       'postgres',
       url,
-      async (sql, params) => (await pool.query(sql, params)).rows as Record<string, unknown>[],
+      (sql, params) => pool.query(sql, params),
       peak,
       'web (src/web.ts) and worker (workers/main.ts) as separate processes',
     );
@@ -553,11 +592,11 @@ async function separateProcessesFigures(env: Record<string, string | undefined>,
     });
     log(`memory: web ${fmt(web, 0)} MB, worker ${fmt(worker, 0)} MB`);
   } finally {
-    await pool.end();
     webChild.kill('SIGTERM');
     workerChild.kill('SIGTERM');
     await Promise.all([stopChild(webChild), stopChild(workerChild)]);
-    await clearQueues('rd');
+    await clearQueues(await queuePrefixOf(pool));
+    await pool.close();
   }
 }
 
