@@ -79,6 +79,11 @@ export class FaultySmtp {
     this.randomFailureRate = rate;
   }
 
+  /** Faults queued and not met yet. */
+  get faultsLeft(): number {
+    return this.messageFaults.length + this.connectionFaults.length;
+  }
+
   /** Drops every open connection, mid-message or idle. */
   dropAll(): void {
     for (const s of this.sockets) s.destroy();
