@@ -13,6 +13,7 @@ export const de: Messages = {
   'form.section.request': 'Ihr Anliegen',
   'form.required': 'Pflichtfeld',
   'form.optional': 'optional',
+  'form.required_for_estore': 'Pflichtfeld bei Kauf in unserem Online-Shop',
   'form.submit': 'Anfrage senden',
   'form.errors.title': 'Bitte korrigieren Sie Folgendes:',
   'form.privacy':

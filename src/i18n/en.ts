@@ -11,6 +11,7 @@ export const en = {
   'form.section.request': 'Your request',
   'form.required': 'required',
   'form.optional': 'optional',
+  'form.required_for_estore': 'required for our online store',
   'form.submit': 'Send request',
   'form.errors.title': 'Please correct the following:',
   'form.privacy':

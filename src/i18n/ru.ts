@@ -13,6 +13,7 @@ export const ru: Messages = {
   'form.section.request': 'Ваш запрос',
   'form.required': 'обязательно',
   'form.optional': 'необязательно',
+  'form.required_for_estore': 'обязательно для покупок в нашем интернет-магазине',
   'form.submit': 'Отправить запрос',
   'form.errors.title': 'Пожалуйста, исправьте следующее:',
   'form.privacy':
