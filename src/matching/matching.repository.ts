@@ -139,16 +139,19 @@ export async function findOpenRequestForLicense(
 export async function countRecentRequests(
   db: Queryable,
   r: Pick<RequestToMatch, 'id' | 'mailbox' | 'client_ip' | 'client_network' | 'created_at'>,
+  /** Counting stops here for each: the velocity rule only asks whether a count reached its limit. */
+  upTo: { mailbox: number; address: number; network: number },
 ): Promise<{ mailbox: number; address: number; network: number }> {
+  // Capped counts: a busy network (every customer behind one proxy) costs `upTo` rows, not all of them.
   const [row] = await db.query<{ mailbox: number; address: number; network: number }>(
     `SELECT
-       (SELECT count(*)::int FROM recovery_requests WHERE mailbox = $2
-           AND created_at > $5::timestamptz - interval '7 days' AND id <= $1) AS mailbox,
-       (SELECT count(*)::int FROM recovery_requests WHERE client_ip = $3
-           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1) AS address,
-       (SELECT count(*)::int FROM recovery_requests WHERE client_network = $4
-           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1) AS network`,
-    [r.id, r.mailbox, r.client_ip, r.client_network, r.created_at],
+       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE mailbox = $2
+           AND created_at > $5::timestamptz - interval '7 days' AND id <= $1 LIMIT $6) x) AS mailbox,
+       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE client_ip = $3
+           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1 LIMIT $7) x) AS address,
+       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE client_network = $4
+           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1 LIMIT $8) x) AS network`,
+    [r.id, r.mailbox, r.client_ip, r.client_network, r.created_at, upTo.mailbox, upTo.address, upTo.network],
   );
   return row ?? { mailbox: 0, address: 0, network: 0 };
 }

@@ -48,7 +48,7 @@ export async function matchRequest(
   // Reads that do not wait on each other go out together: a job waits on the database three times.
   const [candidates, recent] = await Promise.all([
     findCandidates(db, claim),
-    countRecentRequests(db, request),
+    countRecentRequests(db, request, VELOCITY),
   ]);
   const decision = decide(claim, candidates, today);
   const purchaseId = decision.verdict === 'none' ? null : (decision.best?.purchase.id ?? null);
