@@ -8,6 +8,9 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
 /** The queue's filters, from a query string (the console's form and GET /api/v1/tickets alike). */
+// PostgreSQL text cannot hold NUL: a search for one would fail in the database instead of here.
+const noNul = (v: string) => !v.includes('\u0000');
+
 export const queueQuery = z.object({
   status: optional(
     z.enum(STATUS_FILTERS, { error: `status must be one of: ${STATUS_FILTERS.join(', ')}` }),
@@ -21,11 +24,23 @@ export const queueQuery = z.object({
     z.string().regex(/^[a-z_]{1,40}$/, { error: 'flag must be a flag name, such as email_differs' }),
   ),
   // `me`, `none`, or a user's email address
-  owner: optional(z.string().trim().max(254, { error: 'owner is too long' })),
+  owner: optional(
+    z
+      .string()
+      .trim()
+      .max(254, { error: 'owner is too long' })
+      .refine(noNul, { error: 'owner must not contain NUL characters' }),
+  ),
   overdue: optional(z.enum(['true', 'false'], { error: 'overdue must be true or false' })).transform(
     (v) => v === 'true',
   ),
-  q: optional(z.string().trim().max(200, { error: 'q is too long (200 characters at most)' })),
+  q: optional(
+    z
+      .string()
+      .trim()
+      .max(200, { error: 'q is too long (200 characters at most)' })
+      .refine(noNul, { error: 'q must not contain NUL characters' }),
+  ),
   cursor: optional(z.string().max(200, { error: 'cursor is not valid' })),
   limit: optional(z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(200)).default(50),
 });
