@@ -7,6 +7,7 @@ import type { Metrics } from './ops/metrics.ts';
 import type { Relay } from './outbox/outbox.relay.ts';
 import type { Queues } from './queues.ts';
 import type { IntakeLimits } from './requests/intake-limits.ts';
+import type { StatusTokenLimits } from './requests/status-token-limits.ts';
 import type { Templates } from './templates.ts';
 
 /** What the web side's services need, built once by the entry point and passed down. */
@@ -22,5 +23,7 @@ export interface WebDeps {
   intakeLimits: IntakeLimits;
   /** Failed console sign-ins per account and per client address. */
   signInLimits: SignInLimits;
+  /** Wrong status tokens per client address (the customer's status page and API). */
+  statusTokenLimits: StatusTokenLimits;
   metrics: Metrics;
 }

@@ -6,6 +6,7 @@ import { startRelay } from '../outbox/outbox.relay.ts';
 import { createQueues } from '../queues.ts';
 import { connectRedis } from '../redis/redis.ts';
 import { createIntakeLimits } from '../requests/intake-limits.ts';
+import { createStatusTokenLimits } from '../requests/status-token-limits.ts';
 import type { Base } from '../runtime.ts';
 import { loadTemplates } from '../templates.ts';
 import { createApp } from './app.ts';
@@ -37,6 +38,7 @@ export function buildWebDeps(base: Base): WebDeps {
     }),
     metrics: createMetrics(db),
     signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
+    statusTokenLimits: createStatusTokenLimits(redis, { prefix: base.queuePrefix, logger }),
   };
 }
 

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import type { WebDeps } from '../deps.ts';
-import { AppError, ValidationError } from '../errors.ts';
+import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import { pageLocale } from '../http/locale.ts';
 import { renderPage } from '../http/render.ts';
 import { translate } from '../i18n/i18n.ts';
@@ -49,6 +49,19 @@ function bearer(req: Request): string | undefined {
 
 export function requestRoutes(deps: WebDeps): Router {
   const router = Router();
+
+  /** The customer's request, counting a wrong reference or token against the client's address. */
+  async function findForClient(req: Request, reference: string, token: string | undefined) {
+    const clientIp = req.ip ?? 'unknown';
+    const wait = await deps.statusTokenLimits.blockedFor(clientIp);
+    if (wait !== null) throw new RateLimitedError(wait);
+    try {
+      return await findRequestForCustomer(deps, reference, token);
+    } catch (error) {
+      if (error instanceof NotFoundError) await deps.statusTokenLimits.wrong(clientIp);
+      throw error;
+    }
+  }
 
   router.get('/recover', (req, res) => {
     renderPage(req, res, deps.templates, 'recover', requestFormView(pageLocale(req), {}));
@@ -110,17 +123,13 @@ export function requestRoutes(deps: WebDeps): Router {
 
   router.get('/requests/:reference', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
-    await renderStatus(
-      req,
-      res,
-      await findRequestForCustomer(deps, req.params.reference, token),
-      token ?? '',
-    );
+    await renderStatus(req, res, await findForClient(req, req.params.reference, token), token ?? '');
   });
 
   // The customer's answer to a technician's question (text and an optional proof of purchase).
   router.post('/requests/:reference/reply', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
+    await findForClient(req, req.params.reference, token);
     const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
     const message = (req.body as Record<string, unknown> | undefined)?.message;
     const attachment =
@@ -166,7 +175,7 @@ export function requestRoutes(deps: WebDeps): Router {
   });
 
   router.get('/api/v1/recovery-requests/:reference', async (req, res) => {
-    const row = await findRequestForCustomer(deps, req.params.reference, bearer(req));
+    const row = await findForClient(req, req.params.reference, bearer(req));
     res.set('Cache-Control', 'no-store');
     res.json(customerView(row, pageLocale(req, { stored: row.locale })));
   });
