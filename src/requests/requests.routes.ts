@@ -31,12 +31,12 @@ function parseMultipart(req: Request, res: Parameters<typeof upload>[1]): Promis
       if (!error) return resolve('ok');
       if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE')
         return resolve('too_large');
+      // Multer's limits, and the parser's own complaints (a malformed part header, a body that
+      // ends before its closing boundary): all about the body the client sent.
       reject(
         error instanceof multer.MulterError
           ? new AppError('bad_upload', 400, error.message)
-          : error instanceof Error
-            ? error
-            : new Error('upload failed'),
+          : new AppError('bad_upload', 400, 'The upload could not be read.'),
       );
     });
   });
