@@ -74,6 +74,11 @@ export class FaultySmtp {
     this.dropAll();
   }
 
+  /** The next connections meet these faults; open ones carry on (the sender meets them when it reconnects). */
+  failNewConnections(...faults: ConnectionFault[]): void {
+    this.connectionFaults.push(...faults);
+  }
+
   /** From now on each message is refused (451 or 554, half each) with this probability. */
   failAtRandom(rate: number): void {
     this.randomFailureRate = rate;
