@@ -12,13 +12,13 @@ export function startNode(
   script: string,
   env: Record<string, string | undefined>,
   logFile: string,
-  extraArgs: string[] = [],
+  nodeOptions: string[] = [],
 ): ChildProcess {
   const log = openSync(logFile, 'a');
-  return fork(path.join(ROOT, script), extraArgs, {
+  return fork(path.join(ROOT, script), [], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...nodeOptions],
     stdio: ['ignore', log, log, 'ipc'],
   });
 }
@@ -102,8 +102,12 @@ export class Host {
     });
   }
 
-  static async start(env: Record<string, string | undefined>, logFile: string): Promise<Host> {
-    const child = startNode('bench/desk-host.ts', env, logFile);
+  static async start(
+    env: Record<string, string | undefined>,
+    logFile: string,
+    nodeOptions: string[] = [],
+  ): Promise<Host> {
+    const child = startNode('bench/desk-host.ts', env, logFile, nodeOptions);
     const hello = await firstMessage<HostHello>(child, 'the desk host', logFile);
     return new Host(child, hello);
   }
