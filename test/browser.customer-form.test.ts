@@ -45,7 +45,7 @@ describe('a customer files the form in a browser', { skip: skipWithoutChromium }
     await page.getByLabel('Email address').fill('jane.at.example.com');
     await page.getByLabel('Your name').fill('Jane Doe');
     await page.getByLabel('Licence number').fill('not a licence');
-    await page.getByLabel('Our online store').check();
+    await page.getByRole('radio', { name: 'Our online store' }).check();
     await page.getByLabel('Store name').fill('Online Store UK');
     await page.getByLabel('Anything else we should know').fill('I reinstalled my laptop.');
     // Sent from the keyboard: Enter in a text field submits the form.
@@ -78,7 +78,7 @@ describe('a customer files the form in a browser', { skip: skipWithoutChromium }
       await page.getByLabel('Anything else we should know').inputValue(),
       'I reinstalled my laptop.',
     );
-    assert.ok(await page.getByLabel('Our online store').isChecked());
+    assert.ok(await page.getByRole('radio', { name: 'Our online store' }).isChecked());
     await screenshot(page, 'customer-recover-form-errors');
     const [stored] = await desk.base.db.query<{ n: number }>(
       'SELECT count(*)::int AS n FROM recovery_requests',
