@@ -88,6 +88,7 @@ describe('when the SMTP server misbehaves', { timeout: 120_000 }, () => {
     const tech = await signInAs(desk.app, desk.base.db, 'technician');
     const page = await tech.agent.get(`/desk/requests/${reference}`).expect(200);
     assert.match(page.text, /email-failed/);
+    assert.match(page.text, /Last error: [^<]*Mailbox unavailable/, 'the console says why');
     assert.match(page.text, new RegExp(`action="/desk/emails/${emailId}/resend"`));
     await tech.agent
       .post(`/desk/emails/${emailId}/resend`)

@@ -14,11 +14,13 @@ export interface DeskEmailRow {
   text: string;
   created_at: Date;
   sent_at: Date | null;
+  /** Why the last try failed (an SMTP answer, a dropped connection), for failed and unconfirmed emails. */
+  last_error: string | null;
 }
 
 export async function listDeskEmails(db: Queryable, reference: string): Promise<DeskEmailRow[]> {
   return db.query<DeskEmailRow>(
-    `SELECT e.id, e.template, e.to_address, e.subject, e.status, e.text, e.created_at, e.sent_at
+    `SELECT e.id, e.template, e.to_address, e.subject, e.status, e.text, e.created_at, e.sent_at, e.last_error
        FROM emails e JOIN recovery_requests r ON r.id = e.request_id
       WHERE r.reference = $1 ORDER BY e.id`,
     [reference],
