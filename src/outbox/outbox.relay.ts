@@ -1,9 +1,13 @@
 import type { Db, Queryable } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
-import { insertOutboxJob, findUndispatched, markDispatched } from './outbox.repository.ts';
+import { insertOutboxJob, findUndispatched, markDispatched, redispatchStale } from './outbox.repository.ts';
 import { isJobName, JOBS, type JobName, type JobPayloads, type Queues } from '../queues.ts';
 
 const BATCH = 200;
+/** Work not done this long after its job left is handed again (see redispatchStale), at most 3 times. */
+export const STALE_SECONDS = 20 * 60;
+const MAX_TRIES = 3;
+const SWEEP_EVERY_MS = 60_000;
 
 /** Queues a job inside the caller's transaction (the outbox pattern of STYLE.md). */
 export function enqueueInTransaction<N extends JobName>(tx: Queryable, name: N, payload: JobPayloads[N]) {
@@ -15,6 +19,8 @@ export interface Relay {
   wake(): void;
   /** Moves everything waiting, resolving when the outbox is empty or Redis refuses. */
   drain(): Promise<number>;
+  /** Hands again what was dispatched but never done; returns how many rows. */
+  sweep(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -78,8 +84,19 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
     return running;
   }
 
+  async function sweep(): Promise<number> {
+    const handed = await redispatchStale(db, STALE_SECONDS, MAX_TRIES);
+    if (handed > 0) logger.warn({ rows: handed }, 'outbox rows dispatched but never done: handed again');
+    if (handed > 0) await run();
+    return handed;
+  }
+
   const timer = setInterval(() => void run(), intervalMs);
   timer.unref();
+  const sweeper = setInterval(() => {
+    sweep().catch((error: unknown) => logger.warn({ err: error }, 'outbox sweep failed; will retry'));
+  }, SWEEP_EVERY_MS);
+  sweeper.unref();
   return {
     wake: () => void run(),
     drain: async () => {
@@ -90,8 +107,10 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
         if (moved === 0) return total;
       }
     },
+    sweep,
     async stop() {
       clearInterval(timer);
+      clearInterval(sweeper);
       again = false;
       await running;
     },
