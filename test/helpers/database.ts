@@ -21,7 +21,12 @@ export async function freshDatabase(): Promise<TestDatabase> {
     await migrate(db);
     return { db, drop: () => db.close() };
   }
-  const name = `rd_test_${randomBytes(6).toString('hex')}`;
+  return throwawayDatabase(adminUrl, 'rd_test');
+}
+
+/** A new, migrated database on the server behind `adminUrl`, dropped by `drop()`. */
+export async function throwawayDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
+  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

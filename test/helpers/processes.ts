@@ -1,11 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { openPostgres } from '../../src/db/db.ts';
-import { migrate } from '../../src/db/migrate.ts';
-import type { TestDatabase } from './database.ts';
+import { throwawayDatabase, type TestDatabase } from './database.ts';
 import { waitFor } from './wait.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -20,30 +17,15 @@ export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
  */
 export async function serverDatabase(): Promise<TestDatabase | string> {
   const adminUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
-  const name = `rd_fault_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
+  const probe = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
   try {
-    await admin.connect();
+    await probe.connect();
   } catch (error) {
     return `no PostgreSQL server answers at ${adminUrl} (${(error as Error).message}); the multi-process fault tests need one`;
+  } finally {
+    await probe.end().catch(() => {});
   }
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = openPostgres(url.toString(), 5);
-  await migrate(db);
-  return {
-    db,
-    url: url.toString(),
-    async drop() {
-      await db.close();
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
-    },
-  };
+  return throwawayDatabase(adminUrl, 'rd_fault');
 }
 
 export type ProcessKind = 'web' | 'worker';
