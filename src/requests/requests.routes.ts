@@ -5,7 +5,7 @@ import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../e
 import { pageLocale } from '../http/locale.ts';
 import { renderPage } from '../http/render.ts';
 import { translate } from '../i18n/i18n.ts';
-import { MAX_ATTACHMENT_BYTES } from './attachments.ts';
+import { MAX_ATTACHMENT_BYTES, type Upload } from './attachments.ts';
 import { fieldMessages, requestFormView } from './request-form.ts';
 import { fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
 import { customerView } from './customer-view.ts';
@@ -24,13 +24,19 @@ const upload = multer({
   limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, fieldSize: 64 * 1024 },
 }).single('attachment');
 
-/** Runs multer, turning an oversized file into a field error instead of a failed request. */
-function parseMultipart(req: Request, res: Parameters<typeof upload>[1]): Promise<'ok' | 'too_large'> {
-  return new Promise((resolve, reject) => {
+/**
+ * Reads a multipart body (a plain form passes through) and its one file. An oversized file is a
+ * field error for the form to show, not a failed request; an empty file input is no attachment.
+ */
+async function readUpload(
+  req: Request,
+  res: Parameters<typeof upload>[1],
+): Promise<{ tooLarge: boolean; attachment?: Upload }> {
+  if (!req.is('multipart/form-data')) return { tooLarge: false };
+  const tooLarge = await new Promise<boolean>((resolve, reject) => {
     upload(req, res, (error: unknown) => {
-      if (!error) return resolve('ok');
-      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE')
-        return resolve('too_large');
+      if (!error) return resolve(false);
+      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') return resolve(true);
       // Multer's limits, and the parser's own complaints (a malformed part header, a body that
       // ends before its closing boundary): all about the body the client sent.
       reject(
@@ -40,6 +46,11 @@ function parseMultipart(req: Request, res: Parameters<typeof upload>[1]): Promis
       );
     });
   });
+  const file = req.file;
+  return {
+    tooLarge,
+    attachment: file && file.size > 0 ? { originalName: file.originalname, buffer: file.buffer } : undefined,
+  };
 }
 
 function bearer(req: Request): string | undefined {
@@ -68,13 +79,9 @@ export function requestRoutes(deps: WebDeps): Router {
   });
 
   router.post('/recover', async (req, res) => {
-    const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
+    const { tooLarge, attachment } = await readUpload(req, res);
     const input = (req.body ?? {}) as Record<string, unknown>;
     const locale = pageLocale(req, { chosen: input.locale });
-    const attachment =
-      req.file && req.file.size > 0
-        ? { originalName: req.file.originalname, buffer: req.file.buffer }
-        : undefined;
     try {
       if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
       const filed = await fileRecoveryRequest(deps, {
@@ -130,12 +137,8 @@ export function requestRoutes(deps: WebDeps): Router {
   router.post('/requests/:reference/reply', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     await findForClient(req, req.params.reference, token);
-    const tooLarge = req.is('multipart/form-data') ? (await parseMultipart(req, res)) === 'too_large' : false;
+    const { tooLarge, attachment } = await readUpload(req, res);
     const message = (req.body as Record<string, unknown> | undefined)?.message;
-    const attachment =
-      req.file && req.file.size > 0
-        ? { originalName: req.file.originalname, buffer: req.file.buffer }
-        : undefined;
     try {
       if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
       const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment });
