@@ -1,11 +1,14 @@
 import type { Queryable } from '../db/db.ts';
 
+// Closed, past retention ($1 days), not purged yet.
+const PURGEABLE = `purged_at IS NULL AND status IN ('resolved', 'rejected')
+  AND closed_at < now() - make_interval(days => $1::int)`;
+
 /** Closed requests past retention, not yet purged, oldest first, locked so two purges never overlap. */
 export async function lockPurgeable(tx: Queryable, olderThanDays: number, limit: number): Promise<number[]> {
   const rows = await tx.query<{ id: number }>(
     `SELECT id FROM recovery_requests
-      WHERE purged_at IS NULL AND status IN ('resolved', 'rejected')
-        AND closed_at < now() - make_interval(days => $1::int)
+      WHERE ${PURGEABLE}
       ORDER BY closed_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
     [olderThanDays, limit],
   );
@@ -15,8 +18,7 @@ export async function lockPurgeable(tx: Queryable, olderThanDays: number, limit:
 export async function countPurgeable(db: Queryable, olderThanDays: number): Promise<number> {
   const [row] = await db.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM recovery_requests
-      WHERE purged_at IS NULL AND status IN ('resolved', 'rejected')
-        AND closed_at < now() - make_interval(days => $1::int)`,
+      WHERE ${PURGEABLE}`,
     [olderThanDays],
   );
   return row?.n ?? 0;
