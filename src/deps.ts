@@ -5,6 +5,7 @@ import type { Db } from './db/db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './ops/metrics.ts';
 import type { Relay } from './outbox/outbox.relay.ts';
+import type { StatusCountsCache } from './queue/status-counts.ts';
 import type { Queues } from './queues.ts';
 import type { IntakeLimits } from './requests/intake-limits.ts';
 import type { StatusTokenLimits } from './requests/status-token-limits.ts';
@@ -26,4 +27,6 @@ export interface WebDeps {
   /** Wrong status tokens per client address (the customer's status page and API). */
   statusTokenLimits: StatusTokenLimits;
   metrics: Metrics;
+  /** The queue's per-status counts, counted at most every few seconds. */
+  queueCounts: StatusCountsCache;
 }

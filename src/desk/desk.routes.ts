@@ -15,7 +15,7 @@ export function deskRoutes(deps: WebDeps): Router {
 
   router.get('/desk', requireSession('technician'), async (req, res) => {
     const query = parseQueueQuery(req.query, (m) => new InvalidQueryError(m));
-    const view = queueView(await queuePage(deps.db, query, res.locals.user!.id), query);
+    const view = queueView(await queuePage(deps.db, deps.queueCounts, query, res.locals.user!.id), query);
     res.set('Cache-Control', 'no-store');
     // The live script asks for the rows only, to swap them in without a reload.
     if (req.query.fragment === 'rows') {

@@ -46,6 +46,10 @@ export function queueView(page: QueuePage, query: QueueQuery) {
       current: query.status === status,
     })),
     overdueCount: page.counts.overdue,
+    countedAt: {
+      iso: page.counts.as_of.toISOString(),
+      text: `${page.counts.as_of.toISOString().slice(11, 19)} UTC`,
+    },
     filters: query,
     flags: Object.keys(FLAG_TEXT),
     next,

@@ -1,3 +1,4 @@
+import { statusCountsCache } from '../queue/status-counts.ts';
 import type { Server } from 'node:http';
 import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../auth/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
@@ -39,6 +40,7 @@ export function buildWebDeps(base: Base): WebDeps {
     metrics: createMetrics(db),
     signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
     statusTokenLimits: createStatusTokenLimits(redis, { prefix: base.queuePrefix, logger }),
+    queueCounts: statusCountsCache(db, logger),
   };
 }
 

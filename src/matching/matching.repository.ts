@@ -138,20 +138,24 @@ export async function findOpenRequestForLicense(
 /** Requests from the same mailbox, client address and network within the given windows, up to this one. */
 export async function countRecentRequests(
   db: Queryable,
-  r: Pick<RequestToMatch, 'id' | 'mailbox' | 'client_ip' | 'client_network' | 'created_at'>,
+  r: Pick<RequestToMatch, 'id' | 'mailbox' | 'client_ip' | 'client_network'>,
   /** Counting stops here for each: the velocity rule only asks whether a count reached its limit. */
   upTo: { mailbox: number; address: number; network: number },
 ): Promise<{ mailbox: number; address: number; network: number }> {
-  // Capped counts: a busy network (every customer behind one proxy) costs `upTo` rows, not all of them.
+  // Capped counts, each an index scan backwards from this request that stops at its limit: a busy
+  // network (every customer behind one proxy) costs `upTo` rows, not all of them. Without the
+  // upper bound and the order, the scan collected every row of the window first (3 ms at 20,000).
+  // The request's own time is read in SQL: a JS Date would cut it to the millisecond.
+  const recent = (column: string, window: string, limit: string) =>
+    `(SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE ${column}
+        AND created_at > (SELECT at FROM me) - interval '${window}' AND created_at <= (SELECT at FROM me)
+        AND id <= $1 ORDER BY created_at DESC LIMIT ${limit}) x)`;
   const [row] = await db.query<{ mailbox: number; address: number; network: number }>(
-    `SELECT
-       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE mailbox = $2
-           AND created_at > $5::timestamptz - interval '7 days' AND id <= $1 LIMIT $6) x) AS mailbox,
-       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE client_ip = $3
-           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1 LIMIT $7) x) AS address,
-       (SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE client_network = $4
-           AND created_at > $5::timestamptz - interval '1 day' AND id <= $1 LIMIT $8) x) AS network`,
-    [r.id, r.mailbox, r.client_ip, r.client_network, r.created_at, upTo.mailbox, upTo.address, upTo.network],
+    `WITH me AS (SELECT created_at AS at FROM recovery_requests WHERE id = $1)
+     SELECT ${recent('mailbox = $2', '7 days', '$5')} AS mailbox,
+            ${recent('client_ip = $3', '1 day', '$6')} AS address,
+            ${recent('client_network = $4', '1 day', '$7')} AS network`,
+    [r.id, r.mailbox, r.client_ip, r.client_network, upTo.mailbox, upTo.address, upTo.network],
   );
   return row ?? { mailbox: 0, address: 0, network: 0 };
 }

@@ -9,7 +9,7 @@ export function queueApiRoutes(deps: WebDeps): Router {
   const router = Router();
   router.get('/api/v1/tickets', requireToken(deps), async (req, res) => {
     const query = parseQueueQuery(req.query, (m) => new InvalidQueryError(m));
-    const page = await queuePage(deps.db, query, currentUser(res).id);
+    const page = await queuePage(deps.db, deps.queueCounts, query, currentUser(res).id);
     res.set('Cache-Control', 'no-store').json(page);
   });
   return router;

@@ -4,7 +4,6 @@ import { normaliseLicenseKey, normaliseLicenseNumber, orderNumberKey } from '../
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import {
-  countByStatus,
   findUserIdByEmail,
   listQueue,
   REQUEST_STATUSES,
@@ -12,12 +11,14 @@ import {
   type QueueRow,
 } from './queue.repository.ts';
 import type { QueueQuery } from './queue.schema.ts';
+import type { StatusCounts, StatusCountsCache } from './status-counts.ts';
 
 export interface QueuePage {
   items: Omit<QueueRow, 'id' | 'due_key'>[];
   /** Pass as `cursor` for the next page; null on the last one. */
   next_cursor: string | null;
-  counts: Awaited<ReturnType<typeof countByStatus>>;
+  /** Taken at most a few seconds before the page (status-counts.ts). */
+  counts: StatusCounts;
 }
 
 /** A filter of the queue that cannot be read: 400, naming it. */
@@ -33,7 +34,12 @@ const OPEN_STATUSES = REQUEST_STATUSES.filter((s) => s !== 'resolved' && s !== '
  * One page of the queue (SPEC §5: what is due first). `q` is read as whatever it looks like: a
  * reference, an email address, a licence number or key, else an order number.
  */
-export async function queuePage(db: Db, query: QueueQuery, viewerId: number): Promise<QueuePage> {
+export async function queuePage(
+  db: Db,
+  counts: StatusCountsCache,
+  query: QueueQuery,
+  viewerId: number,
+): Promise<QueuePage> {
   const filter: QueueFilter = {
     statuses: query.status === 'open' ? OPEN_STATUSES : query.status === 'all' ? 'all' : [query.status],
     verdict: query.verdict,
@@ -44,13 +50,13 @@ export async function queuePage(db: Db, query: QueueQuery, viewerId: number): Pr
     after: query.cursor ? readCursor(query.cursor) : undefined,
     limit: query.limit + 1,
   };
-  const [rows, counts] = await Promise.all([listQueue(db, filter), countByStatus(db)]);
+  const [rows, counted] = await Promise.all([listQueue(db, filter), counts.get()]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     items: page.map(({ id: _id, due_key: _due, ...item }) => item),
     next_cursor: rows.length > query.limit && last ? writeCursor(last) : null,
-    counts,
+    counts: counted,
   };
 }
 
