@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -83,7 +84,7 @@ export function openPostgres(connectionString: string, max = 10): Db {
   return {
     kind: 'postgres',
     async query(sql, params) {
-      return (await pool.query(sql, params)).rows as never[];
+      return (await pool.query(prepared(sql, params))).rows as never[];
     },
     async exec(sql) {
       await pool.query(sql);
@@ -103,7 +104,7 @@ export function openPostgres(connectionString: string, max = 10): Db {
       try {
         await client.query('BEGIN');
         const result = await fn({
-          query: async (sql, params) => (await client.query(sql, params)).rows as never[],
+          query: async (sql, params) => (await client.query(prepared(sql, params))).rows as never[],
           exec: async (sql) => void (await client.query(sql)),
           copyFrom: (sql, data) => copyInto(client, sql, data),
         });
@@ -118,6 +119,17 @@ export function openPostgres(connectionString: string, max = 10): Db {
     },
     close: () => pool.end(),
   };
+}
+
+/**
+ * Statements with parameters run as named prepared statements: each connection parses and plans
+ * a statement once, not on every call. The name is the text's hash, so the same SQL is one
+ * statement however many places run it; the desk's statements are a fixed, small set.
+ */
+function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
+  if (!values) return { text };
+  const name = `rd_${createHash('sha1').update(text).digest('base64url').slice(0, 20)}`;
+  return { name, text, values };
 }
 
 function copyInto(client: pg.ClientBase, sql: string, data: AsyncIterable<string> | string[]): Promise<void> {
