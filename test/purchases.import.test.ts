@@ -387,6 +387,57 @@ describe('desk import purchases: rows and their faults', () => {
   });
 });
 
+describe('desk import purchases: the first load into an empty table', () => {
+  let database: TestDatabase;
+  before(async () => (database = await freshDatabase()));
+  after(() => database.drop());
+
+  const indexes = () =>
+    database.db.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'purchases' ORDER BY indexname`,
+    );
+  const count = async () =>
+    (await database.db.query<{ count: number }>('SELECT count(*) AS count FROM purchases'))[0]?.count;
+
+  it('when the database refuses a row in the middle of a first load, then nothing is written and every index is still there', async () => {
+    const before = await indexes();
+    const refused = purchase();
+    // A real fault inside the load: the server refuses this one row.
+    await database.db.exec(`
+      CREATE FUNCTION refuse_purchase() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.license_number = '${refused.license_number}' THEN RAISE EXCEPTION 'refused'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_purchase BEFORE INSERT ON purchases
+        FOR EACH ROW EXECUTE FUNCTION refuse_purchase();`);
+    try {
+      const file = writeFile('refused.csv', csv(csvLine(purchase()), csvLine(refused), csvLine(purchase())));
+      await assert.rejects(importFile(database, file), /refused/);
+    } finally {
+      await database.db.exec('DROP TRIGGER refuse_purchase ON purchases; DROP FUNCTION refuse_purchase()');
+    }
+    assert.equal(await count(), 0);
+    assert.deepEqual(await indexes(), before);
+  });
+
+  it('when a file is loaded into the empty table, then its indexes are built again as they were, and a re-import finds every row unchanged', async () => {
+    const before = await indexes();
+    const rows = Array.from({ length: 1200 }, () => purchase());
+    const file = writeFile('first-load.csv', csv(...rows.map(csvLine), csvLine(purchase({ seats: '0' }))));
+
+    const first = await importFile(database, file);
+    assert.deepEqual(first.counts, { rows: 1201, inserted: 1200, updated: 0, unchanged: 0, rejected: 1 });
+    assert.deepEqual(await indexes(), before);
+    const stored = await find(database, rows[600]!.license_number);
+    assert.equal(cipher.decrypt(stored!.activation_code_enc), rows[600]!.activation_code);
+
+    const again = await importFile(database, file);
+    assert.deepEqual(again.counts, { rows: 1201, inserted: 0, updated: 0, unchanged: 1200, rejected: 1 });
+    assert.equal(await count(), 1200);
+  });
+});
+
 describe('desk import purchases: the command', () => {
   const desk = (args: string[], dataDir: string) =>
     spawnSync(process.execPath, ['bin/desk.js', ...args], {

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomFillSync } from 'node:crypto';
 
 const VERSION = 'v1';
 
@@ -13,14 +13,15 @@ export interface CodeCipher {
 
 export function createCodeCipher(secretKey: string): CodeCipher {
   const key = Buffer.from(hkdfSync('sha256', secretKey, 'recovery-desk', 'activation-codes', 32));
+  const nonces = new NonceSource();
   return {
     encrypt(code) {
-      const nonce = randomBytes(12);
+      const nonce = nonces.next();
       const cipher = createCipheriv('aes-256-gcm', key, nonce);
-      const data = Buffer.concat([cipher.update(code, 'utf8'), cipher.final()]);
-      return [VERSION, nonce, cipher.getAuthTag(), data]
-        .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
-        .join('.');
+      const data = cipher.update(code, 'utf8');
+      cipher.final(); // GCM is a stream mode: final adds no bytes, it computes the tag
+      const b64 = (bytes: Buffer) => bytes.toString('base64url');
+      return `${VERSION}.${b64(nonce)}.${b64(cipher.getAuthTag())}.${b64(data)}`;
     },
     decrypt(stored) {
       const [version, nonce, tag, data] = stored.split('.');
@@ -33,4 +34,21 @@ export function createCodeCipher(secretKey: string): CodeCipher {
       );
     },
   };
+}
+
+/**
+ * Random 96-bit nonces, drawn from the system's generator 4,096 at a time: one call for each
+ * nonce was a third of the cost of encrypting a code (an import encrypts a million).
+ */
+class NonceSource {
+  private readonly pool = Buffer.alloc(12 * 4096);
+  private at = this.pool.length;
+
+  next(): Buffer {
+    if (this.at === this.pool.length) {
+      randomFillSync(this.pool);
+      this.at = 0;
+    }
+    return this.pool.subarray(this.at, (this.at += 12));
+  }
 }

@@ -4,7 +4,7 @@ import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { createCodeCipher } from './code-cipher.ts';
 import { createCodeFingerprint } from './code-fingerprint.ts';
 import { readRecords, type PurchaseFile } from './purchase-file.ts';
-import { parsePurchaseRow, type PurchaseRow } from './purchase-row.ts';
+import { parsePurchaseRow, readLicenseNumber, type PurchaseRow } from './purchase-row.ts';
 import { analyzePurchases, upsertPurchases, type PurchaseWrite } from './purchases.repository.ts';
 import { RepeatedLicenseNumbers } from './repeated-license-numbers.ts';
 
@@ -99,15 +99,20 @@ export async function importPurchases(
 // No row of a purchases file is this short: an upper bound of its rows, to size the filter.
 const MIN_ROW_BYTES = 100;
 
+/**
+ * The check reads each row's licence number only: a row needs validating here only when its
+ * number may have been seen before, since only a later valid row can displace an earlier one.
+ */
 async function findRepeatedLicenseNumbers(file: PurchaseFile, listener: ImportListener) {
   const repeated = new RepeatedLicenseNumbers(file.size / MIN_ROW_BYTES);
   const reader = readRecords(file);
   let rows = 0;
   for await (const record of reader.records) {
     rows++;
-    if ('values' in record) {
+    const licenseNumber = 'values' in record ? readLicenseNumber(record.values) : null;
+    if ('values' in record && licenseNumber !== null && repeated.mayRepeat(licenseNumber)) {
       const parsed = parsePurchaseRow(record.values);
-      if (parsed.ok) repeated.see(parsed.row.license_number, record.line);
+      if (parsed.ok) repeated.seeAgain(parsed.row.license_number, record.line);
     }
     if (rows % 1000 === 0) {
       listener.progress?.({ phase: 'checking', rows, bytes: reader.bytesRead(), totalBytes: file.size });

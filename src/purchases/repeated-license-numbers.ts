@@ -1,8 +1,9 @@
 /**
  * Finds the licence numbers that appear more than once in a file, and the last line of each,
  * in little memory: a Bloom filter of the numbers seen (10 bits a row, about 1% false
- * positives) and a map of only those that may have been seen before. A false positive costs
- * one map entry and changes no answer: a number's entry then holds its own, only, line.
+ * positives) and a map of only those that may have been seen before, by the last valid row of
+ * each. A false positive costs one map entry and changes no answer: a number's entry then holds
+ * its own, only, line.
  */
 export class RepeatedLicenseNumbers {
   private readonly bits: Uint32Array;
@@ -16,10 +17,17 @@ export class RepeatedLicenseNumbers {
     this.bitCount = words * 32;
   }
 
-  see(licenseNumber: string, line: number): void {
-    if (this.lastLines.has(licenseNumber) || !this.addToFilter(licenseNumber)) {
-      this.lastLines.set(licenseNumber, line);
-    }
+  /**
+   * Notes a licence number; true when it may have been seen before (or is a rare false
+   * positive): only then need its row be checked, and `seeAgain` called when the row is valid.
+   */
+  mayRepeat(licenseNumber: string): boolean {
+    return this.lastLines.has(licenseNumber) || !this.addToFilter(licenseNumber);
+  }
+
+  /** A valid row of a number that `mayRepeat` said may be seen before. */
+  seeAgain(licenseNumber: string, line: number): void {
+    this.lastLines.set(licenseNumber, line);
   }
 
   /** The last line of a number seen more than once (or a rare false positive's own line). */
