@@ -21,7 +21,16 @@ import { RedisServer, freePort } from '../src/redis/redis-server.ts';
 import { queuePrefixOf } from '../src/runtime.ts';
 import { purchasesCsv, recoveryRequests } from './lib/data.ts';
 import { closedLoop, intakeLoad, json, paced, send, signIn, type Throughput } from './lib/http.ts';
-import { firstMessage, Host, memoryOf, ROOT, sampleMemory, startNode, stopChild } from './lib/processes.ts';
+import {
+  firstMessage,
+  Host,
+  memoryOf,
+  ROOT,
+  sampleMemory,
+  scriptNodeOptions,
+  startNode,
+  stopChild,
+} from './lib/processes.ts';
 import { startCountingSmtp, type CountingSmtp } from './lib/smtp.ts';
 import { alternate, latencyOf, median, ratios, round, type Latency } from './lib/stats.ts';
 
@@ -545,8 +554,14 @@ async function latencyFigure(kind: DbKind, url: string, query: Query, peak: numb
 async function separateProcessesFigures(env: Record<string, string | undefined>, peak: number) {
   const port = await freePort();
   const processEnv = { ...env, PORT: String(port), PUBLIC_URL: `http://127.0.0.1:${port}` };
-  const webChild = startNode('src/web.ts', processEnv, logFile('web'), profiling('postgres'));
-  const workerChild = startNode('workers/main.ts', processEnv, logFile('worker'), profiling('postgres'));
+  const webChild = startNode('src/web.ts', processEnv, logFile('web'), [
+    ...scriptNodeOptions('start:web'),
+    ...profiling('postgres'),
+  ]);
+  const workerChild = startNode('workers/main.ts', processEnv, logFile('worker'), [
+    ...scriptNodeOptions('start:worker'),
+    ...profiling('postgres'),
+  ]);
   const url = `http://127.0.0.1:${port}`;
   const pool = openPostgres(env.DATABASE_URL!, 2);
   try {

@@ -7,6 +7,19 @@ import type { HostCommand, HostHello, HostReply, HostResults } from './host-prot
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/**
+ * The node options an npm script starts its process with (`"start:web": "node --max-old-space-size=128
+ * --import tsx src/web.ts"` gives the heap limit), so the bench runs processes as they are deployed.
+ */
+export function scriptNodeOptions(script: string): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+  ).scripts;
+  const words = (scripts[script] ?? '').split(/\s+/);
+  if (words[0] !== 'node') throw new Error(`npm script ${script} does not start node`);
+  return words.slice(1, words.indexOf('--import'));
+}
+
 /** Starts `script` (relative to the repository) under node --import tsx, output to `logFile`. */
 export function startNode(
   script: string,

@@ -5,7 +5,6 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import { PGlite } from '@electric-sql/pglite';
 import { DatabaseInUseError, lockDataDir } from './pglite-lock.ts';
 import { connectSharedDatabase } from './shared-embedded.ts';
 
@@ -136,8 +135,12 @@ function copyInto(client: pg.ClientBase, sql: string, data: AsyncIterable<string
   return pipeline(Readable.from(data), client.query(copyFromStdin(sql)));
 }
 
-/** Embedded PostgreSQL; `dataDir` undefined keeps it in memory (tests). */
+/**
+ * Embedded PostgreSQL; `dataDir` undefined keeps it in memory (tests). Loaded only when used:
+ * the module alone adds 43 MB to a process that talks to a PostgreSQL server.
+ */
 export async function openPglite(dataDir?: string): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
   const lite = await PGlite.create({ dataDir, parsers });
   return {
     kind: 'pglite',
