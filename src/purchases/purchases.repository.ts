@@ -95,10 +95,16 @@ function distinct(stored: string, imported: string): string {
 }
 
 // PGlite: one statement, each column one array parameter (a multi-row insert of any size).
-const UPSERT_FROM_ARRAYS = upsertFrom(
-  `unnest(${NAMES.map((name, i) => `$${i + 1}::${COLUMNS[name]}[]`).join(', ')}) AS s(${NAMES.join(', ')})`,
-);
-const ARRAY_BATCH = 500;
+const FROM_ARRAYS = `unnest(${NAMES.map((name, i) => `$${i + 1}::${COLUMNS[name]}[]`).join(', ')}) AS s(${NAMES.join(', ')})`;
+const UPSERT_FROM_ARRAYS = upsertFrom(FROM_ARRAYS);
+// Into the empty table (see loadIntoEmpty) every row is new: no lookup, no conflict to handle.
+const INSERT_FROM_ARRAYS = `
+  WITH written AS (INSERT INTO purchases (${NAMES.join(', ')}) SELECT * FROM ${FROM_ARRAYS} RETURNING 1)
+  SELECT count(*)::int AS inserted, 0 AS updated FROM written`;
+// An upsert of a batch looks up and may lock each row: small batches. A plain insert into the
+// empty table is cheaper a row the bigger the batch (PGlite: 8.6 s → 7.0 s for 200,000 rows).
+const UPSERT_BATCH = { sql: UPSERT_FROM_ARRAYS, rows: 500 };
+const INSERT_BATCH = { sql: INSERT_FROM_ARRAYS, rows: 5000 };
 
 // PostgreSQL server: COPY into a staging table of the session, then one upsert from it.
 const STAGING = 'purchase_import';
@@ -130,13 +136,18 @@ export async function upsertPurchases(
   await arrayBatches(db, source, done);
 }
 
-async function arrayBatches(db: Queryable, source: Batches, done: (rows: number, written: Written) => void) {
+async function arrayBatches(
+  db: Queryable,
+  source: Batches,
+  done: (rows: number, written: Written) => void,
+  batch = UPSERT_BATCH,
+) {
   while (!source.finished) {
     const columns = NAMES.map((): (string | number | null)[] => []);
-    const count = await source.each(ARRAY_BATCH, (row) =>
+    const count = await source.each(batch.rows, (row) =>
       NAMES.forEach((name, i) => columns[i]!.push(row[name])),
     );
-    if (count) done(count, (await db.query<Written>(UPSERT_FROM_ARRAYS, columns))[0]!);
+    if (count) done(count, (await db.query<Written>(batch.sql, columns))[0]!);
   }
 }
 
@@ -173,7 +184,7 @@ async function loadIntoEmpty(db: Db, source: Batches, done: (rows: number, writt
       );
       done(count, { inserted: count, updated: 0 });
     } else {
-      await arrayBatches(tx, source, done);
+      await arrayBatches(tx, source, done, INSERT_BATCH);
     }
     // Each build sorts every key; at the server's default 64 MB a million of them spill to disk.
     if (db.kind === 'postgres') await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
