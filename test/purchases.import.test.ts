@@ -421,19 +421,26 @@ describe('desk import purchases: the first load into an empty table', () => {
     assert.deepEqual(await indexes(), before);
   });
 
-  it('when a file is loaded into the empty table, then its indexes are built again as they were, and a re-import finds every row unchanged', async () => {
+  it('when a file is loaded into the empty table, then its indexes are built again as they were, a repeated licence number is written once, and a re-import finds every row unchanged', async () => {
     const before = await indexes();
     const rows = Array.from({ length: 1200 }, () => purchase());
-    const file = writeFile('first-load.csv', csv(...rows.map(csvLine), csvLine(purchase({ seats: '0' }))));
+    const later = { ...rows[0]!, status: 'refunded' };
+    const lines = [...rows.map(csvLine), csvLine(purchase({ seats: '0' })), csvLine(later)];
+    const file = writeFile('first-load.csv', csv(...lines));
 
     const first = await importFile(database, file);
-    assert.deepEqual(first.counts, { rows: 1201, inserted: 1200, updated: 0, unchanged: 0, rejected: 1 });
+    assert.deepEqual(first.counts, { rows: 1202, inserted: 1200, updated: 0, unchanged: 0, rejected: 2 });
+    assert.deepEqual(
+      first.rejects.map((r) => r.line),
+      [2, 1202],
+    );
     assert.deepEqual(await indexes(), before);
+    assert.equal((await find(database, later.license_number))?.status, 'refunded');
     const stored = await find(database, rows[600]!.license_number);
     assert.equal(cipher.decrypt(stored!.activation_code_enc), rows[600]!.activation_code);
 
     const again = await importFile(database, file);
-    assert.deepEqual(again.counts, { rows: 1201, inserted: 0, updated: 0, unchanged: 1200, rejected: 1 });
+    assert.deepEqual(again.counts, { rows: 1202, inserted: 0, updated: 0, unchanged: 1200, rejected: 2 });
     assert.equal(await count(), 1200);
   });
 });
