@@ -12,5 +12,8 @@ const redact = [
 ];
 
 export function createLogger(level: string): Logger {
-  return pino({ level, redact: { paths: redact, censor: '[redacted]' } });
+  return pino(
+    { level, redact: { paths: redact, censor: '[redacted]' } },
+    pino.destination({ dest: 1, sync: false }),
+  );
 }

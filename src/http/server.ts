@@ -1,5 +1,5 @@
 import { statusCountsCache } from '../queue/status-counts.ts';
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../auth/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
 import { createMetrics } from '../ops/metrics.ts';
@@ -59,6 +59,11 @@ export async function startWeb(base: Base): Promise<Web> {
     server,
     port,
     async stop() {
+      // Kept-alive connections would go on bringing requests (close() only stops new ones): each
+      // answer from now on closes its connection.
+      server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => {
+        res.shouldKeepAlive = false;
+      });
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeIdleConnections();
