@@ -122,6 +122,33 @@ describe('the match worker', () => {
     assert.ok(m.result.flags.includes('email_differs'));
   });
 
+  it("when the purchase's code went out in the last 30 days, then repeat_recovery, and not for an older send", async () => {
+    const p = await insertPurchase(desk.base.db, desk.base.config.secretKey);
+    const first = await file(claimFor(p));
+    await matched(first.id);
+    // The earlier request is closed (no duplicate), its code sent 40 days ago: not recent.
+    await desk.base.db.query(`UPDATE recovery_requests SET status = 'resolved' WHERE id = $1`, [first.id]);
+    await desk.base.db.query(
+      `INSERT INTO request_events (request_id, actor, type, data, created_at)
+       VALUES ($1, 'tech@example.com', 'code_sent', '{}', now() - interval '40 days')`,
+      [first.id],
+    );
+    const second = await file(claimFor(p));
+    const old = await matched(second.id);
+    assert.ok(!old.result.flags.includes('repeat_recovery'), JSON.stringify(old.result.flags));
+    assert.ok(!old.result.flags.includes('duplicate_request'));
+
+    await desk.base.db.query(`UPDATE recovery_requests SET status = 'resolved' WHERE id = $1`, [second.id]);
+    await desk.base.db.query(
+      `INSERT INTO request_events (request_id, actor, type, data, created_at)
+       VALUES ($1, 'tech@example.com', 'code_sent', '{}', now() - interval '2 days')`,
+      [first.id],
+    );
+    const third = await file(claimFor(p));
+    const recent = await matched(third.id);
+    assert.ok(recent.result.flags.includes('repeat_recovery'), JSON.stringify(recent.result.flags));
+  });
+
   it('when nothing matches, then none, with no purchase linked', async () => {
     const { id } = await file(
       validRequest({ license_number: '0000-000000-00000001', order_number: 'ES-1999-0000' }),

@@ -22,14 +22,45 @@ export interface RequestToMatch {
   created_at: Date;
 }
 
-export async function findRequestToMatch(db: Queryable, id: number): Promise<RequestToMatch | undefined> {
-  const [row] = await db.query<RequestToMatch>(
-    `SELECT id, status, email, name, license_number, license_key, order_number, channel, store, country,
-            purchased_on, typed, mailbox, client_ip, client_network, created_at
-       FROM recovery_requests WHERE id = $1`,
-    [id],
+/** Requests from the same mailbox (7 days), client address and network (1 day), up to this one. */
+export interface RecentRequests {
+  mailbox: number;
+  address: number;
+  network: number;
+}
+
+/**
+ * The request, with how many requests came from its mailbox, address and network before it,
+ * counting each up to its limit in `upTo` (the velocity rule only asks whether a count reached
+ * it): one statement.
+ */
+export async function findRequestToMatch(
+  db: Queryable,
+  id: number,
+  upTo: RecentRequests,
+): Promise<(RequestToMatch & { recent: RecentRequests }) | undefined> {
+  // Each count is an index scan backwards from this request that stops at its limit: a busy
+  // network (every customer behind one proxy) costs `upTo` rows, not all of them. Without the
+  // upper bound and the order, the scan collected every row of the window first (3 ms at 20,000).
+  const recent = (column: string, window: string, limit: string) =>
+    `(SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests o WHERE o.${column} = me.${column}
+        AND o.created_at > me.created_at - interval '${window}' AND o.created_at <= me.created_at
+        AND o.id <= me.id ORDER BY o.created_at DESC LIMIT ${limit}) x)`;
+  const [row] = await db.query<
+    RequestToMatch & { mailbox_count: number; address_count: number; network_count: number }
+  >(
+    `SELECT me.id, me.status, me.email, me.name, me.license_number, me.license_key, me.order_number,
+            me.channel, me.store, me.country, me.purchased_on, me.typed, me.mailbox, me.client_ip,
+            me.client_network, me.created_at,
+            ${recent('mailbox', '7 days', '$2')} AS mailbox_count,
+            ${recent('client_ip', '1 day', '$3')} AS address_count,
+            ${recent('client_network', '1 day', '$4')} AS network_count
+       FROM recovery_requests me WHERE me.id = $1`,
+    [id, upTo.mailbox, upTo.address, upTo.network],
   );
-  return row;
+  if (!row) return undefined;
+  const { mailbox_count, address_count, network_count, ...request } = row;
+  return { ...request, recent: { mailbox: mailbox_count, address: address_count, network: network_count } };
 }
 
 const MAX_CANDIDATES = 100;
@@ -114,60 +145,36 @@ export async function saveMatch(
   );
 }
 
-/** The earliest still-open request filed before this one for the same licence. */
-export async function findOpenRequestForLicense(
+/**
+ * What came before this request for the same licence or purchase: the earliest still-open
+ * request filed before it, and whether an activation code for the purchase went out in the 30
+ * days before it. One statement.
+ */
+export async function findEarlierWork(
   db: Queryable,
   request: Pick<RequestToMatch, 'id' | 'license_number'>,
   purchaseId: number | null,
-): Promise<{ id: number; reference: string } | undefined> {
+): Promise<{ duplicate?: { id: number; reference: string }; codeSentRecently: boolean }> {
   // Each condition by its own index, then the earliest: as one join ordered by id, the planner may
   // read every earlier request instead.
-  const [row] = await db.query<{ id: number; reference: string }>(
-    `SELECT id, reference FROM (
-       SELECT r.id, r.reference, r.status FROM recovery_requests r WHERE r.license_number = $3 AND r.id < $1
-       UNION
-       SELECT r.id, r.reference, r.status FROM match_results m JOIN recovery_requests r ON r.id = m.request_id
-        WHERE m.purchase_id = $2 AND r.id < $1) earlier
-      WHERE status NOT IN ('resolved', 'rejected')
-      ORDER BY id LIMIT 1`,
+  const [row] = await db.query<{ dup_id: number | null; dup_reference: string | null; sent: boolean }>(
+    `WITH earlier AS (
+       SELECT id, reference FROM (
+         SELECT r.id, r.reference, r.status FROM recovery_requests r WHERE r.license_number = $3 AND r.id < $1
+         UNION
+         SELECT r.id, r.reference, r.status FROM match_results m JOIN recovery_requests r ON r.id = m.request_id
+          WHERE m.purchase_id = $2 AND r.id < $1) e
+        WHERE status NOT IN ('resolved', 'rejected')
+        ORDER BY id LIMIT 1)
+     SELECT (SELECT id FROM earlier) AS dup_id, (SELECT reference FROM earlier) AS dup_reference,
+            EXISTS (SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
+                     WHERE $2::bigint IS NOT NULL AND m.purchase_id = $2 AND e.type = 'code_sent'
+                       AND e.created_at > (SELECT created_at FROM recovery_requests WHERE id = $1) - interval '30 days'
+                       AND e.created_at <= (SELECT created_at FROM recovery_requests WHERE id = $1)) AS sent`,
     [request.id, purchaseId, request.license_number],
   );
-  return row;
-}
-
-/** Requests from the same mailbox, client address and network within the given windows, up to this one. */
-export async function countRecentRequests(
-  db: Queryable,
-  r: Pick<RequestToMatch, 'id' | 'mailbox' | 'client_ip' | 'client_network'>,
-  /** Counting stops here for each: the velocity rule only asks whether a count reached its limit. */
-  upTo: { mailbox: number; address: number; network: number },
-): Promise<{ mailbox: number; address: number; network: number }> {
-  // Capped counts, each an index scan backwards from this request that stops at its limit: a busy
-  // network (every customer behind one proxy) costs `upTo` rows, not all of them. Without the
-  // upper bound and the order, the scan collected every row of the window first (3 ms at 20,000).
-  // The request's own time is read in SQL: a JS Date would cut it to the millisecond.
-  const recent = (column: string, window: string, limit: string) =>
-    `(SELECT count(*)::int FROM (SELECT 1 FROM recovery_requests WHERE ${column}
-        AND created_at > (SELECT at FROM me) - interval '${window}' AND created_at <= (SELECT at FROM me)
-        AND id <= $1 ORDER BY created_at DESC LIMIT ${limit}) x)`;
-  const [row] = await db.query<{ mailbox: number; address: number; network: number }>(
-    `WITH me AS (SELECT created_at AS at FROM recovery_requests WHERE id = $1)
-     SELECT ${recent('mailbox = $2', '7 days', '$5')} AS mailbox,
-            ${recent('client_ip = $3', '1 day', '$6')} AS address,
-            ${recent('client_network = $4', '1 day', '$7')} AS network`,
-    [r.id, r.mailbox, r.client_ip, r.client_network, upTo.mailbox, upTo.address, upTo.network],
-  );
-  return row ?? { mailbox: 0, address: 0, network: 0 };
-}
-
-/** Whether an activation code for this purchase went out in the last 30 days. */
-export async function codeSentRecently(db: Queryable, purchaseId: number, before: Date): Promise<boolean> {
-  const rows = await db.query(
-    `SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
-      WHERE m.purchase_id = $1 AND e.type = 'code_sent'
-        AND e.created_at > $2::timestamptz - interval '30 days' AND e.created_at <= $2::timestamptz
-      LIMIT 1`,
-    [purchaseId, before],
-  );
-  return rows.length > 0;
+  return {
+    duplicate: row?.dup_id ? { id: row.dup_id, reference: row.dup_reference! } : undefined,
+    codeSentRecently: row?.sent ?? false,
+  };
 }

@@ -2,10 +2,8 @@ import type { Db } from '../db/db.ts';
 import { buildClaim, type Claim } from './claim.ts';
 import { toMatchResult, type MatchResult } from './match-result.ts';
 import {
-  codeSentRecently,
-  countRecentRequests,
   findCandidates,
-  findOpenRequestForLicense,
+  findEarlierWork,
   findRequestToMatch,
   saveMatch,
   type RequestToMatch,
@@ -42,20 +40,16 @@ export async function matchRequest(
   requestId: number,
   today = new Date().toISOString().slice(0, 10),
 ): Promise<MatchResult> {
-  const request = await findRequestToMatch(db, requestId);
+  // A job waits on the database four times: the request (with its velocity counts), the
+  // candidates, what came before for the chosen purchase, and the stored result.
+  const request = await findRequestToMatch(db, requestId, VELOCITY);
   if (!request) throw new RequestNotFoundError(`recovery request ${requestId} does not exist`);
   const claim = claimOf(request);
-  // Reads that do not wait on each other go out together: a job waits on the database three times.
-  const [candidates, recent] = await Promise.all([
-    findCandidates(db, claim),
-    countRecentRequests(db, request, VELOCITY),
-  ]);
+  const candidates = await findCandidates(db, claim);
   const decision = decide(claim, candidates, today);
   const purchaseId = decision.verdict === 'none' ? null : (decision.best?.purchase.id ?? null);
-  const [duplicate, sentRecently] = await Promise.all([
-    findOpenRequestForLicense(db, request, purchaseId),
-    purchaseId === null ? false : codeSentRecently(db, purchaseId, request.created_at),
-  ]);
+  const { duplicate, codeSentRecently: sentRecently } = await findEarlierWork(db, request, purchaseId);
+  const recent = request.recent;
 
   const flags: string[] = [];
   if (duplicate) flags.push('duplicate_request');
