@@ -126,24 +126,22 @@ describe('the match worker', () => {
     const p = await insertPurchase(desk.base.db, desk.base.config.secretKey);
     const first = await file(claimFor(p));
     await matched(first.id);
-    // The earlier request is closed (no duplicate), its code sent 40 days ago: not recent.
-    await desk.base.db.query(`UPDATE recovery_requests SET status = 'resolved' WHERE id = $1`, [first.id]);
-    await desk.base.db.query(
-      `INSERT INTO request_events (request_id, actor, type, data, created_at)
-       VALUES ($1, 'tech@example.com', 'code_sent', '{}', now() - interval '40 days')`,
-      [first.id],
-    );
+    /** Closes `closing` (so the next request is no duplicate) and records a code sent for `first`. */
+    const closeAndSendCode = async (closing: number, daysAgo: number) => {
+      await desk.base.db.query(`UPDATE recovery_requests SET status = 'resolved' WHERE id = $1`, [closing]);
+      await desk.base.db.query(
+        `INSERT INTO request_events (request_id, actor, type, data, created_at)
+         VALUES ($1, 'tech@example.com', 'code_sent', '{}', now() - make_interval(days => $2))`,
+        [first.id, daysAgo],
+      );
+    };
+    await closeAndSendCode(first.id, 40);
     const second = await file(claimFor(p));
     const old = await matched(second.id);
     assert.ok(!old.result.flags.includes('repeat_recovery'), JSON.stringify(old.result.flags));
     assert.ok(!old.result.flags.includes('duplicate_request'));
 
-    await desk.base.db.query(`UPDATE recovery_requests SET status = 'resolved' WHERE id = $1`, [second.id]);
-    await desk.base.db.query(
-      `INSERT INTO request_events (request_id, actor, type, data, created_at)
-       VALUES ($1, 'tech@example.com', 'code_sent', '{}', now() - interval '2 days')`,
-      [first.id],
-    );
+    await closeAndSendCode(second.id, 2);
     const third = await file(claimFor(p));
     const recent = await matched(third.id);
     assert.ok(recent.result.flags.includes('repeat_recovery'), JSON.stringify(recent.result.flags));
