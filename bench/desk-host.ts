@@ -12,7 +12,7 @@ import { createLogger } from '../src/logger.ts';
 import { createMailTransport, type OutgoingMessage } from '../src/mail/mail.transport.ts';
 import { queueEmail, sendEmail } from '../src/mail/mail.service.ts';
 import { connectRedis } from '../src/redis/redis.ts';
-import { loadConfigOrExit, openDatabase, type Base } from '../src/runtime.ts';
+import { loadConfigOrExit, openDatabase, queuePrefixOf, type Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
 import { CONCURRENCY, startWorkers, type Workers } from '../workers/index.ts';
 import { matchHandler } from '../workers/match.worker.ts';
@@ -22,7 +22,9 @@ import type { HostCommand, HostHello, HostReply, HostRequest, HostResults } from
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config, logger);
-const base: Base = { config, logger, db, redisUrl: config.redisUrl, queuePrefix: 'bench' };
+// The prefix every desk process on this database uses: the host's outbox relay and the separate
+// web and worker processes the bench starts later hand jobs to the same queues.
+const base: Base = { config, logger, db, redisUrl: config.redisUrl, queuePrefix: await queuePrefixOf(db) };
 const web = await startWeb(base);
 const templates = loadTemplates();
 const transport = createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger });
@@ -164,4 +166,9 @@ process.on('disconnect', () => {
   })();
 });
 
-process.send!({ ready: true, port: web.port, concurrency } satisfies HostHello);
+process.send!({
+  ready: true,
+  port: web.port,
+  concurrency,
+  queuePrefix: base.queuePrefix,
+} satisfies HostHello);

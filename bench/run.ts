@@ -143,13 +143,15 @@ async function benchDatabase(kind: DbKind, smtp: CountingSmtp): Promise<void> {
       const peak = want('intake') || want('latency') || want('memory') ? await intakeFigure(kind, host) : 0;
       if (want('matching')) await matchingFigure(kind, host);
       if (want('email')) await emailFigure(kind, host);
-      await clearQueues('bench');
+      await clearQueues(host.hello.queuePrefix);
       if (!want('latency') && !want('memory')) {
         // neither figure asked for
       } else if (kind === 'postgres') await separateProcessesFigures(env, peak);
       else {
         await host.ask({ op: 'workers', on: true });
-        await latencyFigure(kind, host.url, (sql, params) => host.query(sql, params), peak);
+        const query: Query = (sql, params) => host.query(sql, params);
+        await latencyFigure(kind, host.url, query, peak);
+        await latencyFigure(kind, host.url, query, peak, undefined, 0.1);
         await host.ask({ op: 'workers', on: false });
         const hostRss = await host.ask({ op: 'rss' });
         figures.push({
@@ -496,11 +498,22 @@ async function clearQueues(prefix: string) {
 
 type Query = (sql: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
-async function latencyFigure(kind: DbKind, url: string, query: Query, peak: number, note?: string) {
-  const rate = Math.max(1, peak / 2);
-  log(
-    `latency: submit → verdict at ${fmt(rate, 0)} requests/s (half the peak) for ${SIZE2.latencySeconds} s`,
-  );
+/**
+ * Requests sent at `share` of the peak intake rate; each one's time from its POST to its stored
+ * verdict. The target is for half the peak; a smaller share shows the latency where the whole
+ * pipeline (intake, relay, matching, the acknowledgement email) keeps up.
+ */
+async function latencyFigure(
+  kind: DbKind,
+  url: string,
+  query: Query,
+  peak: number,
+  note?: string,
+  share = 0.5,
+) {
+  const rate = Math.max(1, peak * share);
+  const at = share === 0.5 ? 'half the peak' : `${share * 100}% of the peak`;
+  log(`latency: submit → verdict at ${fmt(rate, 0)} requests/s (${at}) for ${SIZE2.latencySeconds} s`);
   let i = 0;
   const { results, skipped } = await paced(rate, SIZE2.latencySeconds, CONNECTIONS, async (_n, sentAt) => {
     const reply = await send(`${url}/api/v1/recovery-requests`, {
@@ -528,12 +541,13 @@ async function latencyFigure(kind: DbKind, url: string, query: Query, peak: numb
     .map((r) => verdicts.get(r.reference)! - r.sentAt);
   const l: Latency = latencyOf(latencies);
   const intake = latencyOf(results.map((r) => r.ms));
+  const complete = verdicts.size === references.length && skipped === 0;
   figures.push({
-    figure: 'submit → verdict latency at half the peak intake rate',
+    figure: `submit → verdict latency at ${at} intake rate`,
     database: kind,
     desk: `p50 ${l.p50} ms, p99 ${l.p99} ms`,
-    target: 'p50 <= 20 ms, p99 <= 100 ms',
-    met: l.p50 <= 20 && l.p99 <= 100 && verdicts.size === references.length && skipped === 0,
+    target: share === 0.5 ? 'p50 <= 20 ms, p99 <= 100 ms' : '— (for reference)',
+    met: share === 0.5 ? l.p50 <= 20 && l.p99 <= 100 && complete : null,
     data: {
       ratePerSecond: round(rate, 1),
       submitted: references.length,
@@ -576,13 +590,10 @@ async function separateProcessesFigures(env: Record<string, string | undefined>,
       await new Promise((r) => setTimeout(r, 100));
     }
     const sampler = sampleMemory({ web: webChild.pid!, worker: workerChild.pid! });
-    await latencyFigure(
-      'postgres',
-      url,
-      (sql, params) => pool.query(sql, params),
-      peak,
-      'web (src/web.ts) and worker (workers/main.ts) as separate processes',
-    );
+    const query: Query = (sql, params) => pool.query(sql, params);
+    const note = 'web (src/web.ts) and worker (workers/main.ts) as separate processes';
+    await latencyFigure('postgres', url, query, peak, note);
+    await latencyFigure('postgres', url, query, peak, note, 0.1);
     log(
       `memory: ${SIZE2.memorySeconds} s of intake at ${CONNECTIONS} connections, web and worker processes running`,
     );

@@ -23,4 +23,10 @@ export interface HostResults {
 
 export type HostRequest = { id: number; command: HostCommand };
 export type HostReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
-export type HostHello = { ready: true; port: number; concurrency: { match: number; email: number } };
+export type HostHello = {
+  ready: true;
+  port: number;
+  concurrency: { match: number; email: number };
+  /** The desk's Redis key prefix (queuePrefixOf its database), as every process on it uses. */
+  queuePrefix: string;
+};
