@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { addUser, createApiToken } from '../src/auth/users.service.ts';
-import { analyzeEmbeddedPeriodically } from '../src/db/embedded-statistics.ts';
+import { autovacuumEmbedded } from '../src/db/embedded-autovacuum.ts';
 import { startWeb } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMailTransport, type OutgoingMessage } from '../src/mail/mail.transport.ts';
@@ -27,8 +27,8 @@ const db = await openDatabase(config, logger);
 // web and worker processes the bench starts later hand jobs to the same queues.
 const base: Base = { config, logger, db, redisUrl: config.redisUrl, queuePrefix: await queuePrefixOf(db) };
 const web = await startWeb(base);
-// As `npm start` does on the embedded database (no autovacuum there).
-const stopAnalyzing = analyzeEmbeddedPeriodically(db, logger);
+// As `npm start` does on the embedded database, which has no autovacuum.
+const stopAutovacuum = autovacuumEmbedded(db, logger);
 const templates = loadTemplates();
 const transport = createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger });
 const redis = connectRedis(config.redisUrl, 'worker', logger);
@@ -160,7 +160,7 @@ process.on('message', (message: HostRequest) => {
 // The bench closing the channel (or dying) stops the host.
 process.on('disconnect', () => {
   void (async () => {
-    stopAnalyzing();
+    stopAutovacuum();
     await workers?.stop();
     await web.stop();
     transport.close();

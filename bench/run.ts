@@ -632,7 +632,7 @@ async function queueFigure(kind: DbKind, host: Host) {
   const n = SIZE2.queueRows;
   log(`queue: inserting ${n.toLocaleString('en')} open requests`);
   await host.ask({ op: 'exec', sql: queueRowsSql(n) });
-  // What autovacuum (PostgreSQL) or the desk's own periodic ANALYZE (PGlite) does soon after.
+  // What autovacuum (PostgreSQL) or the desk's own (PGlite, src/db/embedded-autovacuum.ts) does soon after.
   await host.ask({ op: 'exec', sql: 'ANALYZE' });
   const user = await host.ask({ op: 'user' });
   const cookie = await signIn(host.url, user.email, user.password);

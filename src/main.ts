@@ -1,7 +1,7 @@
 // `npm start`: web, workers and outbox relay in one process, on the embedded defaults.
 // The one place in src/ that reaches into workers/: it is the entry point that composes both.
 import { startWorkers } from '../workers/index.ts';
-import { analyzeEmbeddedPeriodically } from './db/embedded-statistics.ts';
+import { autovacuumEmbedded } from './db/embedded-autovacuum.ts';
 import { startWeb } from './http/server.ts';
 import { createLogger } from './logger.ts';
 import {
@@ -27,8 +27,8 @@ try {
   const db = await openDatabase(config, logger);
   started.push(() => db.close());
   if (db.kind === 'pglite') started.push(await shareEmbeddedDatabase(db, config.dataDir, logger));
-  const stopAnalyzing = analyzeEmbeddedPeriodically(db, logger);
-  started.push(() => Promise.resolve(stopAnalyzing()));
+  const stopAutovacuum = autovacuumEmbedded(db, logger);
+  started.push(() => Promise.resolve(stopAutovacuum()));
   const base = { config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) };
   const workers = startWorkers(base);
   started.push(() => workers.stop());
