@@ -30,6 +30,17 @@ async function purchaseStatus(id: number): Promise<string> {
   return row!.status;
 }
 
+/** A matched request about a new purchase, and a refund of its price proposed by `by`. */
+async function proposedRefund(by: TestUser) {
+  const p = await purchase(desk);
+  const ticket = await fileMatchedRequest(desk, p);
+  const proposed = await postDecision(desk, by.token, ticket.reference, {
+    type: 'refund',
+    amount: '549.00',
+  }).expect(202);
+  return { p, ticket, proposed };
+}
+
 describe('refund', () => {
   it('when a technician proposes the purchase price, then 202 pending approval, bound to the purchase and amount, and nothing is sent yet', async () => {
     const p = await purchase(desk);
@@ -96,12 +107,7 @@ describe('refund', () => {
   });
 
   it('when the proposer approves their own refund, or a technician approves, then 403 and nothing changes', async () => {
-    const p = await purchase(desk);
-    const ticket = await fileMatchedRequest(desk, p);
-    const proposed = await postDecision(desk, supervisor.token, ticket.reference, {
-      type: 'refund',
-      amount: '549.00',
-    }).expect(202);
+    const { p, ticket, proposed } = await proposedRefund(supervisor);
 
     const own = await postApproval(desk, supervisor.token, proposed.body.approval_id, 'approve').expect(403);
     assert.match(own.body.message, /another supervisor/);
@@ -111,12 +117,7 @@ describe('refund', () => {
   });
 
   it('when the purchase record changed after the proposal, then approving answers 409 and changes nothing', async () => {
-    const p = await purchase(desk);
-    const ticket = await fileMatchedRequest(desk, p);
-    const proposed = await postDecision(desk, technician.token, ticket.reference, {
-      type: 'refund',
-      amount: '549.00',
-    }).expect(202);
+    const { p, ticket, proposed } = await proposedRefund(technician);
     await desk.base.db.query(`UPDATE purchases SET price = 499.00, updated_at = now() WHERE id = $1`, [p.id]);
 
     const res = await postApproval(desk, supervisor.token, proposed.body.approval_id, 'approve').expect(409);
@@ -126,12 +127,7 @@ describe('refund', () => {
   });
 
   it('when a supervisor turns the refund down, then the request returns to triage and the purchase stays as it was', async () => {
-    const p = await purchase(desk);
-    const ticket = await fileMatchedRequest(desk, p);
-    const proposed = await postDecision(desk, technician.token, ticket.reference, {
-      type: 'refund',
-      amount: '549.00',
-    }).expect(202);
+    const { p, ticket, proposed } = await proposedRefund(technician);
 
     const res = await postApproval(desk, supervisor.token, proposed.body.approval_id, 'reject').expect(200);
     assert.equal(res.body.request_status, 'triage');
