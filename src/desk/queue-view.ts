@@ -46,13 +46,16 @@ export function queueView(page: QueuePage, query: QueueQuery) {
       current: query.status === status,
     })),
     overdueCount: page.counts.overdue,
-    countedAt: {
-      iso: page.counts.as_of.toISOString(),
-      text: `${page.counts.as_of.toISOString().slice(11, 19)} UTC`,
-    },
+    countedAt: countedAt(page.counts.as_of),
     filters: query,
     flags: Object.keys(FLAG_TEXT),
     next,
     firstPage: query.cursor ? `/desk?${params}` : null,
   };
+}
+
+/** When the counts beside the queue were taken, for a <time> element. */
+function countedAt(at: Date) {
+  const iso = at.toISOString();
+  return { iso, text: `${iso.slice(11, 19)} UTC` };
 }

@@ -1,9 +1,9 @@
-import { statusCountsCache } from '../queue/status-counts.ts';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../auth/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startRelay } from '../outbox/outbox.relay.ts';
+import { statusCountsCache } from '../queue/status-counts.ts';
 import { createQueues } from '../queues.ts';
 import { connectRedis } from '../redis/redis.ts';
 import { createIntakeLimits } from '../requests/intake-limits.ts';

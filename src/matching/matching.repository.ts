@@ -19,7 +19,6 @@ export interface RequestToMatch {
   mailbox: string | null;
   client_ip: string | null;
   client_network: string | null;
-  created_at: Date;
 }
 
 /** Requests from the same mailbox (7 days), client address and network (1 day), up to this one. */
@@ -51,7 +50,7 @@ export async function findRequestToMatch(
   >(
     `SELECT me.id, me.status, me.email, me.name, me.license_number, me.license_key, me.order_number,
             me.channel, me.store, me.country, me.purchased_on, me.typed, me.mailbox, me.client_ip,
-            me.client_network, me.created_at,
+            me.client_network,
             ${recent('mailbox', '7 days', '$2')} AS mailbox_count,
             ${recent('client_ip', '1 day', '$3')} AS address_count,
             ${recent('client_network', '1 day', '$4')} AS network_count
@@ -158,7 +157,8 @@ export async function findEarlierWork(
   // Each condition by its own index, then the earliest: as one join ordered by id, the planner may
   // read every earlier request instead.
   const [row] = await db.query<{ dup_id: number | null; dup_reference: string | null; sent: boolean }>(
-    `WITH earlier AS (
+    `WITH me AS (SELECT created_at FROM recovery_requests WHERE id = $1),
+     earlier AS (
        SELECT id, reference FROM (
          SELECT r.id, r.reference, r.status FROM recovery_requests r WHERE r.license_number = $3 AND r.id < $1
          UNION
@@ -169,8 +169,8 @@ export async function findEarlierWork(
      SELECT (SELECT id FROM earlier) AS dup_id, (SELECT reference FROM earlier) AS dup_reference,
             EXISTS (SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
                      WHERE $2::bigint IS NOT NULL AND m.purchase_id = $2 AND e.type = 'code_sent'
-                       AND e.created_at > (SELECT created_at FROM recovery_requests WHERE id = $1) - interval '30 days'
-                       AND e.created_at <= (SELECT created_at FROM recovery_requests WHERE id = $1)) AS sent`,
+                       AND e.created_at > (SELECT created_at FROM me) - interval '30 days'
+                       AND e.created_at <= (SELECT created_at FROM me)) AS sent`,
     [request.id, purchaseId, request.license_number],
   );
   return {
