@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { redisAnswers } from './redis.ts';
+import { redisProcessId } from './redis.ts';
 
 export function redisServerInstalled(): boolean {
   return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -28,6 +28,8 @@ export async function portIsFree(port: number): Promise<boolean> {
   });
 }
 
+class PortTakenError extends Error {}
+
 /**
  * A private redis-server child process on 127.0.0.1: the desk's own under `npm start`
  * when no Redis answers, and each test file's own. It can be stopped and started again on
@@ -43,13 +45,21 @@ export class RedisServer {
   ) {}
 
   static async start(options: { dir: string; persistent?: boolean; port?: number }): Promise<RedisServer> {
-    const server = new RedisServer(
-      options.port ?? (await freePort()),
-      options.dir,
-      options.persistent ?? false,
-    );
-    await server.start();
-    return server;
+    for (let attempt = 1; ; attempt++) {
+      const server = new RedisServer(
+        options.port ?? (await freePort()),
+        options.dir,
+        options.persistent ?? false,
+      );
+      try {
+        await server.start();
+        return server;
+      } catch (error) {
+        // A free port can be taken by another process between freePort() and redis-server's bind
+        // (test files start their own at the same time): another free port, then.
+        if (options.port !== undefined || !(error instanceof PortTakenError) || attempt === 5) throw error;
+      }
+    }
   }
 
   get url(): string {
@@ -81,8 +91,15 @@ export class RedisServer {
       child.once('exit', (code) => reject(new Error(`redis-server exited (${code})`))),
     );
     exited.catch(() => {});
+    // Only our own child counts: another redis-server already on the port answers too, while
+    // ours exits for want of it (two tests that share a Redis by accident hang once it stops).
     for (let i = 0; i < 100; i++) {
-      if (await Promise.race([redisAnswers(this.url, 200), exited])) return;
+      const pid = await Promise.race([redisProcessId(this.url, 200), exited]);
+      if (pid === child.pid) return;
+      if (pid !== undefined) {
+        child.kill('SIGTERM');
+        throw new PortTakenError(`port ${this.port} is taken by another redis-server (pid ${pid})`);
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`redis-server did not answer on port ${this.port}`);

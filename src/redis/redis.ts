@@ -23,8 +23,13 @@ export function connectRedis(url: string, use: 'worker' | 'client', logger?: Log
   return redis;
 }
 
-/** Whether something answers PING at `url` within `timeoutMs`. */
-export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+/** One question to whatever Redis answers at `url`, on a short-lived connection; `none` if nothing does. */
+async function askRedis<T>(
+  url: string,
+  timeoutMs: number,
+  question: (redis: Redis) => Promise<T>,
+  none: T,
+): Promise<T> {
   const redis = new Redis(url, {
     lazyConnect: true,
     enableOfflineQueue: false,
@@ -35,10 +40,28 @@ export async function redisAnswers(url: string, timeoutMs = 1_000): Promise<bool
   redis.on('error', () => {});
   try {
     await redis.connect();
-    return (await redis.ping()) === 'PONG';
+    return await question(redis);
   } catch {
-    return false;
+    return none;
   } finally {
     redis.disconnect();
   }
+}
+
+/** Whether something answers PING at `url` within `timeoutMs`. */
+export function redisAnswers(url: string, timeoutMs = 1_000): Promise<boolean> {
+  return askRedis(url, timeoutMs, async (redis) => (await redis.ping()) === 'PONG', false);
+}
+
+/** The process id of the Redis answering at `url` (from INFO server), or undefined when none does. */
+export function redisProcessId(url: string, timeoutMs = 1_000): Promise<number | undefined> {
+  return askRedis(
+    url,
+    timeoutMs,
+    async (redis) => {
+      const pid = /^process_id:(\d+)/m.exec(await redis.info('server'))?.[1];
+      return pid === undefined ? undefined : Number(pid);
+    },
+    undefined,
+  );
 }
