@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normaliseMailbox } from '../src/identifiers/mailbox.ts';
-import { clientNetwork } from '../src/identifiers/network.ts';
+import { clientAddressKey, clientNetwork } from '../src/identifiers/network.ts';
 import { buildClaim, type ClaimInput } from '../src/matching/claim.ts';
 import { compareFields, type Field } from '../src/matching/compare.ts';
 import type { PurchaseRecord } from '../src/matching/purchase-record.ts';
@@ -159,6 +159,17 @@ describe('reading evidence field by field', () => {
     assert.equal(clientNetwork('::ffff:203.0.113.9'), '203.0.113.0/24');
     assert.equal(clientNetwork('2001:db8:abcd:12::1'), '2001:db8:abcd::/48');
     assert.equal(clientNetwork(null), null);
+    assert.equal(clientNetwork('2001:db8::1'), '2001:db8:0::/48', 'a compressed address is expanded');
+  });
+
+  it('when per-address limits key a client, then IPv4 by its address and IPv6 by its /64', () => {
+    assert.equal(clientAddressKey('203.0.113.9'), '203.0.113.9');
+    assert.equal(clientAddressKey('::ffff:203.0.113.9'), '203.0.113.9');
+    assert.equal(clientAddressKey('2001:db8:abcd:12::1'), '2001:db8:abcd:12::/64');
+    assert.equal(clientAddressKey('2001:DB8:ABCD:0012:ffff:1:2:3'), '2001:db8:abcd:12::/64');
+    assert.equal(clientAddressKey('2001:db8::7'), clientAddressKey('2001:0db8:0:0:1:2:3:4'));
+    assert.equal(clientAddressKey('64:ff9b::1.2.3.4'), '64:ff9b:0:0::/64');
+    assert.equal(clientAddressKey(undefined), 'unknown');
   });
 });
 

@@ -1,0 +1,27 @@
+/** Every kind of audit event the desk records (README "Security"). */
+export const AUDIT_ACTIONS = [
+  'user_added',
+  'user_disabled',
+  'user_enabled',
+  'user_role_changed',
+  'token_created',
+  'token_revoked',
+  'sign_in_failed',
+  'account_throttled',
+  'settings_changed',
+  'keys_rotated',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+/** Who acted: a desk user, the operator's command line on the server, or nobody signed in. */
+export type AuditActor = { id: number; email: string } | 'cli' | { anonymous: string };
+
+export interface AuditEntry {
+  actor: AuditActor;
+  action: AuditAction;
+  /** What it was done to, as people read it: a user's email, `token 12 “laptop”`, a setting. */
+  subject?: string | null;
+  /** The client address the action came from (null from the command line). */
+  address?: string | null;
+  data?: Record<string, unknown>;
+}
