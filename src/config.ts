@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
@@ -17,6 +18,40 @@ const hours = z.coerce
   .positive('must be a positive number of hours')
   .max(24 * 365);
 
+/**
+ * Which proxies' `X-Forwarded-For` entries are believed, in Express's `trust proxy` terms: a hop
+ * count, or addresses, CIDRs and the names `loopback`, `linklocal`, `uniquelocal`. `true` is
+ * refused: it believes the left-most entry, which is whatever the client wrote.
+ */
+const trustProxy = z
+  .string()
+  .trim()
+  .transform((value, ctx): number | readonly string[] => {
+    if (/^\d+$/.test(value)) return Number(value);
+    if (value === 'false') return 0;
+    if (value === 'true') {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'true would believe any address a client writes; give the number of proxies or their addresses',
+      });
+      return z.NEVER;
+    }
+    const entries = value.split(',').map((entry) => entry.trim());
+    for (const entry of entries) {
+      try {
+        proxyaddr.compile(entry);
+      } catch {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${entry}" is not a hop count, an address, a CIDR or loopback, linklocal, uniquelocal`,
+        });
+        return z.NEVER;
+      }
+    }
+    return Object.freeze(entries);
+  });
+
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -28,6 +63,7 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 bytes long').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  TRUST_PROXY: trustProxy.default(Object.freeze(['loopback'])),
   INTAKE_LIMIT_PER_IP: limit.default(60),
   INTAKE_LIMIT_PER_EMAIL: limit.default(10),
   FIRST_RESPONSE_HOURS: hours.default(8),
@@ -47,6 +83,8 @@ export interface Config {
   readonly dataDir: string;
   readonly secretKey: string;
   readonly logLevel: string;
+  /** Express's `trust proxy`: how many proxies, or which, stand between the client and the desk. */
+  readonly trustProxy: number | readonly string[];
   readonly intakeLimitPerIp: number;
   readonly intakeLimitPerEmail: number;
   /** Service levels: hours from filing to the first response and to the resolution (paused while waiting on the customer). */
@@ -86,6 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     secretKey: e.SECRET_KEY ?? readOrCreateSecretKey(dataDir),
     logLevel: e.LOG_LEVEL,
+    trustProxy: e.TRUST_PROXY,
     intakeLimitPerIp: e.INTAKE_LIMIT_PER_IP,
     intakeLimitPerEmail: e.INTAKE_LIMIT_PER_EMAIL,
     firstResponseHours: e.FIRST_RESPONSE_HOURS,

@@ -24,7 +24,7 @@ export interface WebDeps {
   intakeLimits: IntakeLimits;
   /** Failed console sign-ins per account and per client address. */
   signInLimits: SignInLimits;
-  /** Wrong status tokens per client address (the customer's status page and API). */
+  /** Wrong status tokens per client address and per reference (the customer's status page and API). */
   statusTokenLimits: StatusTokenLimits;
   metrics: Metrics;
   /** The queue's per-status counts, counted at most every few seconds. */

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { STATUS_TOKEN_LIMIT } from '../src/requests/status-token-limits.ts';
+import { STATUS_TOKEN_LIMITS } from '../src/requests/status-token-limits.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -293,18 +293,18 @@ describe('SQL metacharacters', { timeout: 60_000 }, () => {
 });
 
 describe('guessing status tokens', { timeout: 60_000 }, () => {
-  it(`when one address tries ${STATUS_TOKEN_LIMIT.wrong} wrong tokens, then it is refused (429 with Retry-After), right tokens included, while other addresses and right tokens are not counted`, async () => {
+  it(`when one address tries ${STATUS_TOKEN_LIMITS.perAddress.wrong} wrong tokens, then it is refused (429 with Retry-After), right tokens included, while other addresses and right tokens are not counted`, async () => {
     const filed = await request(desk.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201);
     const { reference, token } = filed.body as { reference: string; token: string };
     const guesser = '192.0.2.66';
     // Right tokens cost nothing.
-    for (let i = 0; i < STATUS_TOKEN_LIMIT.wrong + 5; i++)
+    for (let i = 0; i < STATUS_TOKEN_LIMITS.perAddress.wrong + 5; i++)
       await request(desk.app)
         .get(`/requests/${reference}`)
         .set('X-Forwarded-For', guesser)
         .query({ token })
         .expect(200);
-    for (let i = 0; i < STATUS_TOKEN_LIMIT.wrong; i++) {
+    for (let i = 0; i < STATUS_TOKEN_LIMITS.perAddress.wrong; i++) {
       const guess =
         i % 2 === 0
           ? request(desk.app)

@@ -33,7 +33,10 @@ function withoutSecrets(url: string): string {
 export function createApp(deps: WebDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  // Which X-Forwarded-For hops are believed (TRUST_PROXY): req.ip is the client every
+  // per-address limit counts, so a proxy on another host must be named here.
+  const { trustProxy } = deps.config;
+  app.set('trust proxy', typeof trustProxy === 'number' ? trustProxy : [...trustProxy]);
   app.use(
     pinoHttp({
       logger: deps.logger,

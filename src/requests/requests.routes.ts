@@ -5,7 +5,9 @@ import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../e
 import { pageLocale } from '../http/locale.ts';
 import { renderPage } from '../http/render.ts';
 import { translate } from '../i18n/i18n.ts';
+import { clientAddressKey } from '../identifiers/network.ts';
 import { MAX_ATTACHMENT_BYTES, type Upload } from './attachments.ts';
+import { normaliseReference } from './reference.ts';
 import { fieldMessages, requestFormView } from './request-form.ts';
 import { fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
 import { customerView } from './customer-view.ts';
@@ -61,15 +63,22 @@ function bearer(req: Request): string | undefined {
 export function requestRoutes(deps: WebDeps): Router {
   const router = Router();
 
-  /** The customer's request, counting a wrong reference or token against the client's address. */
+  /**
+   * The customer's request. Wrong references and tokens count against the client's address (by
+   * clientAddressKey: an IPv6 /64 is one client) and against the reference. A blocked address is
+   * refused before its token is looked at; a reference many addresses guess at refuses only wrong
+   * tokens, so its customer, holding the right one, still gets in.
+   */
   async function findForClient(req: Request, reference: string, token: string | undefined) {
-    const clientIp = req.ip ?? 'unknown';
-    const wait = await deps.statusTokenLimits.blockedFor(clientIp);
+    const clientAddress = clientAddressKey(req.ip);
+    const wait = await deps.statusTokenLimits.blockedFor(clientAddress);
     if (wait !== null) throw new RateLimitedError(wait);
     try {
       return await findRequestForCustomer(deps, reference, token);
     } catch (error) {
-      if (error instanceof NotFoundError) await deps.statusTokenLimits.wrong(clientIp);
+      if (!(error instanceof NotFoundError)) throw error;
+      const referenceWait = await deps.statusTokenLimits.wrong(clientAddress, normaliseReference(reference));
+      if (referenceWait !== null) throw new RateLimitedError(referenceWait);
       throw error;
     }
   }
