@@ -18,17 +18,21 @@ after(() => desk.stop());
 let apps = 0;
 /** The desk's app with sign-in limits of the test's own (and its own Redis keys). */
 function appWithLimits(limits: Partial<SignInLimitOptions>): Express {
-  const options: SignInLimitOptions = {
+  return createApp({ ...desk.web, signInLimits: ownLimits(limits) });
+}
+
+function ownLimits(limits: Partial<SignInLimitOptions>) {
+  return createSignInLimits(desk.web.redis, {
     prefix: `${desk.web.queues.prefix}:limits${++apps}`,
-    perAccount: 3,
-    perAddress: 100,
     windowSeconds: 60,
-    lockSeconds: 600,
-    slowDownAfter: { account: 100, address: 100 },
+    pauseSeconds: 600,
+    pair: { slowAfter: 100, pauseAfter: 3 },
+    address: { slowAfter: 100, pauseAfter: 100 },
+    account: { slowAfter: 100 },
     slowDownMs: 0,
+    maxDelayMs: 0,
     ...limits,
-  };
-  return createApp({ ...desk.web, signInLimits: createSignInLimits(desk.web.redis, options) });
+  });
 }
 
 /** Opens the sign-in form and posts it; the agent keeps whatever session that makes. */
@@ -145,42 +149,47 @@ describe('signing in', () => {
   });
 });
 
-describe('slow-down and lock-out', () => {
-  it('when an account fails too often, then it is locked with a clear message, even for the right password', async () => {
+describe('slow-down and pauses', () => {
+  it('when one account fails too often from one address, then that pair is paused, even for the right password, and nothing else is', async () => {
     const { user, password } = await createUserWithToken(desk.base.db);
-    const app = appWithLimits({ perAccount: 3 });
+    const app = appWithLimits({ pair: { slowAfter: 100, pauseAfter: 3 } });
+    const from = { forwardedFor: '203.0.113.20' };
     for (let i = 1; i <= 2; i++) {
-      const res = await postSignIn(request.agent(app), { email: user.email, password: `wrong ${i}` });
+      const res = await postSignIn(request.agent(app), { email: user.email, password: `wrong ${i}` }, from);
       assert.equal(res.status, 401);
     }
-    const third = await postSignIn(request.agent(app), { email: user.email, password: 'wrong 3' });
+    const third = await postSignIn(request.agent(app), { email: user.email, password: 'wrong 3' }, from);
     assert.equal(third.status, 429);
+    assert.equal(third.headers['retry-after'], '600');
     assert.match(
       third.text,
       /Too many failed sign-ins for this account or from your network\..*try again in 10 minutes/s,
     );
     const agent = request.agent(app);
-    const right = await postSignIn(agent, { email: user.email, password });
-    assert.equal(right.status, 429, 'the right password does not open a locked account');
+    const right = await postSignIn(agent, { email: user.email, password }, from);
+    assert.equal(right.status, 429, 'the right password does not open a paused pair');
     await agent.get('/desk').expect(303);
 
+    const elsewhere = { forwardedFor: '198.51.100.20' };
+    const owner = await postSignIn(request.agent(app), { email: user.email, password }, elsewhere);
+    assert.equal(owner.status, 303, 'the account is not locked for other addresses');
     const other = await createUserWithToken(desk.base.db);
-    await postSignIn(request.agent(app), { email: other.user.email, password: other.password }).then((r) =>
-      assert.equal(r.status, 303, 'other accounts are not locked'),
+    await postSignIn(request.agent(app), { email: other.user.email, password: other.password }, from).then(
+      (r) => assert.equal(r.status, 303, 'other accounts are not paused from that address'),
     );
   });
 
-  it('when an unknown account fails too often, then it is locked with the same message (no oracle)', async () => {
-    const app = appWithLimits({ perAccount: 2 });
+  it('when an unknown account fails too often, then it is paused with the same message (no oracle)', async () => {
+    const app = appWithLimits({ pair: { slowAfter: 100, pauseAfter: 2 } });
     await postSignIn(request.agent(app), { email: 'ghost@desk.test', password: 'guess one' });
     const res = await postSignIn(request.agent(app), { email: 'ghost@desk.test', password: 'guess two' });
     assert.equal(res.status, 429);
     assert.match(res.text, /Too many failed sign-ins for this account or from your network/);
   });
 
-  it('when one address fails across many accounts, then that address is locked', async () => {
+  it('when one address fails across many accounts, then that address is paused', async () => {
     const { user, password } = await createUserWithToken(desk.base.db);
-    const app = appWithLimits({ perAccount: 100, perAddress: 3 });
+    const app = appWithLimits({ address: { slowAfter: 100, pauseAfter: 3 } });
     const from = { forwardedFor: '203.0.113.9' };
     for (let i = 1; i <= 3; i++)
       await postSignIn(request.agent(app), { email: `spray${i}@desk.test`, password: 'x' }, from);
@@ -195,17 +204,19 @@ describe('slow-down and lock-out', () => {
   });
 
   it('when failures pass the slow-down threshold, then each answer is held back a little longer', async () => {
-    const limits = createSignInLimits(desk.web.redis, {
-      prefix: `${desk.web.queues.prefix}:slow`,
-      perAccount: 10,
-      perAddress: 100,
-      windowSeconds: 60,
-      lockSeconds: 600,
-      slowDownAfter: { account: 2, address: 100 },
+    const limits = ownLimits({
+      pair: { slowAfter: 2, pauseAfter: 10 },
       slowDownMs: 1000,
+      maxDelayMs: 3000,
     });
     const delays: number[] = [];
-    for (let i = 0; i < 6; i++) delays.push((await limits.failed('slow@desk.test', '192.0.2.1')).delayMs);
+    for (let i = 0; i < 6; i++) {
+      const start = await limits.begin('slow@desk.test', '192.0.2.1');
+      assert.equal(start.paused, false);
+      if (start.paused) return;
+      delays.push(start.delayMs);
+      await limits.failed(start.attempt);
+    }
     assert.deepEqual(
       delays,
       [0, 0, 1000, 2000, 3000, 3000],
@@ -214,14 +225,37 @@ describe('slow-down and lock-out', () => {
 
     // End to end, a lower bound only: a loaded machine can make any answer slower.
     const app = appWithLimits({
-      perAccount: 10,
-      slowDownAfter: { account: 1, address: 100 },
+      pair: { slowAfter: 1, pauseAfter: 10 },
       slowDownMs: 400,
+      maxDelayMs: 400,
     });
     await postSignIn(request.agent(app), { email: 'slower@desk.test', password: 'first' });
     const started = Date.now();
     await postSignIn(request.agent(app), { email: 'slower@desk.test', password: 'second' });
     assert.ok(Date.now() - started >= 400, 'the second failure was held back');
+  });
+
+  it('when an account fails from many addresses, then its answers are slowed up to the cap but never paused', async () => {
+    const limits = ownLimits({ account: { slowAfter: 2 }, slowDownMs: 1000, maxDelayMs: 2500 });
+    const delays: number[] = [];
+    for (let i = 1; i <= 8; i++) {
+      const start = await limits.begin('target@desk.test', `192.0.2.${i}`);
+      assert.equal(start.paused, false, `attempt ${i} is not refused`);
+      if (start.paused) return;
+      delays.push(start.delayMs);
+      await limits.failed(start.attempt);
+    }
+    assert.deepEqual(delays, [0, 0, 1000, 2000, 2500, 2500, 2500, 2500]);
+    const owner = await limits.begin('target@desk.test', '198.51.100.1');
+    assert.equal(owner.paused, false, 'the owner’s address may still try');
+  });
+
+  it('when guesses for one pair arrive all at once, then no more than its limit go ahead', async () => {
+    const limits = ownLimits({ pair: { slowAfter: 100, pauseAfter: 3 } });
+    const starts = await Promise.all(
+      Array.from({ length: 12 }, () => limits.begin('burst@desk.test', '192.0.2.50')),
+    );
+    assert.equal(starts.filter((s) => !s.paused).length, 3);
   });
 });
 

@@ -22,7 +22,7 @@ describe('passwords', () => {
     const stored = await hashPassword('correct horse battery staple');
     assert.match(
       stored,
-      /^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/,
+      /^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{43}$/,
       'the parameters are kept with the hash',
     );
     assert.equal(await verifyPassword('correct horse battery staple', stored), true);
@@ -42,6 +42,7 @@ describe('passwords', () => {
       'plain text',
       `bcrypt$32768$8$1$${salt}$${key}`,
       `scrypt$1073741824$8$1$${salt}$${key}`,
+      `scrypt$131072$32$1$${salt}$${key}`,
       `scrypt$1000$8$1$${salt}$${key}`,
       `scrypt$32768$8$1$${salt}$`,
       `scrypt$32768$8$1$${salt}$${key}$extra`,

@@ -37,7 +37,7 @@ export function signInRoutes(deps: WebDeps): Router {
     }
     const outcome = await signIn(deps, { ...form, clientAddress: req.ip ?? 'unknown' });
     if (!outcome.ok) {
-      if (outcome.status === 429) res.set('Retry-After', '60');
+      if (outcome.status === 429) res.set('Retry-After', String(outcome.retryAfterSeconds));
       return showForm(req, res, deps, { next, email: form.email, error: outcome.message }, outcome.status);
     }
     await startSession(req, outcome.user);

@@ -26,6 +26,18 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   return row;
 }
 
+/** Replaces a password hash, only if it is still the one checked (a concurrent change wins). */
+export async function replacePasswordHash(
+  db: Queryable,
+  u: { userId: number; oldHash: string; newHash: string },
+): Promise<void> {
+  await db.query('UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2', [
+    u.userId,
+    u.oldHash,
+    u.newHash,
+  ]);
+}
+
 export async function setUserDisabled(db: Queryable, userId: number, disabled: boolean): Promise<void> {
   await db.query(
     `UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE id = $1`,

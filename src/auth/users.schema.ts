@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCommonPassword } from './common-passwords.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.ts';
 import { ROLES } from './user.ts';
 
@@ -18,6 +19,9 @@ export const newPassword = z
   })
   .refine((p) => [...p].length <= MAX_PASSWORD_LENGTH, {
     error: `The password must be at most ${MAX_PASSWORD_LENGTH} characters long.`,
+  })
+  .refine((p) => !isCommonPassword(p), {
+    error: 'The password is on a list of commonly used passwords; choose another.',
   });
 
 export const newUserSchema = z.object({ email: userEmail, role: userRole, password: newPassword });

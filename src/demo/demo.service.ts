@@ -21,7 +21,7 @@ export const DEMO_USERS: { email: string; role: Role; password: string }[] = [
   { email: 'technician@demo.test', role: 'technician', password: 'demo-technician' },
   { email: 'supervisor@demo.test', role: 'supervisor', password: 'demo-supervisor' },
   { email: 'supervisor2@demo.test', role: 'supervisor', password: 'demo-supervisor2' },
-  { email: 'admin@demo.test', role: 'admin', password: 'demo-admin' },
+  { email: 'admin@demo.test', role: 'admin', password: 'demo-administrator' },
 ];
 
 export interface DemoLoaded {

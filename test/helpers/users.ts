@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { hashPassword } from '../../src/auth/passwords.ts';
 import type { Role, User } from '../../src/auth/user.ts';
-import { addUser, createApiToken } from '../../src/auth/users.service.ts';
+import { insertUser } from '../../src/auth/users.repository.ts';
+import { createApiToken } from '../../src/auth/users.service.ts';
 import type { Queryable } from '../../src/db/db.ts';
 
 export interface TestUser {
@@ -11,6 +13,18 @@ export interface TestUser {
   tokenId: number;
 }
 
+// A hash at the desk's cost (scrypt N=2^17) takes most of a second, and a test file makes
+// dozens of users: each distinct password is hashed once per process and its real hash reused.
+// Factory users share one random password per process unless a test gives its own.
+const defaultPassword = `pw-${randomBytes(12).toString('base64url')}`;
+const hashes = new Map<string, Promise<string>>();
+
+function hashOnce(password: string): Promise<string> {
+  let hash = hashes.get(password);
+  if (!hash) hashes.set(password, (hash = hashPassword(password)));
+  return hash;
+}
+
 /** A desk user of the given role with its own address, a password and an API token. */
 export async function createUserWithToken(
   db: Queryable,
@@ -18,8 +32,8 @@ export async function createUserWithToken(
   overrides: { email?: string; password?: string } = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? `${role}.${randomBytes(4).toString('hex')}@desk.test`;
-  const password = overrides.password ?? `pw-${randomBytes(12).toString('base64url')}`;
-  const user = await addUser(db, { email, role, password });
+  const password = overrides.password ?? defaultPassword;
+  const user = await insertUser(db, { email, role, passwordHash: await hashOnce(password) });
   const { token, tokenId } = await createApiToken(db, { email, label: 'test' });
   return { user, password, token, tokenId };
 }
