@@ -29,7 +29,12 @@ const envSchema = z.object({
   SECRET_KEY: z.string().min(32, 'must be at least 32 bytes long').optional(),
   SECRET_KEY_PREVIOUS: z
     .string()
-    .transform((value) => value.split(',').map((key) => key.trim()).filter((key) => key !== ''))
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    )
     .refine((keys) => keys.every((key) => key.length >= 32), 'each key must be at least 32 bytes long')
     .optional(),
   MAIL_TO_FILES: z.enum(['0', '1'], { error: 'must be 1 (write emails as .eml files) or 0' }).optional(),

@@ -65,7 +65,12 @@ export async function writeReEncrypted(
   const records = rows.map((r) => ({
     id: r.id,
     fingerprint: r.fingerprint,
-    ...Object.fromEntries(encrypted.flatMap((_, i) => [[`old${i}`, r.old[i]], [`new${i}`, r.values[i]]])),
+    ...Object.fromEntries(
+      encrypted.flatMap((_, i) => [
+        [`old${i}`, r.old[i]],
+        [`new${i}`, r.values[i]],
+      ]),
+    ),
   }));
   const written = await db.query(
     `UPDATE ${table} t SET ${sets.join(', ')}
