@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -293,6 +293,26 @@ describe('a key change (SPEC §10 Keys)', () => {
       assert.ok(mails.some((m) => mailText(m).includes(kept.activation_code)));
     } finally {
       await onlyNew.stop();
+    }
+  });
+
+  it('finding 6: when codes are still stored under a previous key, then `desk import` refuses until `desk keys rotate` has run', async () => {
+    // Their fingerprints are under that key too: the import could not tell a code the desk replaced.
+    await insertPurchase(desk.base.db, OLD_KEY);
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-import-'));
+    try {
+      const file = path.join(dir, 'purchases.csv');
+      writeFileSync(file, '');
+      const refused = await deskCommand(
+        { ...shared.commandEnv, ...afterChange },
+        'import',
+        'purchases',
+        file,
+      );
+      assert.equal(refused.status, 1);
+      assert.match(refused.stderr, /desk keys rotate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
