@@ -58,7 +58,10 @@ export async function openDatabase(config: Config, logger: Logger): Promise<Db> 
 /** For the entry points: logs why the process cannot start, and exits 1. */
 export function exitAsCannotStart(logger: Logger): (error: unknown) => never {
   return (error) => {
-    logger.fatal({ err: error }, error instanceof Error ? error.message : 'cannot start');
+    const message = error instanceof Error ? error.message : 'cannot start';
+    logger.fatal({ err: error }, message);
+    // The log is written asynchronously and exit would drop it: the reason goes to stderr as well.
+    process.stderr.write(`${message}\n`);
     process.exit(1);
   };
 }
