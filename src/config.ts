@@ -62,6 +62,17 @@ const envSchema = z.object({
   MAIL_FROM: z.string().trim().min(3).default('Recovery Desk <desk@localhost>'),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   SECRET_KEY: z.string().min(32, 'must be at least 32 bytes long').optional(),
+  SECRET_KEY_PREVIOUS: z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter((key) => key !== ''),
+    )
+    .refine((keys) => keys.every((key) => key.length >= 32), 'each key must be at least 32 bytes long')
+    .optional(),
+  MAIL_TO_FILES: z.enum(['0', '1'], { error: 'must be 1 (write emails as .eml files) or 0' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   TRUST_PROXY: trustProxy.default(Object.freeze(['loopback'])),
   INTAKE_LIMIT_PER_IP: limit.default(60),
@@ -82,6 +93,8 @@ export interface Config {
   readonly mailFrom: string;
   readonly dataDir: string;
   readonly secretKey: string;
+  /** Earlier keys, still read (never written with) until `desk keys rotate` has moved everything to secretKey. */
+  readonly secretKeyPrevious: readonly string[];
   readonly logLevel: string;
   /** Express's `trust proxy`: how many proxies, or which, stand between the client and the desk. */
   readonly trustProxy: number | readonly string[];
@@ -108,9 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
-  if (e.NODE_ENV === 'production' && !e.SECRET_KEY) {
-    throw new ConfigError(['SECRET_KEY: required when NODE_ENV=production (32+ bytes)']);
-  }
+  const productionProblems = e.NODE_ENV === 'production' ? refusedInProduction(e) : [];
+  if (productionProblems.length > 0) throw new ConfigError(productionProblems);
   const dataDir = path.resolve(e.DATA_DIR);
   return Object.freeze({
     env: e.NODE_ENV,
@@ -123,6 +135,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: e.MAIL_FROM,
     dataDir,
     secretKey: e.SECRET_KEY ?? readOrCreateSecretKey(dataDir),
+    secretKeyPrevious: e.SECRET_KEY_PREVIOUS ?? [],
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
     intakeLimitPerIp: e.INTAKE_LIMIT_PER_IP,
@@ -130,6 +143,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     firstResponseHours: e.FIRST_RESPONSE_HOURS,
     resolutionHours: e.RESOLUTION_HOURS,
   });
+}
+
+/** What production must not start with: no key of its own, or every email (codes included) left in files. */
+function refusedInProduction(e: z.infer<typeof envSchema>): string[] {
+  const problems: string[] = [];
+  if (!e.SECRET_KEY) problems.push('SECRET_KEY: required when NODE_ENV=production (32+ bytes)');
+  if (!e.SMTP_URL && e.MAIL_TO_FILES !== '1')
+    problems.push(
+      'SMTP_URL: required when NODE_ENV=production; without it every email, activation codes and status ' +
+        'links included, is written as a file under DATA_DIR/outbox. Set SMTP_URL, or MAIL_TO_FILES=1 to accept that knowingly',
+    );
+  return problems;
 }
 
 /** Outside production a key is generated on first start and kept in DATA_DIR. */

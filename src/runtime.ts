@@ -4,6 +4,7 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDb, sharedSocketPath, type Db } from './db/db.ts';
 import { shareDatabase } from './db/shared-embedded.ts';
 import { migrate } from './db/migrate.ts';
+import { checkKeysOpenStoredData } from './keys/keys.service.ts';
 import type { Logger } from './logger.ts';
 import { portIsFree, RedisServer, redisServerInstalled } from './redis/redis-server.ts';
 import { redisAnswers } from './redis/redis.ts';
@@ -37,12 +38,32 @@ export function loadConfigOrExit(): Config {
   }
 }
 
-/** Opens the database and brings its schema up to date. */
+/**
+ * Opens the database, brings its schema up to date, and checks that the configured keys open what
+ * it stores (a KeyMismatchError naming SECRET_KEY if not; the database is closed again).
+ */
 export async function openDatabase(config: Config, logger: Logger): Promise<Db> {
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-  const applied = await migrate(db);
-  logger.info({ database: db.kind, applied }, 'database ready');
-  return db;
+  try {
+    const applied = await migrate(db);
+    await checkKeysOpenStoredData(db, config);
+    logger.info({ database: db.kind, applied }, 'database ready');
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
+/** For the entry points: logs why the process cannot start, and exits 1. */
+export function exitAsCannotStart(logger: Logger): (error: unknown) => never {
+  return (error) => {
+    const message = error instanceof Error ? error.message : 'cannot start';
+    logger.fatal({ err: error }, message);
+    // The log is written asynchronously and exit would drop it: the reason goes to stderr as well.
+    process.stderr.write(`${message}\n`);
+    process.exit(1);
+  };
 }
 
 /** Lets `desk` commands work on the embedded database while the desk holds it. */

@@ -5,6 +5,7 @@ import {
   loadConfigOrExit,
   locateRedis,
   openDatabase,
+  exitAsCannotStart,
   queuePrefixOf,
   requireDatabaseServer,
   stopOnSignals,
@@ -13,7 +14,7 @@ import {
 const config = loadConfigOrExit();
 requireDatabaseServer(config, 'npm run start:web');
 const logger = createLogger(config.logLevel);
-const db = await openDatabase(config, logger);
+const db = await openDatabase(config, logger).catch(exitAsCannotStart(logger));
 const { url } = await locateRedis(config, logger, false);
 const web = await startWeb({ config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) });
 stopOnSignals(logger, async () => {

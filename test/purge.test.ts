@@ -123,7 +123,7 @@ describe('desk purge', () => {
 
     const first = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
 
-    assert.deepEqual(first, { purged: 1, filesRemoved: 1 });
+    assert.deepEqual(first, { purged: 1, filesRemoved: 1, outboxFilesRemoved: 0 });
     const after = await everythingAbout(old.id);
     for (const word of old.personal) assert.ok(!after.includes(word), `after: ${word} is gone`);
     assert.ok(!existsSync(path.join(desk.dataDir, file!.storage_path)), 'the uploaded file is removed');
@@ -160,7 +160,7 @@ describe('desk purge', () => {
       assert.ok(recentData.includes(word), `a request closed 10 days ago keeps ${word}`);
 
     const second = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
-    assert.deepEqual(second, { purged: 0, filesRemoved: 0 });
+    assert.deepEqual(second, { purged: 0, filesRemoved: 0, outboxFilesRemoved: 0 });
     assert.equal(await everythingAbout(old.id), after);
   });
 

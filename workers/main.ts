@@ -4,6 +4,7 @@ import {
   loadConfigOrExit,
   locateRedis,
   openDatabase,
+  exitAsCannotStart,
   queuePrefixOf,
   requireDatabaseServer,
   stopOnSignals,
@@ -13,7 +14,7 @@ import { startWorkers } from './index.ts';
 const config = loadConfigOrExit();
 requireDatabaseServer(config, 'npm run start:worker');
 const logger = createLogger(config.logLevel);
-const db = await openDatabase(config, logger);
+const db = await openDatabase(config, logger).catch(exitAsCannotStart(logger));
 const { url } = await locateRedis(config, logger, false);
 const workers = startWorkers({ config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) });
 stopOnSignals(logger, async () => {

@@ -8,7 +8,7 @@ const payload = z.object({ emailId: z.number().int().positive() });
 
 /** Sends one rendered email; a 5xx answer or a missing row ends the job, anything else retries. */
 export function sendEmailHandler(deps: WorkerDeps): JobHandler {
-  const cipher = createCodeCipher(deps.config.secretKey);
+  const cipher = createCodeCipher(deps.config.secretKey, deps.config.secretKeyPrevious);
   return async (job) => {
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`bad send-email payload: ${parsed.error.message}`);

@@ -22,7 +22,11 @@ export const SESSION_COOKIE = 'rd.sid';
 const IDLE_SECONDS = 8 * 3600;
 const ABSOLUTE_MS = 12 * 3600 * 1000;
 
-/** The console's session cookie is signed with a key of its own, derived from SECRET_KEY. */
+/**
+ * The console's session cookie is signed with a key of its own, derived from SECRET_KEY. Cookies
+ * signed under a key in SECRET_KEY_PREVIOUS are still accepted (express-session signs with the
+ * first secret and checks against all), so a key change signs nobody out.
+ */
 function cookieKey(secretKey: string): string {
   return createHmac('sha256', secretKey).update('recovery-desk session cookie').digest('base64url');
 }
@@ -38,7 +42,7 @@ export function deskSession(deps: WebDeps): Router {
   router.use(
     session({
       name: SESSION_COOKIE,
-      secret: cookieKey(deps.config.secretKey),
+      secret: [deps.config.secretKey, ...deps.config.secretKeyPrevious].map(cookieKey),
       store: new RedisSessionStore(deps.redis, deps.queues.prefix, {
         signedIn: IDLE_SECONDS,
         anonymous: 3600,

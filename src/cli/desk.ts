@@ -3,6 +3,7 @@ import { UsageError, type Command } from './command.ts';
 import { demoCommand } from './demo.command.ts';
 import { evalCommand } from './eval.command.ts';
 import { importCommand } from './import.command.ts';
+import { keysCommand } from './keys.command.ts';
 import { purgeCommand } from './purge.command.ts';
 import { migrateCommand } from './migrate.command.ts';
 import { tokenCommand } from './token.command.ts';
@@ -17,6 +18,7 @@ const commands: Record<string, Command> = {
   eval: evalCommand,
   demo: demoCommand,
   purge: purgeCommand,
+  keys: keysCommand,
 };
 
 const usage = () =>

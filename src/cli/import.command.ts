@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { checkKeysOpenStoredData, requireCodesUnderCurrentKey } from '../keys/keys.service.ts';
 import { openPurchaseFile, PurchaseFileError, type PurchaseFile } from '../purchases/purchase-file.ts';
 import { importPurchases, type ImportProgress } from '../purchases/purchases.import.ts';
 import { UsageError, withDatabase, type Command } from './command.ts';
@@ -27,15 +28,18 @@ export const importCommand: Command = {
     }
     const bar = process.stderr.isTTY ? new ProgressBar(process.stderr) : undefined;
     try {
-      const counts = await withDatabase((db, config) =>
-        importPurchases(db, file, config.secretKey, {
+      const counts = await withDatabase(async (db, config) => {
+        // Codes written under a key the desk cannot read would be lost to it.
+        await checkKeysOpenStoredData(db, config);
+        await requireCodesUnderCurrentKey(db, config);
+        return importPurchases(db, file, config.secretKey, {
           rejected(line, reason) {
             bar?.clear();
             process.stderr.write(`line ${line}: ${reason}\n`);
           },
           progress: (progress) => bar?.show(progress),
-        }),
-      );
+        });
+      });
       bar?.clear();
       process.stdout.write(
         `Imported ${counts.rows} rows: ${counts.inserted} new, ${counts.updated} updated, ` +

@@ -26,7 +26,10 @@ export const purgeCommand: Command = {
         return `${n} closed requests are older than ${olderThan} days and would be purged.`;
       }
       const r = await purgeClosedRequests({ db, dataDir: config.dataDir }, olderThan);
-      return `Purged ${r.purged} closed requests older than ${olderThan} days (${r.filesRemoved} files removed).`;
+      return (
+        `Purged ${r.purged} closed requests older than ${olderThan} days ` +
+        `(${r.filesRemoved} uploaded files and ${r.outboxFilesRemoved} outbox email files removed).`
+      );
     });
     process.stdout.write(`${message}\n`);
     return 0;

@@ -21,8 +21,8 @@ const FRESH_CODE_TRIES = 10;
 async function replaceCode(ctx: DecisionContext, purchase: LockedPurchase): Promise<string> {
   for (let attempt = 0; attempt < FRESH_CODE_TRIES; attempt++) {
     const code = newActivationCode();
+    if (await codeFingerprintTaken(ctx.tx, ctx.fingerprintsUnderEveryKey(code))) continue;
     const hmac = ctx.fingerprint(code);
-    if (await codeFingerprintTaken(ctx.tx, hmac)) continue;
     await insertCodeHistory(ctx.tx, {
       purchaseId: purchase.id,
       codeEnc: purchase.activation_code_enc,

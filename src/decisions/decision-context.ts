@@ -5,7 +5,7 @@ import { ConflictError } from '../errors.ts';
 import { isLocale, type Locale } from '../i18n/i18n.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
 import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
-import { createCodeFingerprint } from '../purchases/code-fingerprint.ts';
+import { createCodeFingerprint, createCodeFingerprints } from '../purchases/code-fingerprint.ts';
 import type { Templates } from '../templates.ts';
 import { lockPurchase, type LockedPurchase, type LockedTicket } from './decisions.repository.ts';
 
@@ -24,7 +24,10 @@ export interface DecisionContext {
   actor: User;
   ticket: LockedTicket;
   cipher: CodeCipher;
+  /** Under SECRET_KEY: what is stored with a new code. */
   fingerprint: (code: string) => string;
+  /** Under every configured key: how a code already stored, under whichever key, is found. */
+  fingerprintsUnderEveryKey: (code: string) => string[];
 }
 
 export function decisionContext(
@@ -38,8 +41,9 @@ export function decisionContext(
     deps,
     actor,
     ticket,
-    cipher: createCodeCipher(deps.config.secretKey),
+    cipher: createCodeCipher(deps.config.secretKey, deps.config.secretKeyPrevious),
     fingerprint: createCodeFingerprint(deps.config.secretKey),
+    fingerprintsUnderEveryKey: createCodeFingerprints(deps.config.secretKey, deps.config.secretKeyPrevious),
   };
 }
 

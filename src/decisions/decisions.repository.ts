@@ -85,12 +85,12 @@ export async function lockPurchase(tx: Queryable, id: number): Promise<LockedPur
   return row;
 }
 
-/** Whether any licence has, or once had, a code with this fingerprint. */
-export async function codeFingerprintTaken(tx: Queryable, hmac: string): Promise<boolean> {
+/** Whether any licence has, or once had, a code with one of these fingerprints (one a configured key). */
+export async function codeFingerprintTaken(tx: Queryable, hmacs: string[]): Promise<boolean> {
   const rows = await tx.query(
-    `SELECT 1 FROM purchases WHERE activation_code_hmac = $1
-     UNION ALL SELECT 1 FROM activation_code_history WHERE code_hmac = $1 LIMIT 1`,
-    [hmac],
+    `SELECT 1 FROM purchases WHERE activation_code_hmac = ANY($1::text[])
+     UNION ALL SELECT 1 FROM activation_code_history WHERE code_hmac = ANY($1::text[]) LIMIT 1`,
+    [hmacs],
   );
   return rows.length > 0;
 }

@@ -146,7 +146,16 @@ export async function sendEmail(
     if (await markUnconfirmed(db, emailId, SENDING_LEASE_SECONDS)) return 'unconfirmed';
     throw new Error(`email ${emailId} is being sent by another worker`);
   }
-  const bodies = bodiesToSend(email, reveal);
+  let bodies: { html: string; text: string } | undefined;
+  try {
+    bodies = bodiesToSend(email, reveal);
+  } catch (error) {
+    // Nothing has left: the row goes back to pending (or failed, on the last try), never to
+    // 'unconfirmed', which would say it might have been sent. A key that does not open it is
+    // the likely cause (SECRET_KEY changed without SECRET_KEY_PREVIOUS).
+    await markAttemptFailed(db, emailId, `cannot decrypt the email: ${describe(error)}`, finalAttempt);
+    throw error;
+  }
   if (!bodies) {
     await markAttemptFailed(db, emailId, 'encrypted email and no key to read it', true);
     throw new PermanentSendError(`email ${emailId} is encrypted and the sender has no key`);

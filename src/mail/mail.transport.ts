@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import nodemailer, { type SendMailOptions, type TransportOptions } from 'nodemailer';
 import type { Logger } from '../logger.ts';
@@ -27,7 +27,7 @@ export function createMailTransport(options: {
 }): MailTransport {
   return options.smtpUrl
     ? smtpTransport(options.smtpUrl)
-    : fileTransport(path.join(options.dataDir, 'outbox'), options.logger);
+    : fileTransport(outboxDir(options.dataDir), options.logger);
 }
 
 function smtpTransport(url: string): MailTransport {
@@ -48,16 +48,31 @@ function smtpTransport(url: string): MailTransport {
   };
 }
 
+/** The outbox file of an email: its id, so purge can find it again. */
+export function outboxFileName(emailId: number): string {
+  return `${String(emailId).padStart(6, '0')}.eml`;
+}
+
+export const outboxDir = (dataDir: string) => path.join(dataDir, 'outbox');
+
+// The files hold what was sent, activation codes and status links included: the desk's user alone
+// reads them, whatever the umask.
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 function fileTransport(dir: string, logger: Logger): MailTransport {
   const builder = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'file',
     async send(message) {
       const info = await builder.sendMail(toNodemailer(message));
-      mkdirSync(dir, { recursive: true });
-      const file = path.join(dir, `${String(message.id).padStart(6, '0')}.eml`);
-      // Written whole or not at all: a reader never sees half a message.
-      writeFileSync(`${file}.tmp`, info.message as Buffer);
+      mkdirSync(dir, { recursive: true, mode: DIR_MODE });
+      chmodSync(dir, DIR_MODE); // a folder made by an older desk, or by hand, is closed too
+      const file = path.join(dir, outboxFileName(message.id));
+      // Written whole or not at all: a reader never sees half a message. The mode is the temporary
+      // file's from its creation (flag 'w' on an old leftover keeps that file's mode: chmod it).
+      writeFileSync(`${file}.tmp`, info.message as Buffer, { mode: FILE_MODE });
+      chmodSync(`${file}.tmp`, FILE_MODE);
       renameSync(`${file}.tmp`, file);
       logger.info(
         { file, to: message.to, subject: message.subject },

@@ -40,6 +40,14 @@ export async function redactRequests(tx: Queryable, ids: number[]): Promise<void
   ]);
 }
 
+/** The ids of the requests' emails: without SMTP_URL each was also written as a file named by it. */
+export async function listEmailIds(tx: Queryable, ids: number[]): Promise<number[]> {
+  const rows = await tx.query<{ id: number }>('SELECT id FROM emails WHERE request_id = ANY($1::bigint[])', [
+    ids,
+  ]);
+  return rows.map((r) => Number(r.id));
+}
+
 /** Emails keep their template, language, subject, status and times; not the address or the bodies. */
 export async function redactEmails(tx: Queryable, ids: number[]): Promise<void> {
   await tx.query(

@@ -1,9 +1,11 @@
 import path from 'node:path';
-import { rmSync } from 'node:fs';
-import type { Db } from '../db/db.ts';
+import { existsSync, rmSync } from 'node:fs';
+import type { Db, Queryable } from '../db/db.ts';
+import { outboxDir, outboxFileName } from '../mail/mail.transport.ts';
 import {
   countPurgeable,
   listAttachmentPaths,
+  listEmailIds,
   lockPurgeable,
   redactAttachments,
   redactEmails,
@@ -34,6 +36,8 @@ const BATCH = 500;
 export interface PurgeResult {
   purged: number;
   filesRemoved: number;
+  /** .eml files of the requests' emails, written to DATA_DIR/outbox when SMTP_URL was not set. */
+  outboxFilesRemoved: number;
 }
 
 /**
@@ -47,7 +51,7 @@ export async function purgeClosedRequests(
   deps: { db: Db; dataDir: string },
   olderThanDays: number,
 ): Promise<PurgeResult> {
-  const result: PurgeResult = { purged: 0, filesRemoved: 0 };
+  const result: PurgeResult = { purged: 0, filesRemoved: 0, outboxFilesRemoved: 0 };
   for (;;) {
     const done = await deps.db.transaction(async (tx) => {
       const ids = await lockPurgeable(tx, olderThanDays, BATCH);
@@ -58,6 +62,7 @@ export async function purgeClosedRequests(
         rmSync(path.join(deps.dataDir, file), { force: true });
         result.filesRemoved++;
       }
+      result.outboxFilesRemoved += await removeOutboxFiles(tx, deps.dataDir, ids);
       await redactAttachments(tx, ids);
       await redactEmails(tx, ids);
       await redactEvents(tx, ids, AUDIT_KEYS);
@@ -68,6 +73,18 @@ export async function purgeClosedRequests(
     result.purged += done;
     if (done < BATCH) return result;
   }
+}
+
+/** The emails as sent (codes and status links included) are as personal as the rows: they go too. */
+async function removeOutboxFiles(tx: Queryable, dataDir: string, ids: number[]): Promise<number> {
+  let removed = 0;
+  for (const emailId of await listEmailIds(tx, ids)) {
+    const file = path.join(outboxDir(dataDir), outboxFileName(emailId));
+    if (!existsSync(file)) continue;
+    rmSync(file, { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 export const purgeableCount = (db: Db, olderThanDays: number) => countPurgeable(db, olderThanDays);
