@@ -154,12 +154,7 @@ class Tally {
     if (seen.refused) this.refused++;
     if (falseStrong) this.falseStrong++;
     if (right) this.right++;
-    const kind = this.kinds.get(labelled.kind ?? 'unlabelled') ?? { n: 0, right: 0, falseStrong: 0 };
-    this.kinds.set(labelled.kind ?? 'unlabelled', {
-      n: kind.n + 1,
-      right: kind.right + Number(right),
-      falseStrong: kind.falseStrong + Number(falseStrong),
-    });
+    this.addToKind(labelled.kind ?? 'unlabelled', right, falseStrong);
     if (seen.stolenReceipt) {
       this.stolen.requests++;
       if (result.verdict === 'conflict') this.stolen.conflict++;
@@ -189,6 +184,15 @@ class Tally {
         reason: result.reasons.join(' '),
       });
     }
+  }
+
+  private addToKind(kind: string, right: boolean, falseStrong: boolean) {
+    const k = this.kinds.get(kind) ?? { n: 0, right: 0, falseStrong: 0 };
+    this.kinds.set(kind, {
+      n: k.n + 1,
+      right: k.right + Number(right),
+      falseStrong: k.falseStrong + Number(falseStrong),
+    });
   }
 
   metrics(): Metrics {

@@ -98,7 +98,8 @@ function byStrength(a: Assessment, b: Assessment): number {
 /**
  * The verdict of SPEC §6, read the way a careful technician reads evidence:
  * - conflict: the identifiers point at one purchase and other evidence at another, or
- *   nothing only the buyer knows (address, name, order number) agrees with the purchase;
+ *   nothing only the buyer knows (mailbox, name) agrees with the purchase, whether the facts
+ *   printed on the receipt agree (a stolen receipt) or not;
  * - strong: one purchase; its licence identifier, the buyer's own mailbox and name agree;
  *   nothing contradicts; at most one field is slightly off;
  * - partial: a likely purchase that needs a person's look;
@@ -150,7 +151,7 @@ function conflictReason(best: Assessment, all: Assessment[]): string | null {
   if (isStolenReceipt(best))
     return "The licence and the purchase facts given agree, but neither the address nor the name is the buyer's: anyone holding the receipt or the box knows those facts.";
   if (buyerIdentityDiffers(best))
-    return `The licence matches, but neither the address nor the name is the buyer's, and the ${contradictedFacts(best)} contradict its purchase.`;
+    return `The licence matches, but neither the address nor the name is the buyer's, and the ${contradictedFacts(best)} its purchase.`;
   // A new address is common; a new address and a different order, date and place of purchase is not.
   const contradicted = (['order_number', 'purchased_on', 'channel', 'country'] as const).filter(
     (f) => best.outcome(f) === 'mismatch',
@@ -160,16 +161,16 @@ function conflictReason(best: Assessment, all: Assessment[]): string | null {
     !agrees(best.outcome('order_number')) &&
     contradicted.length >= 3
   ) {
-    return `The licence matches, but the address and the ${contradictedFacts(best)} contradict its purchase.`;
+    return `The licence matches, but the address and the ${contradictedFacts(best)} its purchase.`;
   }
   return null;
 }
 
-/** "order number, purchased on": the purchase facts the claim contradicts, for a reason sentence. */
+/** "order number, purchased on contradict": the purchase facts the claim contradicts, for a reason. */
 function contradictedFacts(a: Assessment): string {
-  return PURCHASE_FACTS.filter((f) => a.outcome(f) === 'mismatch')
-    .join(', ')
-    .replace(/_/g, ' ');
+  const facts = PURCHASE_FACTS.filter((f) => a.outcome(f) === 'mismatch');
+  const verb = facts.length === 1 ? 'contradicts' : 'contradict';
+  return `${facts.join(', ').replace(/_/g, ' ')} ${verb}`;
 }
 
 /** Why a likely purchase is not enough for a one-click reissue, or null when it is. */
