@@ -1,20 +1,23 @@
+import type { MatchFlag } from '../matching/flags.ts';
 import type { QueuePage } from '../queue/queue.service.ts';
 import type { QueueQuery } from '../queue/queue.schema.ts';
 
-/** Every flag the matcher raises, in a technician's words (SPEC §6). */
+/** Every flag the matcher raises, in a technician's words (SPEC §6); read by stored name, so keyed by string. */
 export const FLAG_TEXT: Record<string, string> = {
   trial_license: 'Trial licence: it can be neither recovered nor refunded.',
   license_expired: 'The licence has expired: offer a renewal instead of a code.',
   license_refunded: 'The purchase was refunded: its codes no longer work.',
   license_revoked: 'The licence was revoked.',
   email_differs: "The requester's address is not the buyer's address of record.",
+  buyer_identity_differs:
+    "Neither the requester's address nor their name is the buyer's: licence, order, store and date are printed on a receipt or a box, and can be stolen with it.",
   region_mismatch:
     'The claimed country differs from the store that sold the licence (codes work only in its region).',
   multiple_candidates: 'Several purchases fit the evidence equally well.',
   duplicate_request: 'Another open request exists for this licence.',
   repeat_recovery: 'A code for this licence was sent recently.',
   velocity: 'Many requests came from this address or network in a short time.',
-};
+} satisfies Record<MatchFlag, string>;
 
 /** "in 3 h", "2 d overdue": due times read at a glance. */
 export function dueText(due: Date, now = Date.now()): string {

@@ -62,7 +62,10 @@ function email(claim: Claim, record: PurchaseRecord): { outcome: Outcome; note?:
   const [recordedLocal, recordedDomain] = record.purchaser_mailbox.split('@');
   if (editDistance(claim.mailbox, record.purchaser_mailbox, 1) <= 1)
     return { outcome: 'near', note: 'one character differs' };
-  if (local === recordedLocal && domain !== recordedDomain)
+  // Gmail's dots are folded out of its mailbox (normaliseMailbox), so john.smith@yahoo.com must
+  // be read beside johnsmith, not john.smith, to be seen as the same name at another domain.
+  const undotted = (s = '') => s.replace(/\./g, '');
+  if (undotted(local) === undotted(recordedLocal) && domain !== recordedDomain)
     return { outcome: 'near', note: 'same name, another domain' };
   return { outcome: 'mismatch' };
 }

@@ -5,7 +5,9 @@ import { newReference, newStatusToken } from '../requests/reference.ts';
 import { insertRequest } from '../requests/requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from '../requests/requests.schema.ts';
 import type { MatchResult } from './match-result.ts';
-import { matchRequest } from './matching.service.ts';
+import { findPurchaseRecord, findRequestToMatch } from './matching.repository.ts';
+import { claimOf, matchRequest, VELOCITY } from './matching.service.ts';
+import { assess, isStolenReceipt } from './verdict.ts';
 
 /** One labelled request of shared/data/requests.ndjson. */
 export interface LabelledRequest {
@@ -24,6 +26,13 @@ export interface Metrics {
   flag_recall: number;
   /** Requests the form would refuse (an identifier not in its format); still matched as typed. */
   refused_at_intake: number;
+  /** The same measures for each labelled kind (genuine_clean, hijack_attempt, …). */
+  by_kind: Record<string, KindMetrics>;
+  /**
+   * Requests that carry their purchase's licence and facts but neither its buyer's mailbox nor
+   * name (the stolen receipt of SPEC §6), and how many of them got `conflict`.
+   */
+  stolen_receipt: { requests: number; conflict: number };
 }
 
 export interface Miss {
@@ -74,52 +83,97 @@ export async function* readLabelled(file: string): AsyncIterable<LabelledRequest
   }
 }
 
+/** How the matcher did on the requests of one labelled kind (genuine_clean, hijack_attempt, …). */
+export interface KindMetrics {
+  requests: number;
+  verdict_accuracy: number;
+  false_strong: number;
+}
+
+type Result = Pick<MatchResult, 'verdict' | 'purchase' | 'flags' | 'reasons'>;
+
+const ratio = (a: number, b: number) => (b === 0 ? 1 : Math.round((a / b) * 10_000) / 10_000);
+
 /**
  * Files every labelled request in order and matches it through the worker's own code path
- * (matchRequest), then scores the results as shared/data/README.md defines.
+ * (matchRequest), then scores the results as shared/data/README.md defines, by kind as well.
  */
 export async function evaluateMatching(
   db: Db,
   requests: AsyncIterable<LabelledRequest>,
 ): Promise<{ metrics: Metrics; misses: Miss[] }> {
-  const t = {
-    n: 0,
-    falseStrong: 0,
-    right: 0,
-    strongExpected: 0,
-    strongGot: 0,
-    candidates: 0,
-    candidatesRight: 0,
-    flags: 0,
-    flagsRaised: 0,
-    refused: 0,
-  };
-  const misses: Miss[] = [];
+  const tally = new Tally();
   for await (const labelled of requests) {
-    t.n++;
     const stored = asStored(labelled.request);
-    if (stored?.refused) t.refused++;
-    const result: Pick<MatchResult, 'verdict' | 'purchase' | 'flags' | 'reasons'> = stored
-      ? await matchRequest(db, await store(db, stored.value))
-      : { verdict: 'none', purchase: null, flags: [], reasons: ['refused at intake'] };
+    let result: Result = { verdict: 'none', purchase: null, flags: [], reasons: ['refused at intake'] };
+    let stolenReceipt = false;
+    if (stored) {
+      const id = await store(db, stored.value);
+      result = await matchRequest(db, id);
+      stolenReceipt = await carriesStolenReceipt(db, id, labelled.expected.purchase);
+    }
+    tally.add(labelled, result, { refused: stored?.refused ?? false, stolenReceipt });
+  }
+  return { metrics: tally.metrics(), misses: tally.misses };
+}
+
+/**
+ * Whether the request, as stored, reads like a stolen receipt of the purchase it is really about
+ * (SPEC §6): judged against the labelled purchase, not the one the matcher chose.
+ */
+async function carriesStolenReceipt(db: Db, requestId: number, licenseNumber: string | null) {
+  if (!licenseNumber) return false;
+  const [request, purchase] = await Promise.all([
+    findRequestToMatch(db, requestId, VELOCITY),
+    findPurchaseRecord(db, licenseNumber),
+  ]);
+  return !!request && !!purchase && isStolenReceipt(assess(claimOf(request), purchase));
+}
+
+class Tally {
+  readonly misses: Miss[] = [];
+  private n = 0;
+  private falseStrong = 0;
+  private right = 0;
+  private strongExpected = 0;
+  private strongGot = 0;
+  private candidates = 0;
+  private candidatesRight = 0;
+  private flags = 0;
+  private flagsRaised = 0;
+  private refused = 0;
+  private stolen = { requests: 0, conflict: 0 };
+  private kinds = new Map<string, { n: number; right: number; falseStrong: number }>();
+
+  add(labelled: LabelledRequest, result: Result, seen: { refused: boolean; stolenReceipt: boolean }) {
     const e = labelled.expected;
     const got = (result.purchase?.license_number as string | undefined) ?? null;
-    if (result.verdict === 'strong' && (e.verdict !== 'strong' || got !== e.purchase)) t.falseStrong++;
-    if (result.verdict === e.verdict) t.right++;
+    const falseStrong = result.verdict === 'strong' && (e.verdict !== 'strong' || got !== e.purchase);
+    const right = result.verdict === e.verdict;
+    this.n++;
+    if (seen.refused) this.refused++;
+    if (falseStrong) this.falseStrong++;
+    if (right) this.right++;
+    this.addToKind(labelled.kind ?? 'unlabelled', right, falseStrong);
+    if (seen.stolenReceipt) {
+      this.stolen.requests++;
+      if (result.verdict === 'conflict') this.stolen.conflict++;
+    }
     if (e.verdict === 'strong') {
-      t.strongExpected++;
-      if (result.verdict === 'strong') t.strongGot++;
+      this.strongExpected++;
+      if (result.verdict === 'strong') this.strongGot++;
     }
     const candidateCounted = e.purchase !== null && (e.verdict === 'strong' || e.verdict === 'partial');
     if (candidateCounted) {
-      t.candidates++;
-      if (got === e.purchase) t.candidatesRight++;
+      this.candidates++;
+      if (got === e.purchase) this.candidatesRight++;
     }
-    const missingFlags = (e.flags ?? []).filter((f) => !result.flags.includes(f));
-    t.flags += e.flags?.length ?? 0;
-    t.flagsRaised += (e.flags?.length ?? 0) - missingFlags.length;
-    if (result.verdict !== e.verdict || (candidateCounted && got !== e.purchase) || missingFlags.length > 0) {
-      misses.push({
+    const raised: readonly string[] = result.flags;
+    const missingFlags = (e.flags ?? []).filter((f) => !raised.includes(f));
+    this.flags += e.flags?.length ?? 0;
+    this.flagsRaised += (e.flags?.length ?? 0) - missingFlags.length;
+    if (!right || (candidateCounted && got !== e.purchase) || missingFlags.length > 0) {
+      this.misses.push({
         id: labelled.id,
         kind: labelled.kind ?? '',
         expected: e.verdict,
@@ -131,19 +185,35 @@ export async function evaluateMatching(
       });
     }
   }
-  const ratio = (a: number, b: number) => (b === 0 ? 1 : Math.round((a / b) * 10_000) / 10_000);
-  return {
-    metrics: {
-      requests: t.n,
-      false_strong: t.falseStrong,
-      verdict_accuracy: ratio(t.right, t.n),
-      strong_recall: ratio(t.strongGot, t.strongExpected),
-      candidate_recall: ratio(t.candidatesRight, t.candidates),
-      flag_recall: ratio(t.flagsRaised, t.flags),
-      refused_at_intake: t.refused,
-    },
-    misses,
-  };
+
+  private addToKind(kind: string, right: boolean, falseStrong: boolean) {
+    const k = this.kinds.get(kind) ?? { n: 0, right: 0, falseStrong: 0 };
+    this.kinds.set(kind, {
+      n: k.n + 1,
+      right: k.right + Number(right),
+      falseStrong: k.falseStrong + Number(falseStrong),
+    });
+  }
+
+  metrics(): Metrics {
+    const byKind = [...this.kinds].sort(([a], [b]) => a.localeCompare(b));
+    return {
+      requests: this.n,
+      false_strong: this.falseStrong,
+      verdict_accuracy: ratio(this.right, this.n),
+      strong_recall: ratio(this.strongGot, this.strongExpected),
+      candidate_recall: ratio(this.candidatesRight, this.candidates),
+      flag_recall: ratio(this.flagsRaised, this.flags),
+      refused_at_intake: this.refused,
+      by_kind: Object.fromEntries(
+        byKind.map(([kind, k]) => [
+          kind,
+          { requests: k.n, verdict_accuracy: ratio(k.right, k.n), false_strong: k.falseStrong },
+        ]),
+      ),
+      stolen_receipt: { ...this.stolen },
+    };
+  }
 }
 
 async function store(db: Db, request: NewRecoveryRequest): Promise<number> {

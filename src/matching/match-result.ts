@@ -1,4 +1,5 @@
 import type { FieldComparison } from './compare.ts';
+import type { MatchFlag } from './flags.ts';
 import { expiresOn, type Decision, type Verdict } from './verdict.ts';
 
 /** The explainable result of SPEC §6, as stored and as the technician API returns it. */
@@ -7,13 +8,17 @@ export interface MatchResult {
   score: number;
   purchase: Record<string, unknown> | null;
   fields: FieldComparison[];
-  flags: string[];
+  flags: MatchFlag[];
   reasons: string[];
   candidates: { license_number: string; order_number: string; purchaser_name: string; score: number }[];
   duplicate_of?: string;
 }
 
-export function toMatchResult(decision: Decision, extraFlags: string[], duplicateOf?: string): MatchResult {
+export function toMatchResult(
+  decision: Decision,
+  extraFlags: MatchFlag[],
+  duplicateOf?: string,
+): MatchResult {
   const best = decision.best;
   const p = best?.purchase;
   return {

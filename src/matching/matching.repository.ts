@@ -178,3 +178,15 @@ export async function findEarlierWork(
     codeSentRecently: row?.sent ?? false,
   };
 }
+
+/** One purchase by its licence number, as the matcher sees it (never the code). */
+export async function findPurchaseRecord(
+  db: Queryable,
+  licenseNumber: string,
+): Promise<PurchaseRecord | undefined> {
+  const [row] = await db.query<PurchaseRecord>(
+    `SELECT ${PURCHASE_RECORD_COLUMNS} FROM purchases WHERE license_number = $1`,
+    [licenseNumber],
+  );
+  return row;
+}

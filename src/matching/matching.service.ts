@@ -1,5 +1,6 @@
 import type { Db } from '../db/db.ts';
 import { buildClaim, type Claim } from './claim.ts';
+import type { MatchFlag } from './flags.ts';
 import { toMatchResult, type MatchResult } from './match-result.ts';
 import {
   findCandidates,
@@ -51,7 +52,7 @@ export async function matchRequest(
   const { duplicate, codeSentRecently: sentRecently } = await findEarlierWork(db, request, purchaseId);
   const recent = request.recent;
 
-  const flags: string[] = [];
+  const flags: MatchFlag[] = [];
   if (duplicate) flags.push('duplicate_request');
   if (sentRecently) flags.push('repeat_recovery');
   if (

@@ -1,5 +1,6 @@
 import type { Claim } from './claim.ts';
 import { compareFields, type Field, type FieldComparison, type Outcome } from './compare.ts';
+import type { MatchFlag } from './flags.ts';
 import type { PurchaseRecord } from './purchase-record.ts';
 
 export type Verdict = 'strong' | 'partial' | 'none' | 'conflict';
@@ -19,7 +20,7 @@ export interface Decision {
   best: Assessment | null;
   /** Other purchases the evidence fits as well as the best one. */
   rivals: Assessment[];
-  flags: string[];
+  flags: MatchFlag[];
   reasons: string[];
 }
 
@@ -39,6 +40,30 @@ const WEIGHT: Record<Field, number> = {
 };
 
 const agrees = (o: Outcome) => o === 'match' || o === 'near';
+
+/**
+ * What a receipt or a box shows besides the licence (SPEC §6): whoever holds it knows these. The
+ * buyer's mailbox and name are not on it, so only they show that the claimant is the buyer.
+ */
+const PURCHASE_FACTS = ['order_number', 'purchased_on', 'channel', 'store', 'country'] as const;
+
+/** Neither the mailbox nor the name is the buyer's (a near one, a slip or a new domain, still counts). */
+export function buyerIdentityDiffers(a: Assessment): boolean {
+  return !agrees(a.outcome('email')) && !agrees(a.outcome('name'));
+}
+
+/**
+ * The stolen receipt of SPEC §6: the licence and every purchase fact the claim gives agree, and
+ * neither the mailbox nor the name is the buyer's. A fact left out does not spoil the agreement:
+ * a retail box has no order number, and a claim must not escape the rule by giving less.
+ */
+export function isStolenReceipt(a: Assessment): boolean {
+  return (
+    agrees(a.identifier) &&
+    PURCHASE_FACTS.every((f) => a.outcome(f) !== 'mismatch') &&
+    buyerIdentityDiffers(a)
+  );
+}
 
 export function assess(claim: Claim, purchase: PurchaseRecord): Assessment {
   const fields = compareFields(claim, purchase);
@@ -73,7 +98,8 @@ function byStrength(a: Assessment, b: Assessment): number {
 /**
  * The verdict of SPEC §6, read the way a careful technician reads evidence:
  * - conflict: the identifiers point at one purchase and other evidence at another, or
- *   nothing only the buyer knows (address, name, order number) agrees with the purchase;
+ *   nothing only the buyer knows (mailbox, name) agrees with the purchase, whether the facts
+ *   printed on the receipt agree (a stolen receipt) or not;
  * - strong: one purchase; its licence identifier, the buyer's own mailbox and name agree;
  *   nothing contradicts; at most one field is slightly off;
  * - partial: a likely purchase that needs a person's look;
@@ -121,9 +147,11 @@ function conflictReason(best: Assessment, all: Assessment[]): string | null {
   if (other && best.outcome('order_number') !== 'match') {
     return `The licence belongs to order ${best.purchase.order_number}, but the other evidence points to order ${other.purchase.order_number}.`;
   }
-  const buyerKnows = (['email', 'name', 'order_number'] as const).some((f) => agrees(best.outcome(f)));
-  if (!buyerKnows)
-    return 'The licence matches, but neither the address, the name nor the order number agrees with its buyer.';
+  // Only the buyer's mailbox and name show who is asking; the rest is printed on the receipt.
+  if (isStolenReceipt(best))
+    return "The licence and the purchase facts given agree, but neither the address nor the name is the buyer's: anyone holding the receipt or the box knows those facts.";
+  if (buyerIdentityDiffers(best))
+    return `The licence matches, but neither the address nor the name is the buyer's, and the ${contradictedFacts(best)} its purchase.`;
   // A new address is common; a new address and a different order, date and place of purchase is not.
   const contradicted = (['order_number', 'purchased_on', 'channel', 'country'] as const).filter(
     (f) => best.outcome(f) === 'mismatch',
@@ -133,9 +161,16 @@ function conflictReason(best: Assessment, all: Assessment[]): string | null {
     !agrees(best.outcome('order_number')) &&
     contradicted.length >= 3
   ) {
-    return `The licence matches, but the address and the ${contradicted.join(', ').replace(/_/g, ' ')} contradict its purchase.`;
+    return `The licence matches, but the address and the ${contradictedFacts(best)} its purchase.`;
   }
   return null;
+}
+
+/** "order number, purchased on contradict": the purchase facts the claim contradicts, for a reason. */
+function contradictedFacts(a: Assessment): string {
+  const facts = PURCHASE_FACTS.filter((f) => a.outcome(f) === 'mismatch');
+  const verb = facts.length === 1 ? 'contradicts' : 'contradict';
+  return `${facts.join(', ').replace(/_/g, ' ')} ${verb}`;
 }
 
 /** Why a likely purchase is not enough for a one-click reissue, or null when it is. */
@@ -165,15 +200,16 @@ function identifierSlips(best: Assessment): number {
   }, 0);
 }
 
-function purchaseFlags(best: Assessment, today: string): string[] {
+function purchaseFlags(best: Assessment, today: string): MatchFlag[] {
   const p = best.purchase;
-  const flags: string[] = [];
+  const flags: MatchFlag[] = [];
   if (p.license_type === 'trial') flags.push('trial_license');
   if (p.status === 'expired' || (expiresOn(p) !== null && expiresOn(p)! < today))
     flags.push('license_expired');
   if (p.status === 'refunded') flags.push('license_refunded');
   if (p.status === 'revoked') flags.push('license_revoked');
   if (best.outcome('email') !== 'match') flags.push('email_differs');
+  if (buyerIdentityDiffers(best)) flags.push('buyer_identity_differs');
   if (best.outcome('country') === 'mismatch') flags.push('region_mismatch');
   return flags;
 }
