@@ -38,7 +38,10 @@ const post = (who: SignedIn, path: string, fields: Record<string, string> = {}) 
     .send({ _csrf: who.csrfToken, ...fields });
 
 /** A matched request, and a proposal by `proposer` to send its code to `to`: pending approval. */
-async function proposeSendElsewhere(proposer: TestUser, to: string): Promise<{ ticket: FiledTicket; id: number }> {
+async function proposeSendElsewhere(
+  proposer: TestUser,
+  to: string,
+): Promise<{ ticket: FiledTicket; id: number }> {
   const ticket = await fileMatchedRequest(desk, await purchase(desk), { email: to });
   const proposed = await postDecision(desk, proposer.token, ticket.reference, {
     type: 'reissue',
@@ -65,7 +68,12 @@ async function tokenMadeBy(owner: TestUser, creator: number | null): Promise<str
   await desk.base.db.query(
     `INSERT INTO api_tokens (user_id, token_hash, label, created_by, created_via, expires_at)
      VALUES ($1, $2, 'planted', $3, $4, now() + interval '90 days')`,
-    [owner.user.id, createHash('sha256').update(token).digest('hex'), creator, creator ? 'console' : 'unknown'],
+    [
+      owner.user.id,
+      createHash('sha256').update(token).digest('hex'),
+      creator,
+      creator ? 'console' : 'unknown',
+    ],
   );
   return token;
 }
@@ -95,11 +103,14 @@ describe('finding 1: one admin cannot pass four eyes alone', () => {
       'SELECT user_id, created_by, created_via FROM api_tokens WHERE label = $1',
       ['admin laptop'],
     );
-    assert.deepEqual({ ...row, user_id: Number(row!.user_id), created_by: Number(row!.created_by) }, {
-      user_id: admin.user.id,
-      created_by: admin.user.id,
-      created_via: 'console',
-    });
+    assert.deepEqual(
+      { ...row, user_id: Number(row!.user_id), created_by: Number(row!.created_by) },
+      {
+        user_id: admin.user.id,
+        created_by: admin.user.id,
+        created_via: 'console',
+      },
+    );
     await getTicket(desk, token, 'RD-00000000').expect(404);
   });
 
