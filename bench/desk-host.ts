@@ -126,7 +126,11 @@ async function run(command: HostCommand): Promise<HostResults[HostCommand['op']]
     case 'user': {
       const email = `bench.${randomBytes(4).toString('hex')}@desk.test`;
       const password = `pw-${randomBytes(12).toString('base64url')}`;
-      const user = await addUser(db, { email, role: 'technician', password }, { actor: 'cli', address: null });
+      const user = await addUser(
+        db,
+        { email, role: 'technician', password },
+        { actor: 'cli', address: null },
+      );
       const { token } = await createOwnToken(db, user, { label: 'bench', expiresInDays: 90 }, null);
       return { email, password, token };
     }

@@ -109,7 +109,11 @@ describe('API tokens', () => {
   it('when an address is taken in another case, then adding it again is refused and nothing is stored', async () => {
     const { user } = await createUserWithToken(database.db);
     await assert.rejects(
-      addUser(database.db, { email: user.email.toUpperCase(), role: 'admin', password: 'another password' }, CLI),
+      addUser(
+        database.db,
+        { email: user.email.toUpperCase(), role: 'admin', password: 'another password' },
+        CLI,
+      ),
       (error: Error & { status?: number }) => error.status === 409 && /already exists/.test(error.message),
     );
     const [row] = await database.db.query<{ n: number }>(

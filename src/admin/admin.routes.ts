@@ -71,13 +71,17 @@ export function adminRoutes(deps: WebDeps): Router {
       res.redirect(303, USERS);
     } catch (error) {
       if (!(error instanceof AppError) || ![409, 422].includes(error.status)) throw error;
-      const message = error instanceof InvalidFormError ? Object.values(error.fields).join(' ') : error.message;
+      const message =
+        error instanceof InvalidFormError ? Object.values(error.fields).join(' ') : error.message;
       await showUsers(deps, req, res, { error: message }, error.status);
     }
   });
 
   router.post('/desk/admin/tokens/:id/revoke', async (req, res) => {
-    const done = await revokeToken(deps.db, currentUser(res), id(req), { as: 'admin', address: req.ip ?? null });
+    const done = await revokeToken(deps.db, currentUser(res), id(req), {
+      as: 'admin',
+      address: req.ip ?? null,
+    });
     const which = `the API token${done.label ? ` “${done.label}”` : ''} of ${done.owner}`;
     setFlash(req, done.revoked ? `Revoked ${which}.` : `${capitalised(which)} was already revoked.`);
     res.redirect(303, USERS);

@@ -73,11 +73,11 @@ const REASONS: Record<string, string> = {
 
 /** One sentence per kind; a kind added to AUDIT_ACTIONS without one does not compile. */
 const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<string, unknown>) => string> = {
-  user_added: (who, what, d) => `${who} added ${what} as ${String(d.role ?? 'a user')}.`,
+  user_added: (who, what, d) => `${who} added ${what} as ${word(d.role, 'a user')}.`,
   user_disabled: (who, what) => `${who} disabled ${what}.`,
   user_enabled: (who, what) => `${who} enabled ${what}.`,
   user_role_changed: (who, what, d) =>
-    `${who} changed the role of ${what} from ${String(d.from ?? '?')} to ${String(d.to ?? '?')}.`,
+    `${who} changed the role of ${what} from ${word(d.from, '?')} to ${word(d.to, '?')}.`,
   token_created: (who, what, d) =>
     `${who} created ${what}${d.expires_at ? `, valid until ${minute(d.expires_at)}` : ''}.`,
   token_revoked: (who, what, d) =>
@@ -94,7 +94,13 @@ function sentence(row: AuditEventRow): string {
   return write ? write(who, row.subject ?? '', row.data) : `${who}: ${row.action} ${row.subject ?? ''}.`;
 }
 
+function word(value: unknown, otherwise: string): string {
+  return typeof value === 'string' ? value : otherwise;
+}
+
 function minute(value: unknown): string {
   const date = new Date(String(value));
-  return Number.isNaN(date.getTime()) ? String(value) : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(date.getTime())
+    ? String(value)
+    : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 }

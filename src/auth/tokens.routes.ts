@@ -47,7 +47,10 @@ export function tokenRoutes(deps: WebDeps): Router {
     const acting = { as: 'owner' as const, address: req.ip ?? null };
     const done = await revokeToken(deps.db, currentUser(res), Number(param), acting);
     const label = done.label ? ` “${done.label}”` : '';
-    setFlash(req, done.revoked ? `Revoked your API token${label}.` : `Your API token${label} was already revoked.`);
+    setFlash(
+      req,
+      done.revoked ? `Revoked your API token${label}.` : `Your API token${label} was already revoked.`,
+    );
     res.redirect(303, PAGE);
   });
 
@@ -68,7 +71,14 @@ async function showPage(
     res,
     deps.templates,
     'my-tokens',
-    { title: 'My tokens', tokens, maxDays: MAX_TOKEN_DAYS, defaultDays: DEFAULT_TOKEN_DAYS, ...problem, form },
+    {
+      title: 'My tokens',
+      tokens,
+      maxDays: MAX_TOKEN_DAYS,
+      defaultDays: DEFAULT_TOKEN_DAYS,
+      ...problem,
+      form,
+    },
     status,
   );
 }

@@ -39,7 +39,12 @@ export interface CreatedToken {
  * else (SPEC §10): a token is its creator's word that they are its owner, and four eyes relies
  * on that.
  */
-export function createOwnToken(db: Db, owner: User, input: NewToken, address: string | null): Promise<CreatedToken> {
+export function createOwnToken(
+  db: Db,
+  owner: User,
+  input: NewToken,
+  address: string | null,
+): Promise<CreatedToken> {
   return db.transaction(async (tx) => {
     const found = await findUserById(tx, owner.id);
     if (!found || found.disabled_at) throw new ConflictError('Your account is disabled.');
@@ -77,7 +82,13 @@ async function issueToken(
     ...acting,
     action: 'token_created',
     subject: tokenSubject(row.id, input.label, user.email),
-    data: { token_id: row.id, owner_id: user.id, label: input.label, expires_at: row.expires_at, via: origin.via },
+    data: {
+      token_id: row.id,
+      owner_id: user.id,
+      label: input.label,
+      expires_at: row.expires_at,
+      via: origin.via,
+    },
   });
   return {
     token,
@@ -135,7 +146,8 @@ export async function authenticateToken(db: Queryable, token: string): Promise<A
   if (!found) return null;
   // At most one write a minute per token, not one per API call.
   if (!found.recently_used) await touchApiToken(db, found.token_id);
-  const createdBy = found.created_via === 'cli' ? 'cli' : found.created_via === 'console' ? found.created_by : null;
+  const createdBy =
+    found.created_via === 'cli' ? 'cli' : found.created_via === 'console' ? found.created_by : null;
   return {
     id: found.id,
     email: found.email,

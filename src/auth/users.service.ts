@@ -39,7 +39,12 @@ export function disableUser(db: Db, userId: number, acting: ActingAs): Promise<U
   return db.transaction(async (tx) => {
     const user = await existingUser(tx, userId);
     if (!(await setUserDisabled(tx, userId, true))) return user;
-    await recordAudit(tx, { ...acting, action: 'user_disabled', subject: user.email, data: { user_id: user.id } });
+    await recordAudit(tx, {
+      ...acting,
+      action: 'user_disabled',
+      subject: user.email,
+      data: { user_id: user.id },
+    });
     const by = typeof acting.actor === 'object' && 'id' in acting.actor ? acting.actor.id : null;
     for (const token of await revokeTokensOfUser(tx, userId, by)) {
       await recordAudit(tx, {
@@ -57,7 +62,12 @@ export function enableUser(db: Db, userId: number, acting: ActingAs): Promise<Us
   return db.transaction(async (tx) => {
     const user = await existingUser(tx, userId);
     if (await setUserDisabled(tx, userId, false))
-      await recordAudit(tx, { ...acting, action: 'user_enabled', subject: user.email, data: { user_id: user.id } });
+      await recordAudit(tx, {
+        ...acting,
+        action: 'user_enabled',
+        subject: user.email,
+        data: { user_id: user.id },
+      });
     return user;
   });
 }

@@ -18,7 +18,8 @@ export const tokenCommand: Command = {
     const email = optionValue(userEmail, values.email, '--email');
     const label = values.label === undefined ? null : optionValue(tokenLabel, values.label, '--label');
     const days = values['expires-in'];
-    const expiresInDays = days === undefined ? DEFAULT_TOKEN_DAYS : optionValue(tokenDays, days, '--expires-in');
+    const expiresInDays =
+      days === undefined ? DEFAULT_TOKEN_DAYS : optionValue(tokenDays, days, '--expires-in');
 
     const created = await withDatabase((db) => createTokenFromCli(db, email, { label, expiresInDays }));
     process.stdout.write(`${created.token}\n`);

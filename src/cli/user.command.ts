@@ -19,7 +19,9 @@ export const userCommand: Command = {
     const role = optionValue(userRole, values.role, '--role');
     const password = await readNewPassword((p) => validated(newPassword, p));
 
-    const user = await withDatabase((db) => addUser(db, { email, role, password }, { actor: 'cli', address: null }));
+    const user = await withDatabase((db) =>
+      addUser(db, { email, role, password }, { actor: 'cli', address: null }),
+    );
     process.stdout.write(`Added ${user.role} ${user.email}.\n`);
     return 0;
   },
