@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
-import { addUser, createApiToken } from '../src/auth/users.service.ts';
+import { createOwnToken } from '../src/auth/tokens.service.ts';
+import { addUser } from '../src/auth/users.service.ts';
 import { autovacuumEmbedded } from '../src/db/embedded-autovacuum.ts';
 import { startWeb } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
@@ -125,8 +126,12 @@ async function run(command: HostCommand): Promise<HostResults[HostCommand['op']]
     case 'user': {
       const email = `bench.${randomBytes(4).toString('hex')}@desk.test`;
       const password = `pw-${randomBytes(12).toString('base64url')}`;
-      await addUser(db, { email, role: 'technician', password });
-      const { token } = await createApiToken(db, { email, label: 'bench' });
+      const user = await addUser(
+        db,
+        { email, role: 'technician', password },
+        { actor: 'cli', address: null },
+      );
+      const { token } = await createOwnToken(db, user, { label: 'bench', expiresInDays: 90 }, null);
       return { email, password, token };
     }
     case 'workers':

@@ -262,7 +262,7 @@ describe('slow-down and pauses', () => {
 describe('disabled users and signing out', () => {
   it('when the user is disabled, then they cannot sign in', async () => {
     const { user, password } = await createUserWithToken(desk.base.db);
-    await disableUser(desk.base.db, user.id);
+    await disableUser(desk.base.db, user.id, { actor: 'cli', address: null });
     const res = await postSignIn(request.agent(desk.app), { email: user.email, password });
     assert.equal(res.status, 403);
     assert.match(res.text, /This account is disabled/);
@@ -270,7 +270,7 @@ describe('disabled users and signing out', () => {
 
   it('when a signed-in user is disabled, then their next request is refused', async () => {
     const { agent, csrfToken, user } = await signInAs(desk.app, desk.base.db, 'supervisor');
-    await disableUser(desk.base.db, user.id);
+    await disableUser(desk.base.db, user.id, { actor: 'cli', address: null });
     const page = await agent.get('/desk').expect(303);
     assert.match(page.headers.location!, /^\/desk\/sign-in/);
     await agent.post('/desk/sign-out').type('form').send({ _csrf: csrfToken }).expect(401);

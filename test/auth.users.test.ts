@@ -6,16 +6,24 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
 import {
-  addUser,
   authenticateToken,
-  createApiToken,
-  disableUser,
-  revokeApiToken,
-} from '../src/auth/users.service.ts';
-import { openDb } from '../src/db/db.ts';
+  createOwnToken,
+  createTokenFromCli,
+  revokeToken,
+} from '../src/auth/tokens.service.ts';
+import { addUser, disableUser } from '../src/auth/users.service.ts';
+import { openDb, type Queryable } from '../src/db/db.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { freshDatabase, type TestDatabase } from './helpers/database.ts';
 import { createUserWithToken } from './helpers/users.ts';
+
+const CLI = { actor: 'cli', address: null } as const;
+
+/** The user a token authenticates as, without its credential; null for none. */
+async function userOfToken(db: Queryable, token: string) {
+  const found = await authenticateToken(db, token);
+  return found && { id: found.id, email: found.email, role: found.role };
+}
 
 describe('passwords', () => {
   it('when a password is hashed, then the same password verifies and a wrong one does not', async () => {
@@ -62,7 +70,7 @@ describe('API tokens', () => {
   it('when a token is created, then it authenticates as its user and only its SHA-256 hash is stored', async () => {
     const { user, token } = await createUserWithToken(database.db, 'supervisor');
     assert.match(token, /^rdt_[\w-]{43}$/);
-    assert.deepEqual(await authenticateToken(database.db, token), user);
+    assert.deepEqual(await userOfToken(database.db, token), user);
     assert.equal(user.role, 'supervisor');
     const rows = await database.db.query<{ token_hash: string; last_used_at: Date | null }>(
       'SELECT token_hash, last_used_at FROM api_tokens WHERE user_id = $1',
@@ -83,23 +91,30 @@ describe('API tokens', () => {
 
   it('when a token is revoked, then it no longer authenticates, and the user’s other tokens still do', async () => {
     const { user, token, tokenId } = await createUserWithToken(database.db);
-    const other = await createApiToken(database.db, { email: user.email });
-    await revokeApiToken(database.db, tokenId);
+    const other = await createOwnToken(database.db, user, { label: null, expiresInDays: 90 }, null);
+    await revokeToken(database.db, user, tokenId, { as: 'owner', address: null });
     assert.equal(await authenticateToken(database.db, token), null);
-    assert.deepEqual(await authenticateToken(database.db, other.token), user);
+    assert.deepEqual(await userOfToken(database.db, other.token), user);
   });
 
   it('when the user is disabled, then none of their tokens authenticates and no new one can be made', async () => {
     const { user, token } = await createUserWithToken(database.db);
-    await disableUser(database.db, user.id);
+    await disableUser(database.db, user.id, CLI);
     assert.equal(await authenticateToken(database.db, token), null);
-    await assert.rejects(createApiToken(database.db, { email: user.email }), /is disabled/);
+    await assert.rejects(
+      createTokenFromCli(database.db, user.email, { label: null, expiresInDays: 90 }),
+      /is disabled/,
+    );
   });
 
   it('when an address is taken in another case, then adding it again is refused and nothing is stored', async () => {
     const { user } = await createUserWithToken(database.db);
     await assert.rejects(
-      addUser(database.db, { email: user.email.toUpperCase(), role: 'admin', password: 'another password' }),
+      addUser(
+        database.db,
+        { email: user.email.toUpperCase(), role: 'admin', password: 'another password' },
+        CLI,
+      ),
       (error: Error & { status?: number }) => error.status === 409 && /already exists/.test(error.message),
     );
     const [row] = await database.db.query<{ n: number }>(

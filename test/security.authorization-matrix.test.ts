@@ -447,12 +447,12 @@ const ROWS: Row[] = [
   },
   {
     method: 'POST',
-    path: '/desk/admin/users/:id/tokens',
+    path: '/desk/admin/users/:id/role',
     access: 'admin',
     auth: 'session',
     target: async () => ({
-      url: `/desk/admin/users/${(await victim()).user.id}/tokens`,
-      form: { label: 'x' },
+      url: `/desk/admin/users/${(await victim()).user.id}/role`,
+      form: { role: 'supervisor' },
     }),
   },
   {
@@ -461,6 +461,33 @@ const ROWS: Row[] = [
     access: 'admin',
     auth: 'session',
     target: async () => ({ url: `/desk/admin/tokens/${(await victim()).tokenId}/revoke`, form: {} }),
+  },
+  { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
+  { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
+  // Everyone's own API tokens ("My tokens").
+  { method: 'GET', path: '/desk/tokens', access: 'technician', auth: 'session' },
+  {
+    method: 'POST',
+    path: '/desk/tokens',
+    access: 'technician',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/tokens', form: { label: 'matrix' } }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/tokens/:id/revoke',
+    access: 'technician',
+    auth: 'session',
+    // A token of the caller's own, made with their session; without one (anonymous, or only an
+    // API token), someone else's.
+    target: async ({ client }) => {
+      const made = await client.send('POST', { url: '/desk/tokens', form: { label: 'to revoke' } });
+      if (made.status !== 201) return { url: `/desk/tokens/${(await victim()).tokenId}/revoke`, form: {} };
+      const page = await client.send('GET', { url: '/desk/tokens' });
+      const id = /action="\/desk\/tokens\/(\d+)\/revoke"/.exec(page.text)?.[1];
+      assert.ok(id, 'the new token is listed');
+      return { url: `/desk/tokens/${id}/revoke`, form: {} };
+    },
   },
   // Bull Board: a sub-app of its own under /desk/admin/queues; these rows stand for all its routes.
   { method: 'GET', path: QUEUE_BOARD_PATH, access: 'admin', auth: 'session' },

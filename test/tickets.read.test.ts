@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { disableUser, revokeApiToken } from '../src/auth/users.service.ts';
+import { revokeToken } from '../src/auth/tokens.service.ts';
+import { disableUser } from '../src/auth/users.service.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { insertPurchase, type TestPurchase } from './helpers/purchases.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
@@ -234,15 +235,15 @@ describe('the technician API without a good token', () => {
   });
 
   it('when the token was revoked, then 401', async () => {
-    const { token, tokenId } = await createUserWithToken(desk.base.db);
+    const { user, token, tokenId } = await createUserWithToken(desk.base.db);
     await getTicket(reference, token).expect(200);
-    await revokeApiToken(desk.base.db, tokenId);
+    await revokeToken(desk.base.db, user, tokenId, { as: 'owner', address: null });
     await assertUnauthorized(token);
   });
 
   it('when the token’s user is disabled, then 401', async () => {
     const { user, token } = await createUserWithToken(desk.base.db, 'supervisor');
-    await disableUser(desk.base.db, user.id);
+    await disableUser(desk.base.db, user.id, { actor: 'cli', address: null });
     await assertUnauthorized(token);
   });
 

@@ -5,15 +5,20 @@ import { requireSession } from '../auth/require-session.ts';
 import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';
 import { ROLES } from '../auth/user.ts';
+import { revokeToken } from '../auth/tokens.service.ts';
 import { addUser } from '../auth/users.service.ts';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError } from '../errors.ts';
-import { addUserForm, idParam, InvalidFormError, parseForm, tokenForm } from './admin.schema.ts';
-import { createTokenForUser, revokeToken, setUserEnabled, usersOverview } from './admin.service.ts';
+import { addUserForm, idParam, InvalidFormError, parseForm, roleForm } from './admin.schema.ts';
+import { setUserEnabled, setUserRole, usersOverview } from './admin.service.ts';
 
 const USERS = '/desk/admin/users';
 
-/** The admin pages: users, their API tokens, and a link to the queues' dashboard. Admins only. */
+/**
+ * The admin pages: users (add, disable, enable, change role) and everyone's API tokens (list,
+ * revoke; never create: a token is made by its owner, SPEC §10). Admins only; every change is
+ * audited.
+ */
 export function adminRoutes(deps: WebDeps): Router {
   const router = Router();
   router.use('/desk/admin', requireSession('admin'));
@@ -25,7 +30,11 @@ export function adminRoutes(deps: WebDeps): Router {
 
   router.post(USERS, async (req, res) => {
     try {
-      const user = await addUser(deps.db, parseForm(addUserForm, req.body));
+      const actor = currentUser(res);
+      const user = await addUser(deps.db, parseForm(addUserForm, req.body), {
+        actor: { id: actor.id, email: actor.email },
+        address: req.ip ?? null,
+      });
       setFlash(req, `Added ${user.role} ${user.email}.`);
       res.redirect(303, USERS);
     } catch (error) {
@@ -43,7 +52,7 @@ export function adminRoutes(deps: WebDeps): Router {
   ] as const) {
     router.post(`${USERS}/:id/${action}`, async (req, res) => {
       try {
-        const user = await setUserEnabled(deps.db, currentUser(res), id(req), enabled);
+        const user = await setUserEnabled(deps.db, currentUser(res), id(req), enabled, req.ip ?? null);
         setFlash(req, `${enabled ? 'Enabled' : 'Disabled'} ${user.email}.`);
         res.redirect(303, USERS);
       } catch (error) {
@@ -53,20 +62,28 @@ export function adminRoutes(deps: WebDeps): Router {
     });
   }
 
-  router.post(`${USERS}/:id/tokens`, async (req, res) => {
-    const form = tokenForm.safeParse(req.body ?? {});
-    if (!form.success) {
-      const error = form.error.issues[0]?.message ?? 'The label is not valid.';
-      return showUsers(deps, req, res, { error }, 422);
+  router.post(`${USERS}/:id/role`, async (req, res) => {
+    const userId = id(req);
+    try {
+      const { role } = parseForm(roleForm, req.body);
+      const user = await setUserRole(deps.db, currentUser(res), userId, role, req.ip ?? null);
+      setFlash(req, `${user.email} is now ${article(user.role)} ${user.role}.`);
+      res.redirect(303, USERS);
+    } catch (error) {
+      if (!(error instanceof AppError) || ![409, 422].includes(error.status)) throw error;
+      const message =
+        error instanceof InvalidFormError ? Object.values(error.fields).join(' ') : error.message;
+      await showUsers(deps, req, res, { error: message }, error.status);
     }
-    const created = await createTokenForUser(deps.db, id(req), form.data.label);
-    // Shown on this one response and stored nowhere but as a hash: not even in the session.
-    renderDeskPage(req, res, deps.templates, 'admin-token', { title: 'New API token', ...created }, 201);
   });
 
   router.post('/desk/admin/tokens/:id/revoke', async (req, res) => {
-    const revoked = await revokeToken(deps.db, id(req));
-    setFlash(req, `Revoked the API token “${revoked.label}” of ${revoked.email}.`);
+    const done = await revokeToken(deps.db, currentUser(res), id(req), {
+      as: 'admin',
+      address: req.ip ?? null,
+    });
+    const which = `the API token${done.label ? ` “${done.label}”` : ''} of ${done.owner}`;
+    setFlash(req, done.revoked ? `Revoked ${which}.` : `${capitalised(which)} was already revoked.`);
     res.redirect(303, USERS);
   });
 
@@ -101,4 +118,12 @@ function id(req: Request): number {
 function bodyField(req: Request, name: string): string {
   const value: unknown = (req.body as Record<string, unknown> | undefined)?.[name];
   return typeof value === 'string' ? value : '';
+}
+
+function article(role: string): string {
+  return /^[aeiou]/.test(role) ? 'an' : 'a';
+}
+
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

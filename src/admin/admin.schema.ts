@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { newUserSchema } from '../auth/users.schema.ts';
+import { newUserSchema, userRole } from '../auth/users.schema.ts';
 import { AppError } from '../errors.ts';
 
 /** A console form with field-by-field problems (English: the console is a staff tool). */
@@ -20,9 +20,7 @@ export function parseForm<T extends z.ZodType>(schema: T, body: unknown): z.infe
 
 export const addUserForm = newUserSchema;
 
-export const tokenForm = z.object({
-  label: z.string().trim().max(100, { error: 'The label must be at most 100 characters long.' }).default(''),
-});
+export const roleForm = z.object({ role: userRole });
 
 /** Ids in console addresses; anything else is an address that does not exist. */
 export const idParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);

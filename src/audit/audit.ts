@@ -25,3 +25,9 @@ export interface AuditEntry {
   address?: string | null;
   data?: Record<string, unknown>;
 }
+
+/** Who makes a change and from which client address (null from the command line): what every audited change is given. */
+export interface ActingAs {
+  actor: AuditActor;
+  address: string | null;
+}

@@ -22,7 +22,8 @@ export function renderDeskPage(
       ...context,
       layout: 'desk',
       locale: 'en',
-      user,
+      // Never the credential (the session's id) into a page.
+      user: user && { id: user.id, email: user.email, role: user.role },
       isAdmin: user ? hasRole(user, 'admin') : false,
       isSupervisor: user ? hasRole(user, 'supervisor') : false,
       csrfToken: res.locals.csrfToken,

@@ -1,15 +1,15 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { Db } from '../db/db.ts';
 import { AppError } from '../errors.ts';
-import type { User } from './user.ts';
-import { authenticateToken } from './users.service.ts';
+import { authenticateToken } from './tokens.service.ts';
+import type { AuthenticatedUser } from './user.ts';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace -- @types/express declares res.locals' type here
   namespace Express {
     interface Locals {
-      /** Set by requireToken (API) or deskSession (console) for the routes behind them. */
-      user?: User;
+      /** Set by requireToken (API) or deskSession (console) for the routes behind them, with its credential. */
+      user?: AuthenticatedUser;
     }
   }
 }
@@ -33,7 +33,7 @@ export function requireToken(deps: { db: Db }): RequestHandler {
     const token = bearerToken(req);
     if (!token) throw new UnauthorizedError('This needs an API token: Authorization: Bearer <token>.', false);
     const user = await authenticateToken(deps.db, token);
-    // Unknown, revoked and a disabled user's tokens look the same from outside.
+    // Unknown, revoked, expired and a disabled user's tokens look the same from outside.
     if (!user) throw new UnauthorizedError('The API token is not valid.', true);
     res.locals.user = user;
     next();
@@ -41,7 +41,7 @@ export function requireToken(deps: { db: Db }): RequestHandler {
 }
 
 /** The user requireToken or requireSession let through; a route mounted without either is a bug, not a 401. */
-export function currentUser(res: Response): User {
+export function currentUser(res: Response): AuthenticatedUser {
   const user = res.locals.user;
   if (!user) throw new Error('currentUser() on a route without requireToken or requireSession');
   return user;

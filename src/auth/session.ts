@@ -73,7 +73,7 @@ function loadSessionUser(deps: WebDeps): RequestHandler {
     const { userId, signedInAt } = req.session;
     if (userId === undefined) return next();
     const user = Date.now() - (signedInAt ?? 0) < ABSOLUTE_MS ? await findActiveUser(deps.db, userId) : null;
-    if (user) res.locals.user = user;
+    if (user) res.locals.user = { ...user, credential: { kind: 'session', id: req.sessionID } };
     else await regenerate(req); // disabled, removed or expired: signed out from here on
     next();
   };

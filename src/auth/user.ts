@@ -8,3 +8,16 @@ export interface User {
   email: string;
   role: Role;
 }
+
+/**
+ * What a user proved who they are with (SPEC §10): a console session (express-session's id) or
+ * an API token, with who created the token (a user's id, the operator's command line, or null
+ * for a token made before the desk recorded it).
+ */
+export type Credential =
+  { kind: 'session'; id: string } | { kind: 'token'; id: number; createdBy: number | 'cli' | null };
+
+/** The user of a request, as requireToken and deskSession give it to routes and services. */
+export interface AuthenticatedUser extends User {
+  credential: Credential;
+}

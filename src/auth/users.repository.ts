@@ -38,45 +38,24 @@ export async function replacePasswordHash(
   ]);
 }
 
-export async function setUserDisabled(db: Queryable, userId: number, disabled: boolean): Promise<void> {
-  await db.query(
-    `UPDATE users SET disabled_at = CASE WHEN $2 THEN coalesce(disabled_at, now()) END WHERE id = $1`,
+/** Disables or enables the user; false when they already were (nothing changed). */
+export async function setUserDisabled(db: Queryable, userId: number, disabled: boolean): Promise<boolean> {
+  const rows = await db.query(
+    `UPDATE users SET disabled_at = CASE WHEN $2 THEN now() END
+      WHERE id = $1 AND (disabled_at IS NULL) = $2 RETURNING id`,
     [userId, disabled],
   );
+  return rows.length > 0;
 }
 
-export async function insertApiToken(
-  db: Queryable,
-  t: { userId: number; tokenHash: string; label: string | null },
-): Promise<number> {
-  const [row] = await db.query<{ id: number }>(
-    'INSERT INTO api_tokens (user_id, token_hash, label) VALUES ($1, $2, $3) RETURNING id',
-    [t.userId, t.tokenHash, t.label],
+/** Gives the user another role; the role they had before, or undefined for no such user. */
+export async function setUserRole(db: Queryable, userId: number, role: Role): Promise<Role | undefined> {
+  const [row] = await db.query<{ before: Role }>(
+    `UPDATE users u SET role = $2 FROM (SELECT id, role FROM users WHERE id = $1 FOR UPDATE) old
+      WHERE u.id = old.id RETURNING old.role AS before`,
+    [userId, role],
   );
-  return row!.id;
-}
-
-/** The user behind a token that is neither revoked nor held by a disabled user. */
-export async function findUserByActiveToken(
-  db: Queryable,
-  tokenHash: string,
-): Promise<(User & { token_id: number; recently_used: boolean }) | undefined> {
-  const [row] = await db.query<User & { token_id: number; recently_used: boolean }>(
-    `SELECT u.id, u.email, u.role, t.id AS token_id,
-            coalesce(t.last_used_at > now() - interval '1 minute', false) AS recently_used
-       FROM api_tokens t JOIN users u ON u.id = t.user_id
-      WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.disabled_at IS NULL`,
-    [tokenHash],
-  );
-  return row;
-}
-
-export async function touchApiToken(db: Queryable, tokenId: number): Promise<void> {
-  await db.query('UPDATE api_tokens SET last_used_at = now() WHERE id = $1', [tokenId]);
-}
-
-export async function revokeApiTokenById(db: Queryable, tokenId: number): Promise<void> {
-  await db.query('UPDATE api_tokens SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1', [tokenId]);
+  return row?.before;
 }
 
 export async function findUserById(db: Queryable, userId: number): Promise<UserRow | undefined> {
@@ -92,28 +71,4 @@ export async function listUsers(db: Queryable): Promise<Omit<UserRow, 'password_
   return db.query(
     'SELECT id, email, role, disabled_at, created_at FROM users ORDER BY disabled_at IS NOT NULL, lower(email)',
   );
-}
-
-export interface ApiTokenRow {
-  id: number;
-  user_id: number;
-  label: string | null;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
-
-export async function listApiTokens(db: Queryable): Promise<ApiTokenRow[]> {
-  return db.query<ApiTokenRow>(
-    `SELECT id, user_id, label, created_at, last_used_at, revoked_at
-       FROM api_tokens ORDER BY revoked_at IS NOT NULL, created_at DESC, id DESC`,
-  );
-}
-
-export async function findApiToken(db: Queryable, tokenId: number): Promise<ApiTokenRow | undefined> {
-  const [row] = await db.query<ApiTokenRow>(
-    'SELECT id, user_id, label, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = $1',
-    [tokenId],
-  );
-  return row;
 }

@@ -6,7 +6,8 @@ import { readNewPassword } from './password-input.ts';
 
 /**
  * `desk user add --email E --role R`: the password is the first line of stdin, or typed twice
- * at a prompt. Exit 0 when added, 1 when the address is taken, 2 on bad input.
+ * at a prompt. Exit 0 when added, 1 when the address is taken, 2 on bad input. Audited as done by
+ * `cli`.
  */
 export const userCommand: Command = {
   usage:
@@ -18,7 +19,9 @@ export const userCommand: Command = {
     const role = optionValue(userRole, values.role, '--role');
     const password = await readNewPassword((p) => validated(newPassword, p));
 
-    const user = await withDatabase((db) => addUser(db, { email, role, password }));
+    const user = await withDatabase((db) =>
+      addUser(db, { email, role, password }, { actor: 'cli', address: null }),
+    );
     process.stdout.write(`Added ${user.role} ${user.email}.\n`);
     return 0;
   },

@@ -51,11 +51,19 @@ export async function lockApproval(tx: Queryable, id: number): Promise<ApprovalR
 export async function finishApproval(
   tx: Queryable,
   id: number,
-  outcome: { status: 'approved' | 'rejected'; decidedBy: number; note: string | null },
+  outcome: {
+    status: 'approved' | 'rejected';
+    decidedBy: number;
+    /** The credential the decision came with (credentialRecord). */
+    decidedWith: { kind: 'session' | 'token'; id: string };
+    note: string | null;
+  },
 ): Promise<void> {
   await tx.query(
-    `UPDATE approvals SET status = $2, decided_by = $3, decided_at = now(), note = $4 WHERE id = $1`,
-    [id, outcome.status, outcome.decidedBy, outcome.note],
+    `UPDATE approvals SET status = $2, decided_by = $3, decided_at = now(), note = $4,
+                          decided_with_kind = $5, decided_with = $6
+      WHERE id = $1`,
+    [id, outcome.status, outcome.decidedBy, outcome.note, outcome.decidedWith.kind, outcome.decidedWith.id],
   );
 }
 

@@ -1,5 +1,6 @@
+import { credentialRecord } from '../auth/credential.ts';
 import { hasRole } from '../auth/roles.ts';
-import type { User } from '../auth/user.ts';
+import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
 import { insertEvent } from '../requests/requests.repository.ts';
@@ -38,11 +39,16 @@ export interface ApprovalOutcome {
 }
 
 /**
- * A supervisor approves what a colleague proposed (SPEC §5: four eyes). The approval is bound
- * to the purchase as it was when proposed: if the record changed since (status, price, or any
- * update), or the request now points at another purchase, it answers 409 and changes nothing.
+ * A supervisor approves what a colleague proposed (SPEC §5, §10: four eyes means two people).
+ * Refused (403) for the proposer, and for a credential the proposer created. The approval is
+ * bound to the purchase as it was when proposed: if the record changed since (status, price, or
+ * any update), or the request now points at another purchase, it answers 409 and changes nothing.
  */
-export async function approve(deps: DecisionDeps, actor: User, approvalId: number): Promise<ApprovalOutcome> {
+export async function approve(
+  deps: DecisionDeps,
+  actor: AuthenticatedUser,
+  approvalId: number,
+): Promise<ApprovalOutcome> {
   if (!hasRole(actor, 'supervisor')) throw new ForbiddenError('Only a supervisor may approve.');
   const outcome = await deps.db.transaction(async (tx) => {
     const approval = await pendingApprovalFor(tx, actor, approvalId);
@@ -57,7 +63,12 @@ export async function approve(deps: DecisionDeps, actor: User, approvalId: numbe
     if (approval.kind === 'reissue_elsewhere') enforce(reissueBreaks(purchase, today()));
     if (approval.kind === 'refund') await refund(ctx, approval, purchase);
     else await sendCode(ctx, purchase, approval.reissue_mode ?? 'resend', approval.to_address!, approval.id);
-    await finishApproval(tx, approval.id, { status: 'approved', decidedBy: actor.id, note: null });
+    await finishApproval(tx, approval.id, {
+      status: 'approved',
+      decidedBy: actor.id,
+      decidedWith: credentialRecord(actor.credential),
+      note: null,
+    });
     await moveTicket(tx, ticket.id, 'resolved', true);
     return {
       approval_id: approval.id,
@@ -73,7 +84,7 @@ export async function approve(deps: DecisionDeps, actor: User, approvalId: numbe
 /** Turns a proposal down: the request goes back to triage. A supervisor, or the proposer withdrawing it. */
 export async function rejectApproval(
   deps: DecisionDeps,
-  actor: User,
+  actor: AuthenticatedUser,
   approvalId: number,
   note?: string,
 ): Promise<ApprovalOutcome> {
@@ -86,7 +97,12 @@ export async function rejectApproval(
       throw new ConflictError(`This approval is already ${approval.status}.`);
     const ticket = await lockTicketById(tx, approval.request_id);
     if (!ticket) throw new NotFoundError('The request of this approval is gone.');
-    await finishApproval(tx, approval.id, { status: 'rejected', decidedBy: actor.id, note: note ?? null });
+    await finishApproval(tx, approval.id, {
+      status: 'rejected',
+      decidedBy: actor.id,
+      decidedWith: credentialRecord(actor.credential),
+      note: note ?? null,
+    });
     await insertEvent(tx, {
       requestId: ticket.id,
       actor: actor.email,
@@ -110,15 +126,34 @@ export function pendingApprovals(deps: Pick<DecisionDeps, 'db'>, actor: User): P
 
 async function pendingApprovalFor(
   tx: DecisionContext['tx'],
-  actor: User,
+  actor: AuthenticatedUser,
   approvalId: number,
 ): Promise<ApprovalRow> {
   const approval = await lockApproval(tx, approvalId);
   if (!approval) throw new NotFoundError('No approval has this id.');
   if (approval.proposed_by === actor.id)
     throw new ForbiddenError('You proposed this: another supervisor must approve it.');
+  refuseCredentialOfProposer(actor, approval.proposed_by);
   if (approval.status !== 'pending') throw new ConflictError(`This approval is already ${approval.status}.`);
   return approval;
+}
+
+/**
+ * A token the proposer created speaks for the proposer, whoever it names; a token whose creator
+ * was never recorded (made before migration 0014, when admins made tokens for others) might be
+ * one. Sessions are always their user's own: only their password starts one.
+ */
+function refuseCredentialOfProposer(actor: AuthenticatedUser, proposerId: number): void {
+  const credential = actor.credential;
+  if (credential.kind !== 'token') return;
+  if (credential.createdBy === proposerId)
+    throw new ForbiddenError(
+      'This API token was created by the person who proposed this: another supervisor must approve it with a credential of their own.',
+    );
+  if (credential.createdBy === null)
+    throw new ForbiddenError(
+      'This API token was made before the desk recorded who creates tokens, so it cannot approve. Create a token of your own under My tokens.',
+    );
 }
 
 function changedSince(approval: ApprovalRow, purchase: LockedPurchase): boolean {

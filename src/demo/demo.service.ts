@@ -45,7 +45,7 @@ export async function loadDemo(deps: { db: Db; config: Config; templates: Templa
   const usersAdded: string[] = [];
   for (const user of DEMO_USERS) {
     if (await findUserByEmail(deps.db, user.email)) continue;
-    await addUser(deps.db, user);
+    await addUser(deps.db, user, { actor: 'cli', address: null });
     usersAdded.push(user.email);
   }
   const requestsFiled: DemoLoaded['requestsFiled'] = [];

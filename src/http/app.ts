@@ -4,12 +4,14 @@ import express from 'express';
 import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { adminRoutes } from '../admin/admin.routes.ts';
+import { auditRoutes } from '../admin/audit.routes.ts';
 import { emailPreviewRoutes } from '../admin/email-preview.routes.ts';
 import { queueBoardRoutes } from '../admin/queue-board.ts';
 import { csrfProtection } from '../auth/csrf.ts';
 import { deskErrorPages } from '../auth/desk-errors.ts';
 import { deskSession } from '../auth/session.ts';
 import { signInRoutes } from '../auth/sign-in.routes.ts';
+import { tokenRoutes } from '../auth/tokens.routes.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
@@ -78,7 +80,9 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(requestPageRoutes(deps));
   app.use(emailResendRoutes(deps));
   app.use(approvalsPageRoutes(deps));
+  app.use(tokenRoutes(deps));
   app.use(adminRoutes(deps));
+  app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { Role } from '../../src/auth/user.ts';
-import type { Queryable } from '../../src/db/db.ts';
+import type { Db } from '../../src/db/db.ts';
 import { createUserWithToken, type TestUser } from './users.ts';
 
 export type Agent = ReturnType<typeof request.agent>;
@@ -38,7 +38,7 @@ export async function signIn(app: Express, email: string, password: string): Pro
 /** A new user of the role (with a password and an API token), signed in to the console. */
 export async function signInAs(
   app: Express,
-  db: Queryable,
+  db: Db,
   role: Role,
   overrides: { email?: string; password?: string } = {},
 ): Promise<SignedIn & TestUser> {

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { hashPassword } from '../../src/auth/passwords.ts';
+import { createOwnToken } from '../../src/auth/tokens.service.ts';
 import type { Role, User } from '../../src/auth/user.ts';
 import { insertUser } from '../../src/auth/users.repository.ts';
-import { createApiToken } from '../../src/auth/users.service.ts';
-import type { Queryable } from '../../src/db/db.ts';
+import type { Db } from '../../src/db/db.ts';
 
 export interface TestUser {
   user: User;
   password: string;
-  /** A bearer API token for the user. */
+  /** A bearer API token for the user, created by the user themselves (as "My tokens" does). */
   token: string;
   tokenId: number;
 }
@@ -25,15 +25,15 @@ function hashOnce(password: string): Promise<string> {
   return hash;
 }
 
-/** A desk user of the given role with its own address, a password and an API token. */
+/** A desk user of the given role with its own address, a password and an API token of their own. */
 export async function createUserWithToken(
-  db: Queryable,
+  db: Db,
   role: Role = 'technician',
   overrides: { email?: string; password?: string } = {},
 ): Promise<TestUser> {
   const email = overrides.email ?? `${role}.${randomBytes(4).toString('hex')}@desk.test`;
   const password = overrides.password ?? defaultPassword;
   const user = await insertUser(db, { email, role, passwordHash: await hashOnce(password) });
-  const { token, tokenId } = await createApiToken(db, { email, label: 'test' });
+  const { token, tokenId } = await createOwnToken(db, user, { label: 'test', expiresInDays: 90 }, null);
   return { user, password, token, tokenId };
 }

@@ -1,0 +1,33 @@
+import { Router } from 'express';
+import { renderDeskPage } from '../auth/desk-page.ts';
+import { requireSession } from '../auth/require-session.ts';
+import { currentUser, requireToken } from '../auth/require-token.ts';
+import { hasRole } from '../auth/roles.ts';
+import { when } from '../auth/tokens.view.ts';
+import type { WebDeps } from '../deps.ts';
+import { ForbiddenError } from '../errors.ts';
+import { auditPage } from './audit.service.ts';
+
+/**
+ * The audit of administration (SPEC §10), newest first: the console page for admins
+ * (`/desk/admin/audit?cursor=`) and `GET /api/v1/audit?cursor=` for an admin's API token.
+ */
+export function auditRoutes(deps: WebDeps): Router {
+  const router = Router();
+
+  router.get('/desk/admin/audit', requireSession('admin'), async (req, res) => {
+    const page = await auditPage(deps.db, req.query.cursor);
+    const first = req.query.cursor === undefined || req.query.cursor === '';
+    const events = page.events.map((e) => ({ ...e, when: when(e.at) }));
+    renderDeskPage(req, res, deps.templates, 'admin-audit', { title: 'Audit', ...page, events, first });
+  });
+
+  router.get('/api/v1/audit', requireToken(deps), async (req, res) => {
+    const user = currentUser(res);
+    if (!hasRole(user, 'admin'))
+      throw new ForbiddenError(`The audit is for admin users; this token is a ${user.role}'s.`);
+    res.set('Cache-Control', 'no-store').json(await auditPage(deps.db, req.query.cursor));
+  });
+
+  return router;
+}

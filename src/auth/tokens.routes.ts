@@ -1,0 +1,89 @@
+import type { Request, Response } from 'express';
+import { Router } from 'express';
+import type { WebDeps } from '../deps.ts';
+import { NotFoundError } from '../errors.ts';
+import { renderDeskPage } from './desk-page.ts';
+import { requireSession } from './require-session.ts';
+import { currentUser } from './require-token.ts';
+import { setFlash } from './session.ts';
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from './tokens.schema.ts';
+import { createOwnToken, ownTokens, revokeToken } from './tokens.service.ts';
+import { when } from './tokens.view.ts';
+
+const PAGE = '/desk/tokens';
+
+/** "My tokens": every signed-in user lists, creates and revokes their own API tokens (SPEC §10). */
+export function tokenRoutes(deps: WebDeps): Router {
+  const router = Router();
+  router.use(PAGE, requireSession());
+
+  router.get(PAGE, (req, res) => showPage(deps, req, res));
+
+  router.post(PAGE, async (req, res) => {
+    const parsed = newTokenForm.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      const fields: Record<string, string> = {};
+      for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] ??= issue.message;
+      const typed = { label: bodyField(req, 'label'), expires_in_days: bodyField(req, 'expires_in_days') };
+      const error = 'Some fields are missing or not valid.';
+      return showPage(deps, req, res, { error, fields, form: typed }, 422);
+    }
+    const input = { label: parsed.data.label, expiresInDays: parsed.data.expires_in_days };
+    const created = await createOwnToken(deps.db, currentUser(res), input, req.ip ?? null);
+    // Shown on this one response and stored nowhere but as a hash: not even in the session.
+    renderDeskPage(
+      req,
+      res,
+      deps.templates,
+      'token-created',
+      { title: 'New API token', ...created, expires: when(created.expiresAt) },
+      201,
+    );
+  });
+
+  router.post(`${PAGE}/:id/revoke`, async (req, res) => {
+    const param = String(req.params.id);
+    if (!/^\d{1,15}$/.test(param)) throw new NotFoundError('There is no such API token.');
+    const acting = { as: 'owner' as const, address: req.ip ?? null };
+    const done = await revokeToken(deps.db, currentUser(res), Number(param), acting);
+    const label = done.label ? ` “${done.label}”` : '';
+    setFlash(
+      req,
+      done.revoked ? `Revoked your API token${label}.` : `Your API token${label} was already revoked.`,
+    );
+    res.redirect(303, PAGE);
+  });
+
+  return router;
+}
+
+async function showPage(
+  deps: WebDeps,
+  req: Request,
+  res: Response,
+  problem: { error?: string; fields?: Record<string, string>; form?: Record<string, string> } = {},
+  status = 200,
+): Promise<void> {
+  const tokens = await ownTokens(deps.db, currentUser(res));
+  const form = problem.form ?? { label: '', expires_in_days: String(DEFAULT_TOKEN_DAYS) };
+  renderDeskPage(
+    req,
+    res,
+    deps.templates,
+    'my-tokens',
+    {
+      title: 'My tokens',
+      tokens,
+      maxDays: MAX_TOKEN_DAYS,
+      defaultDays: DEFAULT_TOKEN_DAYS,
+      ...problem,
+      form,
+    },
+    status,
+  );
+}
+
+function bodyField(req: Request, name: string): string {
+  const value: unknown = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value : '';
+}

@@ -1,0 +1,58 @@
+import type { ApiTokenRow, RevokedReason } from './tokens.repository.ts';
+
+export interface TokenView {
+  id: number;
+  label: string;
+  createdBy: string;
+  created: string;
+  expires: string;
+  expired: boolean;
+  lastUsed: string;
+  /** "2025-01-02 10:00 UTC by admin@example.com (admin)", or null while the token lives. */
+  revoked: string | null;
+  live: boolean;
+}
+
+const WHY: Record<RevokedReason, string> = {
+  owner: 'by its owner',
+  admin: 'by an admin',
+  user_disabled: 'when its user was disabled',
+};
+
+/** A token as the "My tokens" and admin users pages list it: never its value. */
+export function tokenView(t: ApiTokenRow, now = new Date()): TokenView {
+  const expired = new Date(t.expires_at) <= now;
+  return {
+    id: t.id,
+    label: t.label ?? '(no label)',
+    createdBy: creator(t),
+    created: when(t.created_at),
+    expires: when(t.expires_at),
+    expired,
+    lastUsed: t.last_used_at ? when(t.last_used_at) : 'never',
+    revoked: t.revoked_at ? revokedText(t) : null,
+    live: !t.revoked_at && !expired,
+  };
+}
+
+function creator(t: ApiTokenRow): string {
+  switch (t.created_via) {
+    case 'cli':
+      return 'cli (desk token create)';
+    case 'console':
+      return t.created_by_email ?? `user ${t.created_by}`;
+    case 'unknown':
+      return 'unknown (made before creators were recorded)';
+  }
+}
+
+function revokedText(t: ApiTokenRow): string {
+  const why = t.revoked_reason ? WHY[t.revoked_reason] : '';
+  const by = t.revoked_by_email && t.revoked_reason !== 'owner' ? ` (${t.revoked_by_email})` : '';
+  return `${when(t.revoked_at!)} ${why}${by}`.trim();
+}
+
+/** Dates on staff pages: UTC to the minute, the same for everyone on the team. */
+export function when(date: Date | string): string {
+  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
