@@ -6,6 +6,7 @@ import { signInAs, type SignedIn } from './helpers/session.ts';
 import {
   fileMatchedRequest,
   outcomeMails,
+  postDecision,
   purchase,
   startDecisionDesk,
   ticketRow,
@@ -114,6 +115,22 @@ describe('the approvals page', () => {
     const page = (await tech.agent.get(`/desk/requests/${proposed.reference}`).expect(200)).text;
     assert.match(page, /turned down the refund/);
     assert.match(page, /Ask for the &lt;b&gt;invoice&lt;\/b&gt; first/);
+  });
+
+  it("finding 12: when a code is proposed for another address on a stolen receipt's claim, then the approvals page shows the conflict and why, beside the approve button", async () => {
+    const p = await purchase(desk);
+    // Every purchase fact of the receipt, with the claimant's own mailbox and name.
+    const ticket = await fileMatchedRequest(desk, p, { email: 'finder@example.net', name: 'Quentin Blake' });
+    const proposed = await postDecision(desk, tech.token, ticket.reference, {
+      type: 'reissue',
+      mode: 'resend',
+      to: 'finder@example.net',
+    }).expect(202);
+    const list = (await supervisor.agent.get('/desk/approvals').expect(200)).text;
+    const row = list.slice(list.indexOf(`href="/desk/requests/${ticket.reference}"`));
+    const cell = row.slice(0, row.indexOf(`/desk/approvals/${proposed.body.approval_id as number}/approve`));
+    assert.match(cell, /class="verdict verdict-conflict">conflict</);
+    assert.match(cell, /Neither the requester&#x27;s address nor their name is the buyer&#x27;s/);
   });
 
   it('when a technician opens /desk/approvals or posts an approval, then 403 and no Approvals link; anonymous goes to sign-in', async () => {

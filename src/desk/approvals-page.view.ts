@@ -1,6 +1,7 @@
 import type { User } from '../auth/user.ts';
 import type { PendingApprovalRow } from '../decisions/approvals.repository.ts';
 import type { ApprovalPurchaseRow } from './approvals-page.repository.ts';
+import { FLAG_TEXT } from './queue-view.ts';
 import { when } from './request-page.view.ts';
 
 /** The approvals list as the page prints it; one's own proposals wait for someone else. */
@@ -14,8 +15,16 @@ export function approvalsView(approvals: PendingApprovalRow[], purchases: Approv
           ? `Refund of ${a.amount ?? ''} ${a.currency ?? ''}`
           : `Send the code (${a.reissue_mode ?? 'resend'}) to ${a.to_address ?? ''}`,
       purchase: byApproval.get(a.id),
+      match: matchOf(byApproval.get(a.id)),
       created: when(a.created_at),
       own: a.proposed_by === user.email,
     })),
   };
+}
+
+/** The request's verdict and its flags in words, as the request page gives them. */
+function matchOf(purchase: ApprovalPurchaseRow | undefined) {
+  if (!purchase?.verdict) return undefined;
+  const flags = (purchase.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag }));
+  return { verdict: purchase.verdict, flags };
 }
