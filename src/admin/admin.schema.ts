@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { newUserSchema } from '../auth/users.schema.ts';
 import { AppError } from '../errors.ts';
+import { lineText } from '../identifiers/plain-text.ts';
 
 /** A console form with field-by-field problems (English: the console is a staff tool). */
 export class InvalidFormError extends AppError {
@@ -21,7 +22,10 @@ export function parseForm<T extends z.ZodType>(schema: T, body: unknown): z.infe
 export const addUserForm = newUserSchema;
 
 export const tokenForm = z.object({
-  label: z.string().trim().max(100, { error: 'The label must be at most 100 characters long.' }).default(''),
+  label: lineText('The label must not contain control characters or line breaks.')
+    .trim()
+    .max(100, { error: 'The label must be at most 100 characters long.' })
+    .default(''),
 });
 
 /** Ids in console addresses; anything else is an address that does not exist. */

@@ -32,6 +32,27 @@ export const notFound: RequestHandler = () => {
   throw new NotFoundError('There is nothing at this address.');
 };
 
+/**
+ * The console lives at /desk in lower case. Routing ignores case, but the session cookie's path
+ * does not: `/DESK` would reach the console's routes (and its error pages) with no session at all,
+ * a 500. Another spelling is sent to the same address in lower case (308 keeps the method).
+ */
+export const consolePathExactly: RequestHandler = (req, res, next) => {
+  if (req.originalUrl.startsWith('/desk')) return next();
+  // The mount matched `/desk` whatever its case, so the first five characters are that segment.
+  res.redirect(308, `/desk${req.originalUrl.slice('/desk'.length)}`);
+};
+
+/**
+ * After errorHandler: should the error page itself fail, a bare 500, never Express's own page
+ * (which shows the stack trace, with the server's paths, outside production).
+ */
+export const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  req.log.error({ err: error }, 'the error page failed');
+  if (res.headersSent) return void res.end();
+  res.status(500).type('text/plain').send('Something went wrong on our side.');
+};
+
 /** Turns every error into SPEC §7's JSON error or an HTML page; unknown errors become a bare 500. */
 export function errorHandler(templates: Templates): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
