@@ -33,7 +33,7 @@ const line = (max: number) =>
  * someone's phishing mail. Mail clients link bare domains (`evil.com/x`), so any dotted token whose
  * last part is two letters or more counts, with the full-width and ideographic dots too.
  */
-const ADDRESS_IN_NAME = /https?:|www\.|@|[\p{L}\p{N}-][.\u3002\uff0e\uff61]\p{L}{2,}/iu;
+const ADDRESS_IN_NAME = /https?:|www\.|[@\uff20\ufe6b]|[\p{L}\p{N}-][.\u3002\uff0e\uff61]\p{L}{2,}/iu;
 const personName = line(200).refine((v) => !ADDRESS_IN_NAME.test(v), { error: 'error.name_format' });
 const required = <T extends z.ZodType>(schema: T) =>
   z.preprocess(
