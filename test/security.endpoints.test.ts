@@ -56,7 +56,9 @@ describe('finding 8: metrics and readiness', () => {
       .get('/metrics')
       .expect(404);
     assert.doesNotMatch(production.text, /desk_|nodejs/);
-    await request(appWith({ env: 'development', metricsToken: undefined })).get('/metrics').expect(200);
+    await request(appWith({ env: 'development', metricsToken: undefined }))
+      .get('/metrics')
+      .expect(200);
   });
 
   it('finding 8: when Redis is down, then /readyz says "unavailable" for it with no internal error text', async () => {
@@ -80,7 +82,11 @@ describe('finding 13: error pages', () => {
       for (const target of ['//[/', '//[', '//evil.test/x']) {
         const res = await rawGet(server, target, 'text/html');
         assert.equal(res.status, 404, target);
-        assert.doesNotMatch(res.body, /TypeError|\bat \S+ \(|node:internal|\/work\/|node_modules|src\//, target);
+        assert.doesNotMatch(
+          res.body,
+          /TypeError|\bat \S+ \(|node:internal|\/work\/|node_modules|src\//,
+          target,
+        );
         // The page's language links stay on this site (`//evil.test` would be another one).
         assert.doesNotMatch(res.body, /href="\/\//, target);
       }

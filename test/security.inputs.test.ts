@@ -3,7 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import express from 'express';
 import request from 'supertest';
 import { errorHandler } from '../src/http/errors.ts';
-import { postDecision, fileMatchedRequest, purchase, ticketRow, type FiledTicket } from './helpers/tickets.ts';
+import {
+  postDecision,
+  fileMatchedRequest,
+  purchase,
+  ticketRow,
+  type FiledTicket,
+} from './helpers/tickets.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { signInAs } from './helpers/session.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
@@ -40,9 +46,10 @@ async function footprint() {
 /** Asks the customer a question and returns the ticket, now waiting on the customer. */
 async function waitingTicket(): Promise<FiledTicket> {
   const ticket = await fileMatchedRequest(desk, await purchase(desk));
-  await postDecision(desk, tech.token, ticket.reference, { type: 'request_info', message: 'Which shop?' }).expect(
-    200,
-  );
+  await postDecision(desk, tech.token, ticket.reference, {
+    type: 'request_info',
+    message: 'Which shop?',
+  }).expect(200);
   return ticket;
 }
 
@@ -219,7 +226,11 @@ describe('finding 10: names and mailboxes in intake', () => {
         .post('/api/v1/recovery-requests')
         .send(validRequest({ name }))
         .expect(422);
-      assert.deepEqual(res.body.fields, { name: 'Enter your name only, without web or email addresses.' }, name);
+      assert.deepEqual(
+        res.body.fields,
+        { name: 'Enter your name only, without web or email addresses.' },
+        name,
+      );
     }
     const de = await request(desk.app)
       .post('/api/v1/recovery-requests')

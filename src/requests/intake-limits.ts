@@ -25,7 +25,12 @@ export function createIntakeLimits(
 ): IntakeLimits {
   const limiter = (name: string, points: number, duration: number) =>
     points > 0
-      ? new RateLimiterRedis({ storeClient: redis, keyPrefix: `${options.prefix}:intake:${name}`, points, duration })
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${options.prefix}:intake:${name}`,
+          points,
+          duration,
+        })
       : undefined;
   const perAddress = limiter('ip', options.perIp, 3600);
   const perMailbox = limiter('email', options.perEmail, 86400);
