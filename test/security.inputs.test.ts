@@ -186,6 +186,15 @@ describe('finding 9: control characters in text inputs', () => {
     assert.match(page.text, /Sign in/);
   });
 
+  it('finding 9: when a path parameter is not a URI component (/requests/%), then 400, never a 500', async () => {
+    for (const path of ['/requests/%', '/api/v1/recovery-requests/%E0%A4%A', '/desk/requests/%zz']) {
+      const res = await request(desk.app).get(path).set('Accept', 'application/json');
+      assert.ok(res.status === 400 || res.status === 401 || res.status === 303, `${path}: ${res.status}`);
+    }
+    const api = await request(desk.app).get('/api/v1/recovery-requests/%').expect(400);
+    assert.equal(api.body.error, 'bad_request');
+  });
+
   it('finding 9: when the database refuses a submitted value, then the log line has its SQLSTATE and no trace of the value', async () => {
     // The desk's own error handler and logger in front of the real database, on a route that hands
     // the database a value it refuses: no such route is left in the desk itself.

@@ -19,6 +19,13 @@ function fromBodyParser(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** The router's own complaint about an address (`/requests/%`: a parameter that is no URI component). */
+function fromRouter(error: unknown): AppError | undefined {
+  if (error instanceof URIError && (error as { status?: unknown }).status === 400)
+    return new AppError('bad_request', 400, 'The address could not be read.');
+  return undefined;
+}
+
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.accepts(['html', 'json']) === 'json';
 }
@@ -60,7 +67,7 @@ export function errorHandler(templates: Templates): ErrorRequestHandler {
     const known =
       error instanceof AppError
         ? error
-        : (fromBodyParser(error) ?? (unreachable ? new UnavailableError() : undefined));
+        : (fromBodyParser(error) ?? fromRouter(error) ?? (unreachable ? new UnavailableError() : undefined));
     if (!known) req.log.error({ err: error }, 'unhandled error');
     if (unreachable) req.log.warn({ err: error }, 'database unreachable; answered 503');
     const status = known?.status ?? 500;
