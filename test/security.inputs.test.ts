@@ -204,7 +204,7 @@ describe('finding 9: control characters in text inputs', () => {
       next();
     });
     app.get('/probe', async (req) => {
-      await desk.base.db.query('SELECT $1::int AS n', [String(req.query.v)]);
+      await desk.base.db.query('SELECT $1::int AS n', [typeof req.query.v === 'string' ? req.query.v : '']);
     });
     app.use(errorHandler(desk.web.templates));
     const secret = 'customer-typed-4711';
