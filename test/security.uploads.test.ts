@@ -34,6 +34,7 @@ before(async () => {
   await once(server, 'listening');
 });
 after(async () => {
+  server.closeAllConnections();
   server.close();
   await desk.stop();
 });
@@ -107,15 +108,18 @@ describe('finding 4: uploads stream to disk and leave nothing behind', () => {
         'Content-Type: application/pdf\r\n\r\n',
     );
     socket.write(Buffer.concat([PDF, Buffer.alloc(1024 * 1024)]));
-    // Streamed, not held: the temporary file is on disk while the body is still arriving.
-    await waitFor(
-      () => tempFiles().some((f) => statSync(path.join(tempDir(), f)).size > 512 * 1024),
-      10_000,
-      'the upload to reach its temporary file',
-    );
-    const [part] = tempFiles();
-    assert.equal(statSync(path.join(tempDir(), part!)).mode & 0o777, 0o600);
-    socket.destroy();
+    try {
+      // Streamed, not held: the temporary file is on disk while the body is still arriving.
+      await waitFor(
+        () => tempFiles().some((f) => statSync(path.join(tempDir(), f)).size > 512 * 1024),
+        10_000,
+        'the upload to reach its temporary file',
+      );
+      const [part] = tempFiles();
+      assert.equal(statSync(path.join(tempDir(), part!)).mode & 0o777, 0o600);
+    } finally {
+      socket.destroy();
+    }
     await waitFor(() => tempFiles().length === 0, 10_000, 'the temporary file to be removed');
   });
 
