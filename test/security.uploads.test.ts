@@ -75,16 +75,22 @@ describe('finding 4: uploads stream to disk and leave nothing behind', () => {
   });
 
   it('finding 4: when an upload is refused (not a PDF, over 5 MB, two files, a broken body), then no temporary file remains and nothing is stored', async () => {
+    // Each checked as soon as its answer arrives: the temporary file is gone before the answer.
     const body = validRequest();
     await postForm(body, [{ buffer: Buffer.from('MZ not a pdf'), name: 'a.pdf' }]).expect(422);
+    assert.deepEqual(tempFiles(), []);
     const big = Buffer.concat([PDF, Buffer.alloc(5 * 1024 * 1024)]);
     const tooBig = await postForm(body, [{ buffer: big, name: 'big.pdf' }]).expect(422);
     assert.match(tooBig.text, /The file is larger than 5 MB/);
+    assert.deepEqual(tempFiles(), []);
     const two = [
       { buffer: PDF, name: 'a.pdf' },
       { buffer: PDF, name: 'b.pdf' },
     ];
     await postForm(body, two).expect(400);
+    assert.deepEqual(tempFiles(), []);
+    await postForm(validRequest({ email: 'not-an-address' }), [{ buffer: PDF, name: 'ok.pdf' }]).expect(422);
+    assert.deepEqual(tempFiles(), []);
     await request(desk.app)
       .post('/recover')
       .set('Content-Type', 'multipart/form-data; boundary=xyz')

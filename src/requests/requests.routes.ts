@@ -53,14 +53,12 @@ export function requestRoutes(deps: WebDeps): Router {
         locale,
         clientIp: req.ip ?? 'unknown',
         attachment: upload.attachment ?? upload.refusal,
-      });
+      }).finally(upload.discard); // before the answer: the client may look at once
       const statusPage = new URL(filed.statusUrl);
       res.redirect(303, `${statusPage.pathname}${statusPage.search}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       renderPage(req, res, deps.templates, 'recover', requestFormView(locale, input, error.fields), 422);
-    } finally {
-      await upload.discard();
     }
   });
 
@@ -107,7 +105,9 @@ export function requestRoutes(deps: WebDeps): Router {
     const message = (req.body as Record<string, unknown> | undefined)?.message;
     try {
       const attachment = upload.attachment ?? upload.refusal;
-      const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment });
+      const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment }).finally(
+        upload.discard,
+      );
       res.redirect(303, `/requests/${done.reference}?token=${encodeURIComponent(token ?? '')}&replied=1`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -116,8 +116,6 @@ export function requestRoutes(deps: WebDeps): Router {
         errors: error.fields,
         message: typeof message === 'string' ? message : '',
       });
-    } finally {
-      await upload.discard();
     }
   });
 

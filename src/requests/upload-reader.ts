@@ -15,7 +15,7 @@ export interface ReadUpload {
   /** The file went over the size limit: a field error for the form, not a failed request. */
   refusal?: 'error.attachment_size';
   /** Removes every temporary file of this request. Call it on every path (a moved file is gone already). */
-  discard(): Promise<void>;
+  discard: () => Promise<void>;
 }
 
 const LIMITS = { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, parts: 31, fieldSize: 64 * 1024 };
