@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { ConfigError, loadConfig } from '../src/config.ts';
 import { createApp } from '../src/http/app.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 
@@ -59,6 +60,16 @@ describe('finding 8: metrics and readiness', () => {
     await request(appWith({ env: 'development', metricsToken: undefined }))
       .get('/metrics')
       .expect(200);
+  });
+
+  it('finding 8: when METRICS_TOKEN is set, then it is read from the environment, and a short one stops the desk naming it', () => {
+    const env = { NODE_ENV: 'test', DATA_DIR: desk.dataDir, SECRET_KEY: 'k'.repeat(32) };
+    assert.equal(loadConfig({ ...env, METRICS_TOKEN: METRICS_TOKEN }).metricsToken, METRICS_TOKEN);
+    assert.equal(loadConfig(env).metricsToken, undefined);
+    assert.throws(
+      () => loadConfig({ ...env, METRICS_TOKEN: 'short' }),
+      (error: unknown) => error instanceof ConfigError && /METRICS_TOKEN/.test(error.message),
+    );
   });
 
   it('finding 8: when Redis is down, then /readyz says "unavailable" for it with no internal error text', async () => {
