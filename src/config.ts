@@ -79,6 +79,7 @@ const envSchema = z.object({
   INTAKE_LIMIT_PER_EMAIL: limit.default(10),
   FIRST_RESPONSE_HOURS: hours.default(8),
   RESOLUTION_HOURS: hours.default(72),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters long').optional(),
 });
 
 export interface Config {
@@ -103,6 +104,8 @@ export interface Config {
   /** Service levels: hours from filing to the first response and to the resolution (paused while waiting on the customer). */
   readonly firstResponseHours: number;
   readonly resolutionHours: number;
+  /** Bearer token /metrics asks for; unset, /metrics is open outside production and 404 in it. */
+  readonly metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -142,6 +145,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intakeLimitPerEmail: e.INTAKE_LIMIT_PER_EMAIL,
     firstResponseHours: e.FIRST_RESPONSE_HOURS,
     resolutionHours: e.RESOLUTION_HOURS,
+    metricsToken: e.METRICS_TOKEN,
   });
 }
 

@@ -52,6 +52,9 @@ const NASTY = [
   '../../etc/passwd',
   'C:\\Windows\\win.ini',
   '\u202e\u2028\u0085',
+  '\u0007\u001b[31m',
+  'DEL\u007f and CSI\u009b',
+  'a tab\tand a line\r\nbreak',
   '{{constructor.constructor("return process")()}}',
   '__proto__',
   'ＲＤ－１２３',
@@ -320,5 +323,97 @@ describe('generated input to the technician API', { timeout: 120_000 }, () => {
       .query({ q: 'x'.repeat(20_000) })
       .set('Authorization', `Bearer ${tech.token}`);
     assertNo5xx(long.status, 'tickets list (long query)');
+  });
+});
+
+describe('generated paths and cursors', { timeout: 120_000 }, () => {
+  const ROUTES = [
+    '/',
+    '/recover',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/desk',
+    '/desk/sign-in',
+    '/desk/sign-out',
+    '/desk/approvals',
+    '/desk/admin/users',
+    '/desk/requests/RD-00000000',
+    '/requests/RD-00000000',
+    '/api/v1/tickets',
+    '/api/v1/recovery-requests',
+    '/static/desk.css',
+    '//[/',
+    '//evil.test/x',
+  ];
+  /** A route written in any mix of cases, with something (percent-encoded controls included) after it. */
+  const path = fc
+    .tuple(
+      fc.constantFrom(...ROUTES),
+      fc.array(fc.boolean(), { minLength: 40, maxLength: 40 }),
+      fc.oneof(
+        fc.constant(''),
+        fc.constantFrom(
+          '/%00',
+          '%00',
+          '/%0d%0a',
+          '/%7f',
+          '/%c2%85',
+          '?x=%00',
+          '/..%2f',
+          '/%',
+          '?next=//evil',
+        ),
+        fc.string({ maxLength: 20 }).map((s) => `/${encodeURIComponent(s)}`),
+      ),
+    )
+    .map(([route, upper, tail]) => {
+      const cased = [...route].map((c, i) => (upper[i] ? c.toUpperCase() : c)).join('');
+      return `${cased}${tail}`;
+    });
+
+  it('any route in any case, with control characters after it, by GET or POST, as HTML or JSON: never a 5xx', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        path,
+        fc.boolean(),
+        fc.constantFrom('text/html', 'application/json', '*/*'),
+        async (p, post, accept) => {
+          const req = post
+            ? request(desk.app).post(p).type('form').send({ x: '\u0000' })
+            : request(desk.app).get(p);
+          const res = await req.set('Accept', accept).set('X-Forwarded-For', clientAddress());
+          assertNo5xx(res.status, `${post ? 'POST' : 'GET'} ${p}`);
+          assert.doesNotMatch(
+            res.text ?? '',
+            /\bat \S+ \(|node_modules|node:internal/,
+            `no stack trace for ${p}`,
+          );
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('GET /api/v1/tickets?cursor= with any JSON in base64url (["1",1] and kin): never a 5xx', async () => {
+    const due = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constantFrom('1', '2024-02-31 10:00:00+00', '2024-10-31 25:61:00+00', '0000-01-01 00:00:00+00'),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString().replace('T', ' ').replace('Z', '+00')),
+    );
+    const cursor = fc
+      .oneof(fc.tuple(due, fc.oneof(fc.integer(), fc.double(), fc.string({ maxLength: 5 }))), anyValue)
+      .map((v) => Buffer.from(JSON.stringify(v) ?? '').toString('base64url'));
+    await fc.assert(
+      fc.asyncProperty(cursor, async (c) => {
+        const res = await request(desk.app)
+          .get('/api/v1/tickets')
+          .query({ cursor: c })
+          .set('Authorization', `Bearer ${tech.token}`);
+        assertNo5xx(res.status, `cursor ${c}`);
+        assert.ok([200, 400].includes(res.status), `status ${res.status} for cursor ${c}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

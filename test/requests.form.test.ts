@@ -17,9 +17,11 @@ const PNG = Buffer.from(
   'hex',
 );
 
+/** Every file under DATA_DIR/uploads, temporary ones included (the empty tmp folder itself aside). */
 function uploadedFiles(): string[] {
   const dir = path.join(desk.dataDir, 'uploads');
-  return existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String).sort() : [];
+  const all = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : [];
+  return all.filter((name) => name !== 'tmp').sort();
 }
 
 /** Posts the form as a browser does: multipart, every field a string, the file last. */

@@ -2,12 +2,13 @@ import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { z } from 'zod';
 import type { WebDeps } from '../deps.ts';
+import { lineText } from '../identifiers/plain-text.ts';
 import { renderDeskPage } from './desk-page.ts';
 import { endSession, startSession } from './session.ts';
 import { signIn } from './sign-in.service.ts';
 
 const signInForm = z.object({
-  email: z.string().trim().max(254).default(''),
+  email: lineText('The email address must not contain control characters.').trim().max(254).default(''),
   password: z.string().max(1024).default(''),
   next: z.string().optional(),
 });

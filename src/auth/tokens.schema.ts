@@ -1,17 +1,15 @@
 import { z } from 'zod';
+import { lineText } from '../identifiers/plain-text.ts';
 
 export const DEFAULT_TOKEN_DAYS = 90;
 export const MAX_TOKEN_DAYS = 365;
 
 // A label is one line people read in lists and the audit: no NUL, line breaks or other controls.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
-
-export const tokenLabel = z
-  .string({ error: 'The label must be text.' })
+export const tokenLabel = lineText(
+  'The label must not contain control characters such as line breaks or tabs.',
+  'The label must be text.',
+)
   .max(100, { error: 'The label must be at most 100 characters long.' })
-  .refine((label) => !CONTROL.test(label), {
-    error: 'The label must not contain control characters such as line breaks or tabs.',
-  })
   .transform((label) => label.trim() || null);
 
 export const tokenDays = z.coerce

@@ -1,10 +1,13 @@
 import { z } from 'zod';
+import { lineText } from '../identifiers/plain-text.ts';
 import { isCommonPassword } from './common-passwords.ts';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './passwords.ts';
 import { ROLES } from './user.ts';
 
-export const userEmail = z
-  .string({ error: 'The email address is missing.' })
+export const userEmail = lineText(
+  'The email address must not contain control characters.',
+  'The email address is missing.',
+)
   .trim()
   .max(254, { error: 'The email address is too long.' })
   .pipe(z.email({ error: 'The email address is not valid.' }));

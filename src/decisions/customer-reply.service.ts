@@ -1,7 +1,15 @@
 import { ConflictError, ValidationError } from '../errors.ts';
 import { maskActivationCodes } from '../identifiers/identifiers.ts';
+import { isPlainText, unifyLineBreaks } from '../identifiers/plain-text.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
-import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from '../requests/attachments.ts';
+import {
+  checkUpload,
+  displayName,
+  removeUpload,
+  storeUpload,
+  type AttachmentProblem,
+  type ReceivedFile,
+} from '../requests/attachments.ts';
 import { insertAttachment, insertEvent } from '../requests/requests.repository.ts';
 import { MAX_DETAILS, type FieldErrors } from '../requests/requests.schema.ts';
 import { findRequestForCustomer } from '../requests/requests.service.ts';
@@ -10,7 +18,8 @@ import { latestQuestion, lockTicketById, moveTicket } from './decisions.reposito
 
 export interface CustomerReply {
   message: unknown;
-  attachment?: Upload;
+  /** A temporary file (upload-reader.ts), or why it was refused. */
+  attachment?: ReceivedFile | AttachmentProblem;
 }
 
 /**
@@ -25,16 +34,18 @@ export async function replyAsCustomer(
   reply: CustomerReply,
 ): Promise<{ reference: string; status: string }> {
   const row = await findRequestForCustomer(deps, referenceInput, token);
-  const message = typeof reply.message === 'string' ? reply.message.trim() : '';
-  const checked = reply.attachment ? await checkUpload(reply.attachment) : undefined;
+  const message = typeof reply.message === 'string' ? unifyLineBreaks(reply.message).trim() : '';
+  const given = reply.attachment;
+  const checked = typeof given === 'object' ? await checkUpload(given) : given;
   const errors: FieldErrors = {};
   if (!message) errors.message = { key: 'error.required' };
+  else if (!isPlainText(message)) errors.message = { key: 'error.control_characters' };
   else if (message.length > MAX_DETAILS)
     errors.message = { key: 'error.too_long', params: { max: MAX_DETAILS } };
   if (typeof checked === 'string') errors.attachment = { key: checked };
   if (Object.keys(errors).length > 0 || typeof checked === 'string') throw new ValidationError(errors);
 
-  const stored = checked ? storeUpload(deps.config.dataDir, checked) : undefined;
+  const stored = checked ? await storeUpload(deps.config.dataDir, checked) : undefined;
   try {
     await deps.db.transaction(async (tx) => {
       const ticket = await lockTicketById(tx, row.id);
@@ -45,7 +56,7 @@ export async function replyAsCustomer(
           requestId: row.id,
           originalName: displayName(checked.originalName),
           contentType: checked.contentType,
-          size: checked.buffer.length,
+          size: checked.size,
           ...stored,
         });
       await insertEvent(tx, {
@@ -61,7 +72,7 @@ export async function replyAsCustomer(
       await enqueueInTransaction(tx, 'match', { requestId: row.id });
     });
   } catch (error) {
-    if (stored) removeUpload(deps.config.dataDir, stored.storagePath);
+    if (stored) await removeUpload(deps.config.dataDir, stored.storagePath);
     throw error;
   }
   deps.relay.wake();

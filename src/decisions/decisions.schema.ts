@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { freeText } from '../identifiers/plain-text.ts';
 
 export const REJECT_REASONS = [
   'no_purchase_found',
@@ -11,7 +12,10 @@ export const REJECT_REASONS = [
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 
-const message = z.string().trim().min(1, 'must not be empty').max(5000, 'must be at most 5000 characters');
+const message = freeText('must not contain control characters (tabs and line breaks are fine)')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(5000, 'must be at most 5000 characters');
 
 /** The decision bodies of SPEC §7. */
 export const decisionSchema = z.discriminatedUnion('type', [
@@ -32,7 +36,12 @@ export type Decision = z.infer<typeof decisionSchema>;
 
 export const claimSchema = z.object({ takeover: z.boolean().optional() }).strict();
 
-export const approvalVerdictSchema = z.object({ note: z.string().trim().max(2000).optional() });
+export const approvalVerdictSchema = z.object({
+  note: freeText('must not contain control characters (tabs and line breaks are fine)')
+    .trim()
+    .max(2000)
+    .optional(),
+});
 
 /**
  * Parses input with a schema, or throws a 422 naming each bad field in its message (the shared

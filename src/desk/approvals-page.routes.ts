@@ -30,7 +30,9 @@ export function approvalsPageRoutes(deps: WebDeps): Router {
 
   router.post('/desk/approvals/:id/reject', supervisor, async (req, res) => {
     const id = pathId(String(req.params.id), 'approval');
-    const note = approvalFormSchema.safeParse(req.body).data?.note;
+    const form = approvalFormSchema.safeParse(req.body ?? {});
+    if (!form.success) return showPage(deps, req, res, form.error.issues[0]?.message, 422);
+    const note = form.data.note;
     await act(deps, req, res, async () => {
       const done = await rejectApproval(deps, res.locals.user!, id, note?.trim().slice(0, 2000));
       return `Turned down: ${done.reference} is back in ${done.request_status}.`;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError } from '../errors.ts';
+import { isPlainText } from '../identifiers/plain-text.ts';
 
 // A form's empty field means "not given", not "given empty".
 const optionalText = z
@@ -47,7 +48,11 @@ export const claimFormSchema = z.object({ takeover: z.literal('true').optional()
 /** The note form's text, as typed; the notes service holds the rules (length, not empty). */
 export const noteFormSchema = z.object({ text: z.string().optional() });
 
-export const approvalFormSchema = z.object({ note: optionalText });
+export const approvalFormSchema = z.object({
+  note: optionalText.refine((v) => v === undefined || isPlainText(v), {
+    error: 'The note must not contain control characters (tabs and line breaks are fine).',
+  }),
+});
 
 /** An id in a path: digits only, or nothing has it. */
 export function pathId(value: string, what: string): number {

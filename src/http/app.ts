@@ -21,9 +21,10 @@ import { emailResendRoutes } from '../mail/resend.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
+import { serializeError } from '../logger.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
 import { ticketRoutes } from '../tickets/tickets.routes.ts';
-import { errorHandler, notFound } from './errors.ts';
+import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
 const BODY_LIMIT = '64kb';
 
@@ -57,6 +58,8 @@ export function createApp(deps: WebDeps): express.Express {
           url: withoutSecrets(req.url),
         }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        // The desk logger's own: a database error without the values it quotes.
+        err: serializeError,
       },
     }),
   );
@@ -72,6 +75,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(ticketRoutes(deps));
   app.use(decisionRoutes(deps));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
+  app.use('/desk', consolePathExactly);
   app.use('/desk', deskSession(deps));
   app.use(queueBoardRoutes(deps)); // checks the origin of its own requests instead of _csrf
   app.use('/desk', csrfProtection());
@@ -88,5 +92,6 @@ export function createApp(deps: WebDeps): express.Express {
 
   app.use(notFound);
   app.use(errorHandler(deps.templates));
+  app.use(lastResort);
   return app;
 }

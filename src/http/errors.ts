@@ -19,6 +19,13 @@ function fromBodyParser(error: unknown): AppError | undefined {
   return undefined;
 }
 
+/** The router's own complaint about an address (`/requests/%`: a parameter that is no URI component). */
+function fromRouter(error: unknown): AppError | undefined {
+  if (error instanceof URIError && (error as { status?: unknown }).status === 400)
+    return new AppError('bad_request', 400, 'The address could not be read.');
+  return undefined;
+}
+
 function wantsJson(req: Request): boolean {
   return req.path.startsWith('/api/') || req.accepts(['html', 'json']) === 'json';
 }
@@ -32,6 +39,27 @@ export const notFound: RequestHandler = () => {
   throw new NotFoundError('There is nothing at this address.');
 };
 
+/**
+ * The console lives at /desk in lower case. Routing ignores case, but the session cookie's path
+ * does not: `/DESK` would reach the console's routes (and its error pages) with no session at all,
+ * a 500. Another spelling is sent to the same address in lower case (308 keeps the method).
+ */
+export const consolePathExactly: RequestHandler = (req, res, next) => {
+  if (req.originalUrl.startsWith('/desk')) return next();
+  // The mount matched `/desk` whatever its case, so the first five characters are that segment.
+  res.redirect(308, `/desk${req.originalUrl.slice('/desk'.length)}`);
+};
+
+/**
+ * After errorHandler: should the error page itself fail, a bare 500, never Express's own page
+ * (which shows the stack trace, with the server's paths, outside production).
+ */
+export const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next) => {
+  req.log.error({ err: error }, 'the error page failed');
+  if (res.headersSent) return void res.end();
+  res.status(500).type('text/plain').send('Something went wrong on our side.');
+};
+
 /** Turns every error into SPEC §7's JSON error or an HTML page; unknown errors become a bare 500. */
 export function errorHandler(templates: Templates): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
@@ -39,7 +67,7 @@ export function errorHandler(templates: Templates): ErrorRequestHandler {
     const known =
       error instanceof AppError
         ? error
-        : (fromBodyParser(error) ?? (unreachable ? new UnavailableError() : undefined));
+        : (fromBodyParser(error) ?? fromRouter(error) ?? (unreachable ? new UnavailableError() : undefined));
     if (!known) req.log.error({ err: error }, 'unhandled error');
     if (unreachable) req.log.warn({ err: error }, 'database unreachable; answered 503');
     const status = known?.status ?? 500;

@@ -4,15 +4,20 @@ import type { Templates } from '../templates.ts';
 
 const LANGUAGE_NAMES: Record<Locale, string> = { en: 'English', de: 'Deutsch', ru: 'Русский' };
 
-/** Links to this same page in each language, keeping the rest of the address (a status token, say). */
+/**
+ * Links to this same page in each language, keeping the rest of the address (a status token, say).
+ * The address is read as a path on our own origin: `//host/x` (a 404 page) must not turn into a
+ * link to another site, and `//[` must not throw from inside the error page.
+ */
 function languageLinks(req: Request, current: Locale) {
-  const url = new URL(req.originalUrl, 'http://page.invalid');
+  const url = new URL(`http://page.invalid/${req.originalUrl.replace(/^\/+/, '')}`);
+  const path = url.pathname.replace(/^\/+/, '/');
   return LOCALES.map((locale) => {
     url.searchParams.set('lang', locale);
     return {
       locale,
       name: LANGUAGE_NAMES[locale],
-      href: `${url.pathname}${url.search}`,
+      href: `${path}${url.search}`,
       current: locale === current,
     };
   });

@@ -57,6 +57,8 @@ export const de: Messages = {
   'error.choice': 'Wählen Sie eine der Möglichkeiten.',
   'error.email_format': 'Geben Sie eine E-Mail-Adresse wie name@example.com ein.',
   'error.text_format': 'Entfernen Sie Zeilenumbrüche und Steuerzeichen.',
+  'error.control_characters': 'Entfernen Sie die Steuerzeichen (etwa NUL) aus diesem Text.',
+  'error.name_format': 'Geben Sie nur Ihren Namen an, ohne Web- oder E-Mail-Adressen.',
   'error.too_long': 'Verwenden Sie höchstens {max} Zeichen.',
   'error.license_required': 'Geben Sie Ihre Lizenznummer oder Ihren Lizenzschlüssel ein.',
   'error.license_number_format':

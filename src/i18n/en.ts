@@ -55,6 +55,8 @@ export const en = {
   'error.choice': 'Choose one of the options.',
   'error.email_format': 'Enter an email address like name@example.com.',
   'error.text_format': 'Remove line breaks and control characters.',
+  'error.control_characters': 'Remove the control characters (such as NUL) from this text.',
+  'error.name_format': 'Enter your name only, without web or email addresses.',
   'error.too_long': 'Use at most {max} characters.',
   'error.license_required': 'Enter your licence number or your licence key.',
   'error.license_number_format':

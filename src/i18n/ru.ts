@@ -57,6 +57,8 @@ export const ru: Messages = {
   'error.choice': 'Выберите один из вариантов.',
   'error.email_format': 'Введите адрес вида name@example.com.',
   'error.text_format': 'Уберите переносы строк и управляющие символы.',
+  'error.control_characters': 'Удалите из текста управляющие символы (например, NUL).',
+  'error.name_format': 'Укажите только имя, без веб-адресов и адресов электронной почты.',
   'error.too_long': 'Не более {max} символов.',
   'error.license_required': 'Введите номер лицензии или лицензионный ключ.',
   'error.license_number_format':

@@ -4,6 +4,8 @@
  * as zero and I and L as one. The canonical form is what is stored and matched.
  */
 
+import { isPlainLine } from './plain-text.ts';
+
 const HEX_LOOKALIKES: Record<string, string> = { O: '0', I: '1', L: '1' };
 
 function compact(input: string): string {
@@ -48,7 +50,7 @@ export function normaliseActivationCode(input: string): string | null {
 /** The store's own string, 3 to 40 characters, kept as typed (trimmed). */
 export function normaliseOrderNumber(input: string): string | null {
   const trimmed = input.trim();
-  return trimmed.length >= 3 && trimmed.length <= 40 && !/[\u0000-\u001f]/.test(trimmed) ? trimmed : null;
+  return trimmed.length >= 3 && trimmed.length <= 40 && isPlainLine(trimmed) ? trimmed : null;
 }
 
 /** What order numbers are compared by: no case, spaces, `#` or hyphens. */

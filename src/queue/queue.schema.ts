@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPlainLine } from '../identifiers/plain-text.ts';
 import { OUTCOME_VERDICTS, REQUEST_STATUSES } from './queue.repository.ts';
 
 /** `open` is every status still waiting on the desk or the customer. */
@@ -8,8 +9,6 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
 /** The queue's filters, from a query string (the console's form and GET /api/v1/tickets alike). */
-// PostgreSQL text cannot hold NUL: a search for one would fail in the database instead of here.
-const noNul = (v: string) => !v.includes('\u0000');
 
 export const queueQuery = z.object({
   status: optional(
@@ -29,7 +28,7 @@ export const queueQuery = z.object({
       .string()
       .trim()
       .max(254, { error: 'owner is too long' })
-      .refine(noNul, { error: 'owner must not contain NUL characters' }),
+      .refine(isPlainLine, { error: 'owner must not contain control characters' }),
   ),
   overdue: optional(z.enum(['true', 'false'], { error: 'overdue must be true or false' })).transform(
     (v) => v === 'true',
@@ -39,7 +38,7 @@ export const queueQuery = z.object({
       .string()
       .trim()
       .max(200, { error: 'q is too long (200 characters at most)' })
-      .refine(noNul, { error: 'q must not contain NUL characters' }),
+      .refine(isPlainLine, { error: 'q must not contain control characters' }),
   ),
   cursor: optional(z.string().max(200, { error: 'cursor is not valid' })),
   limit: optional(z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(200)).default(50),

@@ -84,13 +84,32 @@ function writeCursor(row: QueueRow): string {
   return Buffer.from(JSON.stringify([row.due_key, row.id])).toString('base64url');
 }
 
+// The due key as PostgreSQL writes a timestamptz as text (`2024-10-31 12:00:00.123456+00`).
+const DUE_KEY = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2})(?::(\d{2}))?$/;
+
+/**
+ * Only a cursor of the shape writeCursor() gives out, with a real time in it: JavaScript's
+ * Date.parse takes "1" as the year 2001, and PostgreSQL would then refuse it with a 500.
+ */
 function readCursor(cursor: string): QueueFilter['after'] {
   try {
     const [due, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof due === 'string' && !Number.isNaN(Date.parse(due)) && Number.isSafeInteger(id))
-      return { due, id: id as number };
+    const parts = typeof due === 'string' ? DUE_KEY.exec(due) : null;
+    if (parts && Number.isSafeInteger(id) && (id as number) > 0) {
+      const [, date, time, hours, minutes] = parts;
+      const at = new Date(`${date}T${time}${hours}:${minutes ?? '00'}`);
+      const year = Number(date!.slice(0, 4));
+      if (!Number.isNaN(at.getTime()) && year >= 1 && sameCalendarDate(date!))
+        return { due: due as string, id: id as number };
+    }
   } catch {
     // falls through to the error below
   }
   throw new InvalidQueryError('cursor: not a cursor this queue gave out.');
+}
+
+/** `2024-02-31` is no date, though JavaScript rolls it over to March. */
+function sameCalendarDate(date: string): boolean {
+  const parsed = new Date(`${date}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
 }

@@ -1,7 +1,7 @@
-import { createHash, randomUUID } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { fileTypeFromBuffer } from 'file-type';
+import { fileTypeFromFile } from 'file-type';
 
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 const ALLOWED = new Map([
@@ -10,22 +10,26 @@ const ALLOWED = new Map([
   ['image/jpeg', 'jpg'],
 ]);
 
-export interface Upload {
+/** An uploaded file as received: written to a temporary file, never held in memory (upload-reader.ts). */
+export interface ReceivedFile {
   originalName: string;
-  buffer: Buffer;
+  /** Absolute path of the temporary file under DATA_DIR/uploads/tmp. */
+  tempPath: string;
+  size: number;
+  sha256: string;
 }
 
-export interface CheckedUpload extends Upload {
+export type AttachmentProblem = 'error.attachment_type' | 'error.attachment_size';
+
+export interface CheckedUpload extends ReceivedFile {
   contentType: string;
   extension: string;
 }
 
-/** The file's type read from its content, never from its name or the browser's word. */
-export async function checkUpload(
-  upload: Upload,
-): Promise<CheckedUpload | 'error.attachment_type' | 'error.attachment_size'> {
-  if (upload.buffer.length > MAX_ATTACHMENT_BYTES) return 'error.attachment_size';
-  const type = await fileTypeFromBuffer(upload.buffer);
+/** The file's type read from its first bytes, never from its name or the browser's word. */
+export async function checkUpload(upload: ReceivedFile): Promise<CheckedUpload | AttachmentProblem> {
+  if (upload.size > MAX_ATTACHMENT_BYTES) return 'error.attachment_size';
+  const type = await fileTypeFromFile(upload.tempPath);
   const extension = type && ALLOWED.get(type.mime);
   if (!type || !extension) return 'error.attachment_type';
   return { ...upload, contentType: type.mime, extension };
@@ -36,21 +40,27 @@ export function displayName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? '';
 
   const clean = base
-    .replace(/[\u0000-\u001f\u007f]/g, '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
     .trim()
     .slice(0, 200);
   return clean || 'attachment';
 }
 
-/** Writes the file under DATA_DIR/uploads with a generated name; returns its path relative to DATA_DIR. */
-export function storeUpload(dataDir: string, upload: CheckedUpload): { storagePath: string; sha256: string } {
+/**
+ * Moves the checked temporary file under DATA_DIR/uploads with a generated name (a rename on the
+ * same file system: no copy, and it keeps its mode 0600); returns its path relative to DATA_DIR.
+ */
+export async function storeUpload(
+  dataDir: string,
+  upload: CheckedUpload,
+): Promise<{ storagePath: string; sha256: string }> {
   const month = new Date().toISOString().slice(0, 7);
   const storagePath = path.join('uploads', month, `${randomUUID()}.${upload.extension}`);
-  mkdirSync(path.join(dataDir, 'uploads', month), { recursive: true });
-  writeFileSync(path.join(dataDir, storagePath), upload.buffer, { flag: 'wx', mode: 0o600 });
-  return { storagePath, sha256: createHash('sha256').update(upload.buffer).digest('hex') };
+  await mkdir(path.join(dataDir, 'uploads', month), { recursive: true, mode: 0o700 });
+  await rename(upload.tempPath, path.join(dataDir, storagePath));
+  return { storagePath, sha256: upload.sha256 };
 }
 
-export function removeUpload(dataDir: string, storagePath: string): void {
-  rmSync(path.join(dataDir, storagePath), { force: true });
+export async function removeUpload(dataDir: string, storagePath: string): Promise<void> {
+  await rm(path.join(dataDir, storagePath), { force: true });
 }

@@ -1,55 +1,54 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { normaliseMailbox } from '../identifiers/mailbox.ts';
+import { clientAddressKey } from '../identifiers/network.ts';
 import type { Logger } from '../logger.ts';
 
 export interface IntakeLimits {
-  /** Counts one accepted request; returns seconds to wait when over a limit, else null. */
-  consume(clientIp: string, email: string): Promise<number | null>;
+  /**
+   * Counts one attempt from a client address, accepted or refused: an attacker's refused 5 MB
+   * uploads cost as much as filed requests. Returns seconds to wait when over the limit, else null.
+   */
+  consumeAddress(clientIp: string): Promise<number | null>;
+  /** Counts one valid request for a mailbox (the same inbox however written); seconds to wait, or null. */
+  consumeMailbox(email: string): Promise<number | null>;
 }
 
 /**
- * Requests per client address per hour and per email address per day, counted in Redis.
- * When Redis cannot be reached the limits step aside: a customer is never turned away
- * because our cache is down.
+ * Requests per client address per hour (IPv6 by /64) and per mailbox per day, counted in Redis.
+ * When Redis cannot be reached the limits step aside: a customer is never turned away because
+ * our cache is down.
  */
 export function createIntakeLimits(
   redis: Redis,
   options: { prefix: string; perIp: number; perEmail: number; logger: Logger },
 ): IntakeLimits {
-  const limiters = [
-    options.perIp > 0 && {
-      name: 'ip',
-      limiter: new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix: `${options.prefix}:intake:ip`,
-        points: options.perIp,
-        duration: 3600,
-      }),
-    },
-    options.perEmail > 0 && {
-      name: 'email',
-      limiter: new RateLimiterRedis({
-        storeClient: redis,
-        keyPrefix: `${options.prefix}:intake:email`,
-        points: options.perEmail,
-        duration: 86400,
-      }),
-    },
-  ].filter((l) => l !== false);
+  const limiter = (name: string, points: number, duration: number) =>
+    points > 0
+      ? new RateLimiterRedis({
+          storeClient: redis,
+          keyPrefix: `${options.prefix}:intake:${name}`,
+          points,
+          duration,
+        })
+      : undefined;
+  const perAddress = limiter('ip', options.perIp, 3600);
+  const perMailbox = limiter('email', options.perEmail, 86400);
+
+  async function consume(which: RateLimiterRedis | undefined, key: string): Promise<number | null> {
+    if (!which) return null;
+    try {
+      await which.consume(key);
+      return null;
+    } catch (error) {
+      if (error instanceof RateLimiterRes) return error.msBeforeNext / 1000;
+      options.logger.warn({ err: error }, 'intake limits unavailable (Redis); accepting the request');
+      return null;
+    }
+  }
 
   return {
-    async consume(clientIp, email) {
-      const keys: Record<string, string> = { ip: clientIp, email: email.trim().toLowerCase() };
-      for (const { name, limiter } of limiters) {
-        try {
-          await limiter.consume(keys[name]!);
-        } catch (error) {
-          if (error instanceof RateLimiterRes) return error.msBeforeNext / 1000;
-          options.logger.warn({ err: error }, 'intake limits unavailable (Redis); accepting the request');
-          return null;
-        }
-      }
-      return null;
-    },
+    consumeAddress: (clientIp) => consume(perAddress, clientAddressKey(clientIp)),
+    consumeMailbox: (email) => consume(perMailbox, normaliseMailbox(email)),
   };
 }

@@ -1,15 +1,14 @@
 import { Router, type Request, type Response } from 'express';
-import multer from 'multer';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import { pageLocale } from '../http/locale.ts';
 import { renderPage } from '../http/render.ts';
 import { translate } from '../i18n/i18n.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
-import { MAX_ATTACHMENT_BYTES, type Upload } from './attachments.ts';
 import { normaliseReference } from './reference.ts';
 import { fieldMessages, requestFormView } from './request-form.ts';
-import { fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
+import { admitIntakeFrom, fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
+import { readUpload } from './upload-reader.ts';
 import { customerView } from './customer-view.ts';
 import { openQuestion, replyAsCustomer } from '../decisions/customer-reply.service.ts';
 import type { RecoveryRequestRow } from './requests.repository.ts';
@@ -18,41 +17,6 @@ import type { FieldErrors } from './requests.schema.ts';
 interface ReplyView {
   errors?: FieldErrors;
   message?: string;
-}
-
-// One file, kept in memory (at most 5 MB) until its content is checked.
-const upload = multer({
-  storage: multer.memoryStorage(),
-  limits: { fileSize: MAX_ATTACHMENT_BYTES, files: 1, fields: 30, fieldSize: 64 * 1024 },
-}).single('attachment');
-
-/**
- * Reads a multipart body (a plain form passes through) and its one file. An oversized file is a
- * field error for the form to show, not a failed request; an empty file input is no attachment.
- */
-async function readUpload(
-  req: Request,
-  res: Parameters<typeof upload>[1],
-): Promise<{ tooLarge: boolean; attachment?: Upload }> {
-  if (!req.is('multipart/form-data')) return { tooLarge: false };
-  const tooLarge = await new Promise<boolean>((resolve, reject) => {
-    upload(req, res, (error: unknown) => {
-      if (!error) return resolve(false);
-      if (error instanceof multer.MulterError && error.code === 'LIMIT_FILE_SIZE') return resolve(true);
-      // Multer's limits, and the parser's own complaints (a malformed part header, a body that
-      // ends before its closing boundary): all about the body the client sent.
-      reject(
-        error instanceof multer.MulterError
-          ? new AppError('bad_upload', 400, error.message)
-          : new AppError('bad_upload', 400, 'The upload could not be read.'),
-      );
-    });
-  });
-  const file = req.file;
-  return {
-    tooLarge,
-    attachment: file && file.size > 0 ? { originalName: file.originalname, buffer: file.buffer } : undefined,
-  };
 }
 
 function bearer(req: Request): string | undefined {
@@ -88,17 +52,17 @@ export function requestRoutes(deps: WebDeps): Router {
   });
 
   router.post('/recover', async (req, res) => {
-    const { tooLarge, attachment } = await readUpload(req, res);
+    await admitIntakeFrom(deps, req.ip ?? 'unknown');
+    const upload = await readUpload(req, res, deps.config.dataDir);
     const input = (req.body ?? {}) as Record<string, unknown>;
     const locale = pageLocale(req, { chosen: input.locale });
     try {
-      if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
       const filed = await fileRecoveryRequest(deps, {
         input,
         locale,
         clientIp: req.ip ?? 'unknown',
-        attachment,
-      });
+        attachment: upload.attachment ?? upload.refusal,
+      }).finally(upload.discard); // before the answer: the client may look at once
       const statusPage = new URL(filed.statusUrl);
       res.redirect(303, `${statusPage.pathname}${statusPage.search}`);
     } catch (error) {
@@ -146,11 +110,13 @@ export function requestRoutes(deps: WebDeps): Router {
   router.post('/requests/:reference/reply', async (req, res) => {
     const token = typeof req.query.token === 'string' ? req.query.token : undefined;
     await findForClient(req, req.params.reference, token);
-    const { tooLarge, attachment } = await readUpload(req, res);
+    const upload = await readUpload(req, res, deps.config.dataDir);
     const message = (req.body as Record<string, unknown> | undefined)?.message;
     try {
-      if (tooLarge) throw new ValidationError({ attachment: { key: 'error.attachment_size' } });
-      const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment });
+      const attachment = upload.attachment ?? upload.refusal;
+      const done = await replyAsCustomer(deps, req.params.reference, token, { message, attachment }).finally(
+        upload.discard,
+      );
       res.redirect(303, `/requests/${done.reference}?token=${encodeURIComponent(token ?? '')}&replied=1`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -166,6 +132,7 @@ export function requestRoutes(deps: WebDeps): Router {
     if (!req.is('application/json'))
       throw new AppError('unsupported_media_type', 415, 'Send the request as application/json.');
     const locale = pageLocale(req, { chosen: (req.body as Record<string, unknown> | undefined)?.locale });
+    await admitIntakeFrom(deps, req.ip ?? 'unknown');
     try {
       const filed = await fileRecoveryRequest(deps, {
         input: req.body,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isMessageKey, LOCALES, type Locale, type MessageKey } from '../i18n/i18n.ts';
 import { normaliseCountry } from '../identifiers/countries.ts';
+import { freeText, lineText } from '../identifiers/plain-text.ts';
 import {
   maskActivationCodes,
   normaliseLicenseKey,
@@ -21,15 +22,19 @@ export interface FieldError {
 }
 export type FieldErrors = Record<string, FieldError>;
 
-const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const line = (max: number) =>
-  z
-    .string({ error: 'error.invalid' })
-    .trim()
-    .max(max, { error: 'error.too_long' })
-    .refine((v) => !CONTROL_CHARS.test(v), { error: 'error.text_format' });
+  lineText('error.text_format', 'error.invalid').trim().max(max, { error: 'error.too_long' });
+
+/**
+ * The name goes into a vendor-branded email to whatever address was typed (SPEC §10 "Customer-
+ * supplied text in email"): a web address or an `@` in it would turn our acknowledgement into
+ * someone's phishing mail. Mail clients link bare domains (`evil.com/x`), so any dotted token whose
+ * last part is two letters or more counts, with the full-width and ideographic dots too.
+ */
+const ADDRESS_IN_NAME = /https?:|www\.|[@\uff20\ufe6b]|[\p{L}\p{N}-][.\u3002\uff0e\uff61]\p{L}{2,}/iu;
+const personName = line(200).refine((v) => !ADDRESS_IN_NAME.test(v), { error: 'error.name_format' });
 const required = <T extends z.ZodType>(schema: T) =>
   z.preprocess(
     blankToUndefined,
@@ -68,7 +73,7 @@ function isCalendarDate(value: string): boolean {
 function schema(today: string) {
   return z.object({
     email: required(line(254).pipe(z.email({ error: 'error.email_format' }))),
-    name: required(line(200)),
+    name: required(personName),
     license_number: optional(identifier(normaliseLicenseNumber, 'error.license_number_format')),
     license_key: optional(identifier(normaliseLicenseKey, 'error.license_key_format')),
     order_number: optional(identifier(normaliseOrderNumber, 'error.order_number_format')),
@@ -79,7 +84,9 @@ function schema(today: string) {
     reason: required(choice(REASONS)),
     desired_outcome: required(choice(DESIRED_OUTCOMES)),
     details: optional(
-      z.string({ error: 'error.invalid' }).trim().max(MAX_DETAILS, { error: 'error.too_long' }),
+      freeText('error.control_characters', 'error.invalid')
+        .trim()
+        .max(MAX_DETAILS, { error: 'error.too_long' }),
     ),
     locale: optional(choice(LOCALES)),
   });

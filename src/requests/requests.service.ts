@@ -3,7 +3,14 @@ import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { renderEmailWithStatusLink } from '../mail/mail.service.ts';
-import { checkUpload, displayName, removeUpload, storeUpload, type Upload } from './attachments.ts';
+import {
+  checkUpload,
+  displayName,
+  removeUpload,
+  storeUpload,
+  type AttachmentProblem,
+  type ReceivedFile,
+} from './attachments.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
 import {
   findByReference,
@@ -19,7 +26,8 @@ export interface Filing {
   input: unknown;
   locale: Locale;
   clientIp: string;
-  attachment?: Upload;
+  /** The proof of purchase, as a temporary file (upload-reader.ts), or why it was refused. */
+  attachment?: ReceivedFile | AttachmentProblem;
 }
 
 export interface Filed {
@@ -32,13 +40,27 @@ export interface Filed {
 const REFERENCE_TRIES = 5;
 
 /**
- * Files a recovery request (SPEC §4, §5 `received`): validate everything, count it against
- * the intake limits, then store the request, its acknowledgement email and its match job
- * in one transaction, so that nothing is half-stored and nothing waits on Redis.
+ * Counts an attempt to file against its client address's hourly limit, whatever comes of it, and
+ * before its body is read (SPEC §10): refused requests and refused uploads cost a point too, so no
+ * one can send unlimited 5 MB uploads. Over the limit: RateLimitedError.
+ */
+export async function admitIntakeFrom(deps: WebDeps, clientIp: string): Promise<void> {
+  const wait = await deps.intakeLimits.consumeAddress(clientIp);
+  if (wait === null) return;
+  deps.metrics.intake.inc({ outcome: 'rate_limited' });
+  throw new RateLimitedError(wait);
+}
+
+/**
+ * Files a recovery request (SPEC §4, §5 `received`) from an address admitIntakeFrom() let in:
+ * validate everything, count it against its mailbox's daily limit, then store the request, its
+ * acknowledgement email and its match job in one transaction, so that nothing is half-stored and
+ * nothing waits on Redis.
  */
 export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promise<Filed> {
   const parsed = parseRecoveryRequest(filing.input, latestDateOnEarth());
-  const checked = filing.attachment ? await checkUpload(filing.attachment) : undefined;
+  const given = filing.attachment;
+  const checked = typeof given === 'object' ? await checkUpload(given) : given;
   const errors: FieldErrors = parsed.ok ? {} : { ...parsed.errors };
   if (typeof checked === 'string') errors.attachment = { key: checked };
   if (!parsed.ok || typeof checked === 'string') {
@@ -46,13 +68,13 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
     throw new ValidationError(errors);
   }
   const request = parsed.value;
-  const wait = await deps.intakeLimits.consume(filing.clientIp, request.email);
+  const wait = await deps.intakeLimits.consumeMailbox(request.email);
   if (wait !== null) {
     deps.metrics.intake.inc({ outcome: 'rate_limited' });
     throw new RateLimitedError(wait);
   }
   const locale = request.locale ?? filing.locale;
-  const stored = checked ? storeUpload(deps.config.dataDir, checked) : undefined;
+  const stored = checked ? await storeUpload(deps.config.dataDir, checked) : undefined;
   try {
     const filed = await storeWithFreshReference(
       deps,
@@ -65,7 +87,7 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
               requestId,
               originalName: displayName(checked.originalName),
               contentType: checked.contentType,
-              size: checked.buffer.length,
+              size: checked.size,
               ...stored,
             })
         : undefined,
@@ -74,7 +96,7 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
     deps.relay.wake();
     return filed;
   } catch (error) {
-    if (stored) removeUpload(deps.config.dataDir, stored.storagePath);
+    if (stored) await removeUpload(deps.config.dataDir, stored.storagePath);
     throw error;
   }
 }
