@@ -2,57 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { normaliseMailbox } from '../src/identifiers/mailbox.ts';
 import { clientAddressKey, clientNetwork } from '../src/identifiers/network.ts';
-import { buildClaim, type ClaimInput } from '../src/matching/claim.ts';
 import { compareFields, type Field } from '../src/matching/compare.ts';
-import type { PurchaseRecord } from '../src/matching/purchase-record.ts';
 import { editDistance } from '../src/matching/similarity.ts';
 import { decide, expiresOn } from '../src/matching/verdict.ts';
-
-const TODAY = '2026-11-22';
-let nextId = 1;
-
-function purchase(overrides: Partial<PurchaseRecord> = {}): PurchaseRecord {
-  const email = overrides.purchaser_email ?? 'olga.hughes@gmail.com';
-  return {
-    id: nextId++,
-    license_number: '9B45-C3E6A2-63165C60',
-    license_key: 'ED025601-C567-FBB5-522E-53A50AE8DAE1',
-    order_number: 'ES-2023-29324734',
-    order_key: 'ES202329324734',
-    channel: 'estore',
-    store: 'Online Store UK',
-    country: 'GB',
-    purchased_at: '2025-08-11',
-    purchaser_email: email,
-    purchaser_mailbox: normaliseMailbox(email),
-    purchaser_name: 'Olga Hughes',
-    product_sku: 'KSOS7',
-    product_name: 'Small Office Security 7',
-    seats: 5,
-    term_days: 365,
-    license_type: 'commercial',
-    first_activated_at: '2026-01-10',
-    status: 'active',
-    price: '549.00',
-    currency: 'GBP',
-    ...overrides,
-  };
-}
-
-function claim(overrides: Partial<ClaimInput> = {}) {
-  return buildClaim({
-    email: 'olga.hughes@gmail.com',
-    name: 'Olga Hughes',
-    license_number: '9B45-C3E6A2-63165C60',
-    license_key: '',
-    order_number: 'ES-2023-29324734',
-    channel: 'estore',
-    store: 'Online Store UK',
-    country: 'GB',
-    purchased_on: '2025-08-11',
-    ...overrides,
-  });
-}
+import { claimFor as claim, purchaseRecord as purchase, TODAY } from './helpers/matching.ts';
 
 function outcomes(c = claim(), p = purchase()): Record<Field, string> {
   return Object.fromEntries(compareFields(c, p).map((f) => [f.field, f.outcome])) as Record<Field, string>;
