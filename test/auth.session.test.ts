@@ -110,6 +110,15 @@ describe('signing in', () => {
     assert.match(sessionCookie(res)!, /; Secure/i);
   });
 
+  it('when X-Forwarded-Proto comes from a hop TRUST_PROXY does not name, then it is not believed: no Secure cookie is set over plain http', async () => {
+    const config = { ...desk.web.config, publicUrl: 'https://desk.example', trustProxy: 0 };
+    const res = await request(createApp({ ...desk.web, config }))
+      .get('/desk/sign-in')
+      .set('X-Forwarded-Proto', 'https')
+      .expect(200);
+    assert.equal(sessionCookie(res), undefined, 'no cookie: the connection is not https');
+  });
+
   it('when the password is wrong or the account unknown, then the same message is shown and no one is signed in', async () => {
     const { user } = await createUserWithToken(desk.base.db);
     const app = appWithLimits({});

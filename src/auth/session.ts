@@ -50,9 +50,9 @@ export function deskSession(deps: WebDeps): Router {
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      // Behind a TLS-terminating proxy on another host, the proxy's X-Forwarded-Proto says the
-      // browser's side is https, so the Secure cookie is still set. Without it, no cookie.
-      proxy: secure ? true : undefined,
+      // Behind a TLS-terminating proxy, its X-Forwarded-Proto says the browser's side is https, so
+      // the Secure cookie is still set; believed only from the hops TRUST_PROXY names (express-session
+      // asks Express when `proxy` is left unset), never from whoever connects.
       cookie: {
         httpOnly: true,
         sameSite: 'lax',
