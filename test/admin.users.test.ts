@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { authenticateToken } from '../src/auth/tokens.service.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
-import { signIn, signInAs, type SignedIn } from './helpers/session.ts';
+import { signIn, signInAs, type SignedIn, postForm } from './helpers/session.ts';
 import { createUserWithToken } from './helpers/users.ts';
 
 let desk: TestDesk;
@@ -14,11 +14,7 @@ before(async () => {
 });
 after(() => desk.stop());
 
-const post = (who: SignedIn, path: string, fields: Record<string, string> = {}) =>
-  who.agent
-    .post(path)
-    .type('form')
-    .send({ _csrf: who.csrfToken, ...fields });
+const post = postForm;
 
 async function userRow(email: string) {
   const [row] = await desk.base.db.query<{ id: number; role: string; disabled_at: Date | null }>(

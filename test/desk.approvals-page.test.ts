@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { TestDesk } from './helpers/desk.ts';
-import { signInAs, type SignedIn } from './helpers/session.ts';
+import { signInAs, type SignedIn, postForm } from './helpers/session.ts';
 import {
   fileMatchedRequest,
   outcomeMails,
@@ -25,12 +25,7 @@ before(async () => {
 });
 after(() => desk.stop());
 
-function post(who: SignedIn, url: string, fields: Record<string, string> = {}) {
-  return who.agent
-    .post(url)
-    .type('form')
-    .send({ _csrf: who.csrfToken, ...fields });
-}
+const post = postForm;
 
 /** Proposes a refund of the purchase price through the request page's form, as `who`. */
 async function proposeRefund(who: SignedIn): Promise<{ id: number; reference: string; approvalId: number }> {

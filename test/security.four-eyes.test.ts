@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { TestDesk } from './helpers/desk.ts';
-import { signInAs, type SignedIn } from './helpers/session.ts';
+import { signInAs, type SignedIn, postForm } from './helpers/session.ts';
 import {
   fileMatchedRequest,
   getTicket,
@@ -31,11 +31,7 @@ before(async () => {
 });
 after(() => desk.stop());
 
-const post = (who: SignedIn, path: string, fields: Record<string, string> = {}) =>
-  who.agent
-    .post(path)
-    .type('form')
-    .send({ _csrf: who.csrfToken, ...fields });
+const post = postForm;
 
 /** A matched request, and a proposal by `proposer` to send its code to `to`: pending approval. */
 async function proposeSendElsewhere(

@@ -14,7 +14,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { openBrowser, screenshot, serve, signInThroughForm, skipWithoutChromium } from './helpers/browser.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
-import { signIn, signInAs, type SignedIn } from './helpers/session.ts';
+import { signIn, signInAs, type SignedIn, postForm } from './helpers/session.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 
 let desk: TestDesk;
@@ -25,11 +25,7 @@ before(async () => {
 });
 after(() => desk.stop());
 
-const post = (who: SignedIn, path: string, fields: Record<string, string> = {}) =>
-  who.agent
-    .post(path)
-    .type('form')
-    .send({ _csrf: who.csrfToken, ...fields });
+const post = postForm;
 
 /** What an API call with this token gets: 200 for a live token, 401 for anything else. */
 async function apiStatus(token: string): Promise<{ status: number; message: string }> {

@@ -45,3 +45,11 @@ export async function signInAs(
   const user = await createUserWithToken(db, role, overrides);
   return { ...user, ...(await signIn(app, user.user.email, user.password)) };
 }
+
+/** Posts a console form as `who`, with their session's CSRF token. */
+export function postForm(who: SignedIn, path: string, fields: Record<string, string> = {}) {
+  return who.agent
+    .post(path)
+    .type('form')
+    .send({ _csrf: who.csrfToken, ...fields });
+}
