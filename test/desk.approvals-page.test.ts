@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { openBrowser, screenshot, serve, signInThroughForm, skipWithoutChromium } from './helpers/browser.ts';
 import type { TestDesk } from './helpers/desk.ts';
 import { signInAs, type SignedIn, postForm } from './helpers/session.ts';
 import {
@@ -127,6 +128,28 @@ describe('the approvals page', () => {
     assert.match(cell, /class="verdict verdict-conflict">conflict</);
     assert.match(cell, /Neither the requester&#x27;s address nor their name is the buyer&#x27;s/);
   });
+
+  it(
+    'when a supervisor opens the approvals page on a 390 px wide phone, then each proposal is a card no wider than the screen',
+    { skip: skipWithoutChromium },
+    async () => {
+      await proposeRefund(tech);
+      const server = await serve(desk);
+      const browser = await openBrowser();
+      try {
+        await browser.page.setViewportSize({ width: 390, height: 844 });
+        await signInThroughForm(browser.page, server.url, supervisor.user.email, supervisor.password);
+        await browser.page.goto(`${server.url}/desk/approvals`);
+        await browser.page.getByRole('button', { name: 'Approve' }).first().waitFor();
+        const width = await browser.page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= 390, `the page is ${width} px wide`);
+        await screenshot(browser.page, 'desk-approvals-390');
+      } finally {
+        await browser.close();
+        await server.close();
+      }
+    },
+  );
 
   it('when a technician opens /desk/approvals or posts an approval, then 403 and no Approvals link; anonymous goes to sign-in', async () => {
     const proposed = await proposeRefund(tech);
