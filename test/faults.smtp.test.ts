@@ -110,6 +110,10 @@ describe('when the SMTP server misbehaves', { timeout: 120_000 }, () => {
       events.map((e) => e.data.previous_status),
       ['failed'],
     );
+    // The history says it in words, not as the event's JSON.
+    const after = (await tech.agent.get(`/desk/requests/${reference}`).expect(200)).text;
+    assert.match(after, /sent the request-received email again \(it was failed\)/);
+    assert.doesNotMatch(after, /email resent \{/);
   });
 
   it('when a resend comes without the CSRF token, from an anonymous visitor, or for an email already sent, then nothing is queued', async () => {

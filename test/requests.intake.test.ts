@@ -250,3 +250,32 @@ describe('intake limits', () => {
     }
   });
 });
+
+describe('service levels', () => {
+  it('when FIRST_RESPONSE_HOURS and RESOLUTION_HOURS are decimals, then intake accepts requests and their due times are that many hours away', async () => {
+    const halfHour = await startDesk({
+      env: { FIRST_RESPONSE_HOURS: '0.5', RESOLUTION_HOURS: '1.25', INTAKE_LIMIT_PER_IP: '0' },
+      redis: desk.redis,
+      smtp: desk.smtp,
+      database: desk.database,
+      workers: false,
+    });
+    try {
+      const res = await request(halfHour.app)
+        .post('/api/v1/recovery-requests')
+        .send(validRequest())
+        .expect(201);
+      const [row] = await desk.base.db.query<{ first: number; resolution: number }>(
+        `SELECT extract(epoch FROM first_response_due_at - created_at)::float8 AS first,
+                extract(epoch FROM resolution_due_at - created_at)::float8 AS resolution
+           FROM recovery_requests WHERE reference = $1`,
+        [res.body.reference],
+      );
+      assert.ok(row);
+      assert.ok(Math.abs(row.first - 1800) < 1, `first response due ${row.first} s after filing`);
+      assert.ok(Math.abs(row.resolution - 4500) < 1, `resolution due ${row.resolution} s after filing`);
+    } finally {
+      await halfHour.stop();
+    }
+  });
+});

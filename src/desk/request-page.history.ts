@@ -27,7 +27,7 @@ const str = (value: unknown): string =>
       : JSON.stringify(value);
 const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_id)})` : '');
 
-// One sentence per event type written anywhere in src/ (matching, decisions, claims, notes, intake).
+// One sentence per event type written anywhere in src/ (matching, decisions, claims, notes, intake, mail).
 const WORDS: Record<string, (d: Data) => string> = {
   received: (d) => `filed the request${d.channel ? ` (${str(d.channel)})` : ''}`,
   matched: (d) =>
@@ -55,6 +55,7 @@ const WORDS: Record<string, (d: Data) => string> = {
     `rejected the request: ${REJECT_REASON_TEXT[d.reason as RejectReason] ?? str(d.reason)}` +
     (d.email ? ` (email ${str(d.email)})` : ''),
   note: () => 'added an internal note',
+  email_resent: (d) => `sent the ${str(d.template)} email again (it was ${str(d.previous_status)})`,
 };
 
 // Which data field holds the event's free text, shown under the sentence.

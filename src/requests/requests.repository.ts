@@ -53,7 +53,7 @@ const INSERT_REQUEST = `INSERT INTO recovery_requests
         channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
         mailbox, client_network, first_response_due_at, resolution_due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-             now() + make_interval(secs => $20 * 3600), now() + make_interval(secs => $21 * 3600))
+             now() + make_interval(secs => $20::float8 * 3600), now() + make_interval(secs => $21::float8 * 3600))
      RETURNING id`;
 
 function requestParams(row: RequestWrite): unknown[] {
