@@ -25,6 +25,16 @@ import { claimFor as claim, purchaseRecord as purchase, TODAY } from './helpers/
 
 const THIEF = { email: 'carlos.fischer@yandex.ru', name: 'Carlos Fischer' };
 
+/** What a receipt or a box shows of a purchase, as the form's fields. */
+const factsOf = (p: TestPurchase) => ({
+  license_number: p.license_number,
+  order_number: p.order_number,
+  channel: p.channel,
+  store: p.store,
+  country: p.country,
+  purchased_on: p.purchased_at,
+});
+
 describe('a stolen receipt (finding 12)', () => {
   it("finding 12: when a claim carries every purchase fact of someone else's licence with the claimant's own mailbox and name, then conflict with buyer_identity_differs", () => {
     const d = decide(claim(THIEF), [purchase()], TODAY);
@@ -274,17 +284,7 @@ describe('a stolen receipt through the match worker and the console (finding 12)
       purchaser_email: 'olga.hughes@example.com',
       purchaser_name: 'Olga Hughes',
     });
-    const m = await fileAndMatch(
-      validRequest({
-        ...THIEF,
-        license_number: p.license_number,
-        order_number: p.order_number,
-        channel: p.channel,
-        store: p.store,
-        country: p.country,
-        purchased_on: p.purchased_at,
-      }),
-    );
+    const m = await fileAndMatch(validRequest({ ...THIEF, ...factsOf(p) }));
     assert.equal(m.verdict, 'conflict');
     assert.equal(m.purchase_id, p.id, 'the technician still sees the purchase the receipt is for');
     assert.ok(m.result.flags.includes('buyer_identity_differs'), `flags: ${m.result.flags.join(', ')}`);
@@ -319,14 +319,6 @@ describe('desk eval matching, by kind (finding 12)', () => {
       const key = randomBytes(32).toString('hex');
       const mine = await insertPurchase(database.db, key);
       const stolen = await insertPurchase(database.db, key);
-      const factsOf = (p: TestPurchase) => ({
-        license_number: p.license_number,
-        order_number: p.order_number,
-        channel: p.channel,
-        store: p.store,
-        country: p.country,
-        purchased_on: p.purchased_at,
-      });
       const labelled: LabelledRequest[] = [
         {
           id: 'T1',
