@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SignInLimits } from './auth/sign-in-limits.ts';
+import type { SignInLimits } from './limits/sign-in-limits.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import type { Logger } from './logger.ts';
@@ -7,8 +7,8 @@ import type { Metrics } from './ops/metrics.ts';
 import type { Relay } from './outbox/outbox.relay.ts';
 import type { StatusCountsCache } from './queue/status-counts.ts';
 import type { Queues } from './queues.ts';
-import type { IntakeLimits } from './requests/intake-limits.ts';
-import type { StatusTokenLimits } from './requests/status-token-limits.ts';
+import type { IntakeLimits } from './limits/intake-limits.ts';
+import type { StatusTokenLimits } from './limits/status-token-limits.ts';
 import type { Templates } from './templates.ts';
 
 /** What the web side's services need, built once by the entry point and passed down. */

@@ -1,4 +1,11 @@
-import type { FieldErrors } from './requests/requests.schema.ts';
+import type { MessageKey } from './i18n/i18n.ts';
+
+/** A field's problem: a message key and what fills its placeholders. */
+export interface FieldError {
+  key: MessageKey;
+  params?: Record<string, number>;
+}
+export type FieldErrors = Record<string, FieldError>;
 
 /** An error a user can be told about: a code, an HTTP status, and a safe message. */
 export class AppError extends Error {

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import request from 'supertest';
-import { STATUS_TOKEN_LIMITS } from '../src/requests/status-token-limits.ts';
+import { STATUS_TOKEN_LIMITS } from '../src/limits/status-token-limits.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { waitFor } from './helpers/wait.ts';
 

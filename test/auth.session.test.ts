@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Express } from 'express';
 import request from 'supertest';
-import { createSignInLimits, type SignInLimitOptions } from '../src/auth/sign-in-limits.ts';
+import { createSignInLimits, type SignInLimitOptions } from '../src/limits/sign-in-limits.ts';
 import { disableUser } from '../src/auth/users.service.ts';
 import { createApp } from '../src/http/app.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';

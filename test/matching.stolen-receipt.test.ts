@@ -10,7 +10,7 @@ import { normaliseMailbox } from '../src/identifiers/mailbox.ts';
 import { buildClaim, type ClaimInput } from '../src/matching/claim.ts';
 import { evaluateMatching, readLabelled, type LabelledRequest } from '../src/matching/evaluation.ts';
 import type { MatchResult } from '../src/matching/match-result.ts';
-import type { PurchaseRecord } from '../src/matching/purchase-record.ts';
+import type { PurchaseRecord } from '../src/purchases/purchase-record.ts';
 import { decide } from '../src/matching/verdict.ts';
 import { freshDatabase } from './helpers/database.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../src/config.ts';
-import { STATUS_TOKEN_LIMITS } from '../src/requests/status-token-limits.ts';
+import { STATUS_TOKEN_LIMITS } from '../src/limits/status-token-limits.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 
 // SPEC §10 "Client address": which X-Forwarded-For hops the desk believes (TRUST_PROXY), and

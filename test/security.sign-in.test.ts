@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes, scryptSync } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
-import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../src/auth/sign-in-limits.ts';
+import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../src/limits/sign-in-limits.ts';
 import { insertUser } from '../src/auth/users.repository.ts';
 import { createApp } from '../src/http/app.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';

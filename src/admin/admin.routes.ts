@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { Router } from 'express';
-import { renderDeskPage } from '../auth/desk-page.ts';
+import { renderDeskPage } from '../desk/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';

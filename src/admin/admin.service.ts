@@ -1,6 +1,6 @@
 import type { ActingAs } from '../audit/audit.ts';
 import { listApiTokens, type ApiTokenRow } from '../auth/tokens.repository.ts';
-import { tokenView, when, type TokenView } from '../auth/tokens.view.ts';
+import { tokenView, when, type TokenView } from '../desk/tokens.view.ts';
 import type { Role, User } from '../auth/user.ts';
 import { listUsers } from '../auth/users.repository.ts';
 import { changeRole, disableUser, enableUser } from '../auth/users.service.ts';

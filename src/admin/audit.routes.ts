@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { renderDeskPage } from '../auth/desk-page.ts';
+import { renderDeskPage } from '../desk/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { currentUser, requireToken } from '../auth/require-token.ts';
 import { hasRole } from '../auth/roles.ts';
-import { when } from '../auth/tokens.view.ts';
+import { when } from '../desk/tokens.view.ts';
 import type { WebDeps } from '../deps.ts';
 import { ForbiddenError } from '../errors.ts';
 import { auditPage } from './audit.service.ts';

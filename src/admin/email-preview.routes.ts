@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import { Router } from 'express';
-import { renderDeskPage } from '../auth/desk-page.ts';
+import { renderDeskPage } from '../desk/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';

@@ -1,3 +1,4 @@
+import { ForbiddenError } from '../errors.ts';
 import type { Role, User } from './user.ts';
 
 /**
@@ -11,4 +12,9 @@ const RANK: Record<Role, number> = { technician: 1, supervisor: 2, admin: 3 };
 /** Whether the user holds `role` or a higher one. */
 export function hasRole(user: Pick<User, 'role'>, role: Role): boolean {
   return RANK[user.role] >= RANK[role];
+}
+
+/** Who works the queue: technicians and every higher role. */
+export function requireDeskWorker(actor: User): void {
+  if (!hasRole(actor, 'technician')) throw new ForbiddenError('Only desk staff work requests.');
 }

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { recordAudit } from '../audit/audit.repository.ts';
 import type { Queryable } from '../db/db.ts';
 import { hashPassword, needsRehash, verifyPassword } from './passwords.ts';
-import type { SignInAttempt, SignInLimits } from './sign-in-limits.ts';
+import type { SignInAttempt, SignInLimits } from '../limits/sign-in-limits.ts';
 import type { User } from './user.ts';
 import { findUserByEmail, replacePasswordHash, type UserRow } from './users.repository.ts';
 

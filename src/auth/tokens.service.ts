@@ -12,7 +12,7 @@ import {
   revokeApiTokenById,
   touchApiToken,
 } from './tokens.repository.ts';
-import { tokenView, type TokenView } from './tokens.view.ts';
+import { tokenView, type TokenView } from '../desk/tokens.view.ts';
 import type { AuthenticatedUser, User } from './user.ts';
 import { findUserByEmail, findUserById, type UserRow } from './users.repository.ts';
 

@@ -2,13 +2,13 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import type { ActingAs } from '../audit/audit.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { isUniqueViolation } from '../requests/requests.repository.ts';
 import { hashPassword } from './passwords.ts';
 import { revokeTokensOfUser } from './tokens.repository.ts';
 import { tokenSubject } from './tokens.service.ts';
 import type { Role, User } from './user.ts';
 import { findUserById, insertUser, setUserDisabled, setUserRole } from './users.repository.ts';
 import type { NewUser } from './users.schema.ts';
+import { isUniqueViolation } from '../db/db.ts';
 
 /** Adds a user (admin page, `desk user add`, demo data), audited in the same transaction. */
 export async function addUser(db: Db, input: NewUser, acting: ActingAs): Promise<User> {

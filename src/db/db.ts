@@ -191,3 +191,14 @@ export function isDatabaseUnreachable(error: unknown): boolean {
     return true;
   return e.cause !== undefined && e.cause !== error && isDatabaseUnreachable(e.cause);
 }
+
+const UNIQUE_VIOLATION = '23505';
+
+/** A PostgreSQL unique violation (SQLSTATE 23505), on `constraint` if named. */
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  const e = error as { code?: string; constraint?: string; message?: string };
+  return (
+    e.code === UNIQUE_VIOLATION &&
+    (!constraint || e.constraint === constraint || !!e.message?.includes(constraint))
+  );
+}

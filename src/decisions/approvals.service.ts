@@ -1,9 +1,8 @@
 import { credentialRecord } from '../auth/credential.ts';
-import { hasRole } from '../auth/roles.ts';
+import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import {
   finishApproval,
   listPendingApprovals,
@@ -20,16 +19,10 @@ import {
   type DecisionContext,
   type DecisionDeps,
 } from './decision-context.ts';
-import {
-  insertCodeHistory,
-  lockPurchase,
-  lockTicketById,
-  markPurchaseRefunded,
-  moveTicket,
-  type LockedPurchase,
-} from './decisions.repository.ts';
-import { requireDeskWorker } from './decisions.service.ts';
+import { insertCodeHistory, lockPurchase, markPurchaseRefunded, type LockedPurchase } from './decisions.repository.ts';
 import { reissueBreaks } from './rules.ts';
+import { insertEvent } from '../history/history.repository.ts';
+import { lockTicketById, moveTicket } from '../requests/status.repository.ts';
 
 export interface ApprovalOutcome {
   approval_id: number;

@@ -2,10 +2,12 @@ import type { User } from '../auth/user.ts';
 import type { Queryable } from '../db/db.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import type { DecisionDeps } from './decision-context.ts';
-import { heldBy, requireDeskWorker } from './decisions.service.ts';
-import { lockTicket, setClaim, type LockedTicket } from './decisions.repository.ts';
+import { heldBy } from './decisions.service.ts';
+import { setClaim } from './decisions.repository.ts';
+import { requireDeskWorker } from '../auth/roles.ts';
+import { insertEvent } from '../history/history.repository.ts';
+import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
 export interface ClaimState {
   reference: string;

@@ -2,7 +2,6 @@ import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-c
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
 import { expiresOn } from '../matching/verdict.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
 import {
   codeFingerprintTaken,
@@ -10,6 +9,7 @@ import {
   setPurchaseCode,
   type LockedPurchase,
 } from './decisions.repository.ts';
+import { insertEvent } from '../history/history.repository.ts';
 
 const FRESH_CODE_TRIES = 10;
 

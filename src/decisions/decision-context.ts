@@ -7,7 +7,8 @@ import type { Relay } from '../outbox/outbox.relay.ts';
 import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
 import { createCodeFingerprint, createCodeFingerprints } from '../purchases/code-fingerprint.ts';
 import type { Templates } from '../templates.ts';
-import { lockPurchase, type LockedPurchase, type LockedTicket } from './decisions.repository.ts';
+import { lockPurchase, type LockedPurchase } from './decisions.repository.ts';
+import { type LockedTicket } from '../requests/status.repository.ts';
 
 /** What the decision services need from the web side. */
 export interface DecisionDeps {

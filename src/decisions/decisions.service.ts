@@ -1,21 +1,17 @@
 import { createHash } from 'node:crypto';
-import { hasRole } from '../auth/roles.ts';
+import { requireDeskWorker } from '../auth/roles.ts';
 import type { User } from '../auth/user.ts';
-import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import { saveDecisionKey, takeDecisionKey } from './approvals.repository.ts';
 import { decisionContext, type DecisionContext, type DecisionDeps } from './decision-context.ts';
 import { decisionSchema, parseOrThrow, type Decision } from './decisions.schema.ts';
-import { lockTicket, setClaim, type LockedTicket } from './decisions.repository.ts';
+import { setClaim } from './decisions.repository.ts';
 import { proposeRefund, reissue, reject, requestInfo, type DecisionAnswer } from './outcomes.ts';
+import { insertEvent } from '../history/history.repository.ts';
+import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
 export type { DecisionAnswer };
-
-/** Who works the queue: technicians and every higher role (see auth/roles.ts). */
-export function requireDeskWorker(actor: User): void {
-  if (!hasRole(actor, 'technician')) throw new ForbiddenError('Only desk staff work requests.');
-}
 
 /** States each decision may start from; anything else means someone already acted (409). */
 const DECIDABLE: Record<Decision['type'], readonly string[]> = {

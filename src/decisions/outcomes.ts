@@ -1,13 +1,14 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail, queueEmailWithStatusLink } from '../mail/mail.service.ts';
 import { newStatusToken } from '../requests/reference.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
 import { insertApproval } from './approvals.repository.ts';
 import { sendCode } from './code-delivery.ts';
 import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
 import type { Decision, RejectReason } from './decisions.schema.ts';
-import { insertStatusToken, moveTicket, type LockedPurchase } from './decisions.repository.ts';
+import { insertStatusToken, type LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, reissueBreaks } from './rules.ts';
+import { insertEvent } from '../history/history.repository.ts';
+import { moveTicket } from '../requests/status.repository.ts';
 
 /** What a decision answers: 200 when done, 202 when it waits for a supervisor. */
 export interface DecisionAnswer {

@@ -1,5 +1,5 @@
 import { expiresOn } from '../matching/verdict.ts';
-import type { PurchaseRecord } from '../matching/purchase-record.ts';
+import type { PurchaseRecord } from '../purchases/purchase-record.ts';
 
 // The licence rules of SPEC §3 and §5, as the 409 messages a technician reads. Each returns the
 // rule a decision breaks, or null.

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { renderDeskPage } from '../auth/desk-page.ts';
+import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
 import { parseQueueQuery } from '../queue/queue.schema.ts';

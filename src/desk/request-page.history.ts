@@ -1,4 +1,5 @@
 import type { RejectReason } from '../decisions/decisions.schema.ts';
+import type { EventType, RequestEvent } from '../history/events.ts';
 
 /** Each reject reason of SPEC §7 as the desk says it, for the reject form and the history. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
@@ -27,8 +28,8 @@ const str = (value: unknown): string =>
       : JSON.stringify(value);
 const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_id)})` : '');
 
-// One sentence per event type written anywhere in src/ (matching, decisions, claims, notes, intake, mail).
-const WORDS: Record<string, (d: Data) => string> = {
+// One sentence per event type (src/history/events.ts): a type without one does not compile.
+const WORDS: Record<EventType, (d: Data) => string> = {
   received: (d) => `filed the request${d.channel ? ` (${str(d.channel)})` : ''}`,
   matched: (d) =>
     `matched it: verdict ${str(d.verdict)}, score ${str(d.score)}` +
@@ -59,7 +60,7 @@ const WORDS: Record<string, (d: Data) => string> = {
 };
 
 // Which data field holds the event's free text, shown under the sentence.
-const TEXT_FIELD: Record<string, string> = {
+const TEXT_FIELD: Partial<Record<EventType, string>> = {
   note: 'text',
   info_requested: 'message',
   customer_replied: 'message',
@@ -68,14 +69,9 @@ const TEXT_FIELD: Record<string, string> = {
 };
 
 /** An event of the request's history in a technician's words: who, when, what. */
-export function historyLine(event: {
-  actor: string;
-  type: string;
-  data: Data;
-  created_at: Date;
-}): HistoryLine {
-  const words = WORDS[event.type];
-  // An event type this page does not know yet still shows, with its data as written.
+export function historyLine(event: RequestEvent): HistoryLine {
+  // A row of a type no longer written (an older desk's) still shows, with its data as written.
+  const words = (WORDS as Partial<typeof WORDS>)[event.type];
   const what = words
     ? words(event.data)
     : `${event.type.replace(/_/g, ' ')}${Object.keys(event.data).length ? ` ${JSON.stringify(event.data)}` : ''}`;

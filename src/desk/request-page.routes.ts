@@ -1,5 +1,5 @@
 import { Router, type Request, type Response } from 'express';
-import { renderDeskPage } from '../auth/desk-page.ts';
+import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { setFlash } from '../auth/session.ts';
 import type { User } from '../auth/user.ts';

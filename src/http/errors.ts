@@ -3,8 +3,8 @@ import { isDatabaseUnreachable } from '../db/db.ts';
 import { AppError, NotFoundError, UnavailableError } from '../errors.ts';
 import { translate, type MessageKey } from '../i18n/i18n.ts';
 import type { Templates } from '../templates.ts';
-import { pageLocale } from './locale.ts';
-import { renderPage } from './render.ts';
+import { pageLocale } from '../requests/page-locale.ts';
+import { renderPage } from '../requests/customer-page.ts';
 
 /** body-parser's own errors carry a `type` and a 4xx status. */
 function fromBodyParser(error: unknown): AppError | undefined {

@@ -1,13 +1,13 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../auth/sign-in-limits.ts';
+import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../limits/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
 import { createMetrics } from '../ops/metrics.ts';
 import { startRelay } from '../outbox/outbox.relay.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { createQueues } from '../queues.ts';
 import { connectRedis } from '../redis/redis.ts';
-import { createIntakeLimits } from '../requests/intake-limits.ts';
-import { createStatusTokenLimits } from '../requests/status-token-limits.ts';
+import { createIntakeLimits } from '../limits/intake-limits.ts';
+import { createStatusTokenLimits } from '../limits/status-token-limits.ts';
 import type { Base } from '../runtime.ts';
 import { loadTemplates } from '../templates.ts';
 import { createApp } from './app.ts';

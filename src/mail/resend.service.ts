@@ -1,10 +1,10 @@
 import type { User } from '../auth/user.ts';
-import { requireDeskWorker } from '../decisions/decisions.service.ts';
 import type { Db } from '../db/db.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
+import { requireDeskWorker } from '../auth/roles.ts';
+import { insertEvent } from '../history/history.repository.ts';
 
 /** Emails a person may send again: refused for good, or left unconfirmed by a sender that died. */
 export const RESENDABLE = ['failed', 'unconfirmed'] as const;

@@ -1,5 +1,5 @@
 import type { Claim, ClaimedIdentifier } from './claim.ts';
-import type { PurchaseRecord } from './purchase-record.ts';
+import type { PurchaseRecord } from '../purchases/purchase-record.ts';
 import { editDistance, foldText, words } from './similarity.ts';
 
 export type Outcome = 'match' | 'near' | 'mismatch' | 'missing';

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import type { Claim } from './claim.ts';
-import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from './purchase-record.ts';
+import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from '../purchases/purchase-record.ts';
 
 /** The request as the matcher needs it. */
 export interface RequestToMatch {

@@ -1,7 +1,7 @@
 import type { Claim } from './claim.ts';
 import { compareFields, type Field, type FieldComparison, type Outcome } from './compare.ts';
 import type { MatchFlag } from './flags.ts';
-import type { PurchaseRecord } from './purchase-record.ts';
+import type { PurchaseRecord } from '../purchases/purchase-record.ts';
 
 export type Verdict = 'strong' | 'partial' | 'none' | 'conflict';
 

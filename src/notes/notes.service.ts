@@ -3,10 +3,10 @@ import type { Db } from '../db/db.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { maskActivationCodes } from '../identifiers/identifiers.ts';
 import { normaliseReference } from '../requests/reference.ts';
-import { insertEvent } from '../requests/requests.repository.ts';
-import { requireDeskWorker } from '../decisions/decisions.service.ts';
 import { findRequestId } from './notes.repository.ts';
 import { noteSchema } from './notes.schema.ts';
+import { requireDeskWorker } from '../auth/roles.ts';
+import { insertEvent } from '../history/history.repository.ts';
 
 /**
  * An internal note on a request: a history event of type `note` with the writer's address.

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/db.ts';
-import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from '../matching/purchase-record.ts';
+import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from './purchase-record.ts';
 import type { PurchaseRow } from './purchase-row.ts';
 
 /** A purchase as it is written: the file's row, its lookup keys, and the code encrypted. */

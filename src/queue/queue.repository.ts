@@ -1,13 +1,6 @@
 import type { Queryable } from '../db/db.ts';
+import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
-export const REQUEST_STATUSES = [
-  'received',
-  'triage',
-  'waiting_on_customer',
-  'pending_approval',
-  'resolved',
-  'rejected',
-] as const;
 export const OUTCOME_VERDICTS = ['strong', 'partial', 'none', 'conflict'] as const;
 const OPEN = `r.status NOT IN ('resolved', 'rejected')`;
 // Overdue: open, the clock running, and past either due time.

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isPlainLine } from '../identifiers/plain-text.ts';
-import { OUTCOME_VERDICTS, REQUEST_STATUSES } from './queue.repository.ts';
+import { OUTCOME_VERDICTS } from './queue.repository.ts';
+import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
 /** `open` is every status still waiting on the desk or the customer. */
 export const STATUS_FILTERS = ['open', 'all', ...REQUEST_STATUSES] as const;

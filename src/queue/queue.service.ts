@@ -3,15 +3,10 @@ import { AppError } from '../errors.ts';
 import { normaliseLicenseKey, normaliseLicenseNumber, orderNumberKey } from '../identifiers/identifiers.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { normaliseReference } from '../requests/reference.ts';
-import {
-  findUserIdByEmail,
-  listQueue,
-  REQUEST_STATUSES,
-  type QueueFilter,
-  type QueueRow,
-} from './queue.repository.ts';
+import { findUserIdByEmail, listQueue, type QueueFilter, type QueueRow } from './queue.repository.ts';
 import type { QueueQuery } from './queue.schema.ts';
 import type { StatusCounts, StatusCountsCache } from './status-counts.ts';
+import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
 export interface QueuePage {
   items: Omit<QueueRow, 'id' | 'due_key'>[];

@@ -1,6 +1,7 @@
 import { countryOptions } from '../identifiers/countries.ts';
 import { isMessageKey, LOCALES, translate, type Locale } from '../i18n/i18n.ts';
-import { CHANNELS, DESIRED_OUTCOMES, REASONS, type FieldErrors } from './requests.schema.ts';
+import { CHANNELS, DESIRED_OUTCOMES, REASONS } from './requests.schema.ts';
+import { type FieldErrors } from '../errors.ts';
 
 const FIELD_ORDER = [
   'email',

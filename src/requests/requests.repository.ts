@@ -29,16 +29,6 @@ export interface RecoveryRequestRow {
   updated_at: Date;
 }
 
-const UNIQUE_VIOLATION = '23505';
-
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  const e = error as { code?: string; constraint?: string; message?: string };
-  return (
-    e.code === UNIQUE_VIOLATION &&
-    (!constraint || e.constraint === constraint || !!e.message?.includes(constraint))
-  );
-}
-
 export type RequestWrite = NewRecoveryRequest & {
   reference: string;
   statusTokenHash: string;
@@ -158,18 +148,6 @@ export async function insertAttachment(
      VALUES ($1, $2, $3, $4, $5, $6)`,
     [a.requestId, a.originalName, a.contentType, a.size, a.sha256, a.storagePath],
   );
-}
-
-export async function insertEvent(
-  tx: Queryable,
-  e: { requestId: number; actor: string; type: string; data?: Record<string, unknown> },
-): Promise<void> {
-  await tx.query('INSERT INTO request_events (request_id, actor, type, data) VALUES ($1, $2, $3, $4)', [
-    e.requestId,
-    e.actor,
-    e.type,
-    JSON.stringify(e.data ?? {}),
-  ]);
 }
 
 export async function countRequestsByStatus(db: Queryable): Promise<{ status: string; n: number }[]> {

@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { WebDeps } from '../deps.ts';
-import { AppError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
-import { pageLocale } from '../http/locale.ts';
-import { renderPage } from '../http/render.ts';
+import { AppError, NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
+import { pageLocale } from './page-locale.ts';
+import { renderPage } from './customer-page.ts';
 import { translate } from '../i18n/i18n.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
 import { normaliseReference } from './reference.ts';
@@ -10,9 +10,8 @@ import { fieldMessages, requestFormView } from './request-form.ts';
 import { admitIntakeFrom, fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
 import { readUpload } from './upload-reader.ts';
 import { customerView } from './customer-view.ts';
-import { openQuestion, replyAsCustomer } from '../decisions/customer-reply.service.ts';
+import { openQuestion, replyAsCustomer } from './customer-reply.service.ts';
 import type { RecoveryRequestRow } from './requests.repository.ts';
-import type { FieldErrors } from './requests.schema.ts';
 
 interface ReplyView {
   errors?: FieldErrors;

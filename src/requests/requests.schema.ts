@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FieldErrors } from '../errors.ts';
 import { isMessageKey, LOCALES, type Locale, type MessageKey } from '../i18n/i18n.ts';
 import { normaliseCountry } from '../identifiers/countries.ts';
 import { freeText, lineText } from '../identifiers/plain-text.ts';
@@ -15,12 +16,6 @@ export const DESIRED_OUTCOMES = ['recover_code', 'refund'] as const;
 export const EARLIEST_PURCHASE = '2000-01-01';
 export const MAX_DETAILS = 5000;
 
-/** A field's problem: a message key and what fills its placeholders. */
-export interface FieldError {
-  key: MessageKey;
-  params?: Record<string, number>;
-}
-export type FieldErrors = Record<string, FieldError>;
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import type { WebDeps } from '../deps.ts';
-import { NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
+import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { renderEmailWithStatusLink } from '../mail/mail.service.ts';
 import {
@@ -12,15 +12,9 @@ import {
   type ReceivedFile,
 } from './attachments.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
-import {
-  findByReference,
-  hasStatusToken,
-  insertAttachment,
-  insertFiledRequest,
-  isUniqueViolation,
-  type RecoveryRequestRow,
-} from './requests.repository.ts';
-import { parseRecoveryRequest, type FieldErrors, type NewRecoveryRequest } from './requests.schema.ts';
+import { findByReference, hasStatusToken, insertAttachment, insertFiledRequest, type RecoveryRequestRow } from './requests.repository.ts';
+import { parseRecoveryRequest, type NewRecoveryRequest } from './requests.schema.ts';
+import { isUniqueViolation } from '../db/db.ts';
 
 export interface Filing {
   input: unknown;

@@ -50,20 +50,6 @@ export async function findMatchResult(db: Queryable, requestId: number): Promise
   return row?.result ?? null;
 }
 
-export interface TicketEventRow {
-  actor: string;
-  type: string;
-  data: Record<string, unknown>;
-  created_at: Date;
-}
-
-export async function listEvents(db: Queryable, requestId: number): Promise<TicketEventRow[]> {
-  return db.query<TicketEventRow>(
-    'SELECT actor, type, data, created_at FROM request_events WHERE request_id = $1 ORDER BY id',
-    [requestId],
-  );
-}
-
 export interface TicketEmailRow {
   template: string;
   locale: string;

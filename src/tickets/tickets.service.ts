@@ -1,3 +1,5 @@
+import { listEvents } from '../history/history.repository.ts';
+import type { RequestEvent } from '../history/events.ts';
 import type { Db } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
@@ -7,11 +9,9 @@ import {
   listApprovals,
   listAttachments,
   listEmails,
-  listEvents,
   type TicketApprovalRow,
   type TicketAttachmentRow,
   type TicketEmailRow,
-  type TicketEventRow,
   type TicketRequestRow,
   type TicketWorkRow,
 } from './tickets.repository.ts';
@@ -31,7 +31,7 @@ export interface Ticket {
   typed: Record<string, string>;
   /** The match result of SPEC §6; null until the matcher has run. */
   match: unknown;
-  history: TicketEventRow[];
+  history: RequestEvent[];
   emails: TicketEmailRow[];
   attachments: TicketAttachmentRow[];
   /** Who holds the request (SPEC §5: one owner at a time); null when nobody does. */

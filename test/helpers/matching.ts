@@ -1,6 +1,6 @@
 import { normaliseMailbox } from '../../src/identifiers/mailbox.ts';
 import { buildClaim, type ClaimInput } from '../../src/matching/claim.ts';
-import type { PurchaseRecord } from '../../src/matching/purchase-record.ts';
+import type { PurchaseRecord } from '../../src/purchases/purchase-record.ts';
 
 /** The day the matcher's unit tests decide on (expiry depends on it). */
 export const TODAY = '2026-11-22';

@@ -1,4 +1,4 @@
-import type { ApiTokenRow, RevokedReason } from './tokens.repository.ts';
+import type { ApiTokenRow, RevokedReason } from '../auth/tokens.repository.ts';
 
 export interface TokenView {
   id: number;

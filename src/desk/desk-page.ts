@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { Templates } from '../templates.ts';
-import { hasRole } from './roles.ts';
-import { takeFlash } from './session.ts';
+import { hasRole } from '../auth/roles.ts';
+import { takeFlash } from '../auth/session.ts';
 
 /**
  * Renders a console page in templates/layouts/desk.hbs: the signed-in user, the sign-out

@@ -1,4 +1,4 @@
-import { ConflictError, ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError, type FieldErrors } from '../errors.ts';
 import { maskActivationCodes } from '../identifiers/identifiers.ts';
 import { isPlainText, unifyLineBreaks } from '../identifiers/plain-text.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
@@ -9,12 +9,13 @@ import {
   storeUpload,
   type AttachmentProblem,
   type ReceivedFile,
-} from '../requests/attachments.ts';
-import { insertAttachment, insertEvent } from '../requests/requests.repository.ts';
-import { MAX_DETAILS, type FieldErrors } from '../requests/requests.schema.ts';
-import { findRequestForCustomer } from '../requests/requests.service.ts';
+} from './attachments.ts';
+import { insertAttachment } from './requests.repository.ts';
+import { MAX_DETAILS } from './requests.schema.ts';
+import { findRequestForCustomer } from './requests.service.ts';
 import type { WebDeps } from '../deps.ts';
-import { latestQuestion, lockTicketById, moveTicket } from './decisions.repository.ts';
+import { insertEvent, latestQuestion } from '../history/history.repository.ts';
+import { lockTicketById, moveTicket } from './status.repository.ts';
 
 export interface CustomerReply {
   message: unknown;

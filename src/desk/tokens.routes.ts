@@ -3,11 +3,11 @@ import { Router } from 'express';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
 import { renderDeskPage } from './desk-page.ts';
-import { requireSession } from './require-session.ts';
-import { currentUser } from './require-token.ts';
-import { setFlash } from './session.ts';
-import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from './tokens.schema.ts';
-import { createOwnToken, ownTokens, revokeToken } from './tokens.service.ts';
+import { requireSession } from '../auth/require-session.ts';
+import { currentUser } from '../auth/require-token.ts';
+import { setFlash } from '../auth/session.ts';
+import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from '../auth/tokens.schema.ts';
+import { createOwnToken, ownTokens, revokeToken } from '../auth/tokens.service.ts';
 import { when } from './tokens.view.ts';
 
 const PAGE = '/desk/tokens';

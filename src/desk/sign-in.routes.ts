@@ -4,8 +4,8 @@ import { z } from 'zod';
 import type { WebDeps } from '../deps.ts';
 import { lineText } from '../identifiers/plain-text.ts';
 import { renderDeskPage } from './desk-page.ts';
-import { endSession, startSession } from './session.ts';
-import { signIn } from './sign-in.service.ts';
+import { endSession, startSession } from '../auth/session.ts';
+import { signIn } from '../auth/sign-in.service.ts';
 
 const signInForm = z.object({
   email: lineText('The email address must not contain control characters.').trim().max(254).default(''),
