@@ -3,9 +3,8 @@ import type { SignInLimits } from './limits/sign-in-limits.ts';
 import type { Config } from './config.ts';
 import type { Db } from './db/db.ts';
 import type { Logger } from './logger.ts';
-import type { Metrics } from './ops/metrics.ts';
+import type { Metrics } from './metrics.ts';
 import type { Relay } from './outbox/outbox.relay.ts';
-import type { StatusCountsCache } from './queue/status-counts.ts';
 import type { Queues } from './queues.ts';
 import type { IntakeLimits } from './limits/intake-limits.ts';
 import type { StatusTokenLimits } from './limits/status-token-limits.ts';
@@ -27,6 +26,4 @@ export interface WebDeps {
   /** Wrong status tokens per client address and per reference (the customer's status page and API). */
   statusTokenLimits: StatusTokenLimits;
   metrics: Metrics;
-  /** The queue's per-status counts, counted at most every few seconds. */
-  queueCounts: StatusCountsCache;
 }

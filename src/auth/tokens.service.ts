@@ -11,8 +11,8 @@ import {
   listTokensOfUser,
   revokeApiTokenById,
   touchApiToken,
+  type ApiTokenRow,
 } from './tokens.repository.ts';
-import { tokenView, type TokenView } from '../desk/tokens.view.ts';
 import type { AuthenticatedUser, User } from './user.ts';
 import { findUserByEmail, findUserById, type UserRow } from './users.repository.ts';
 
@@ -100,9 +100,8 @@ async function issueToken(
 }
 
 /** The user's own tokens, live ones first, for their "My tokens" page. */
-export async function ownTokens(db: Queryable, user: User): Promise<TokenView[]> {
-  const now = new Date();
-  return (await listTokensOfUser(db, user.id)).map((t) => tokenView(t, now));
+export async function ownTokens(db: Queryable, user: User): Promise<ApiTokenRow[]> {
+  return listTokensOfUser(db, user.id);
 }
 
 /**

@@ -19,7 +19,12 @@ import {
   type DecisionContext,
   type DecisionDeps,
 } from './decision-context.ts';
-import { insertCodeHistory, lockPurchase, markPurchaseRefunded, type LockedPurchase } from './decisions.repository.ts';
+import {
+  insertCodeHistory,
+  lockPurchase,
+  markPurchaseRefunded,
+  type LockedPurchase,
+} from './decisions.repository.ts';
 import { reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { lockTicketById, moveTicket } from '../requests/status.repository.ts';

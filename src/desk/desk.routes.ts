@@ -4,18 +4,19 @@ import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
 import { parseQueueQuery } from '../queue/queue.schema.ts';
 import { InvalidQueryError, queuePage } from '../queue/queue.service.ts';
+import type { StatusCountsCache } from '../queue/status-counts.ts';
 import { latestMatchAt } from './live-updates.ts';
 import { queueView } from './queue-view.ts';
 
 const LIVE_POLL_MS = 3_000;
 
 /** The console's home: the queue (GET /desk), and a stream telling it when new results arrive. */
-export function deskRoutes(deps: WebDeps): Router {
+export function deskRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
   const router = Router();
 
   router.get('/desk', requireSession('technician'), async (req, res) => {
     const query = parseQueueQuery(req.query, (m) => new InvalidQueryError(m));
-    const view = queueView(await queuePage(deps.db, deps.queueCounts, query, res.locals.user!.id), query);
+    const view = queueView(await queuePage(deps.db, counts, query, res.locals.user!.id), query);
     res.set('Cache-Control', 'no-store');
     // The live script asks for the rows only, to swap them in without a reload.
     if (req.query.fragment === 'rows') {

@@ -8,7 +8,7 @@ import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from '../auth/tokens.schema.ts';
 import { createOwnToken, ownTokens, revokeToken } from '../auth/tokens.service.ts';
-import { when } from './tokens.view.ts';
+import { tokenView, when } from './tokens.view.ts';
 
 const PAGE = '/desk/tokens';
 
@@ -64,7 +64,8 @@ async function showPage(
   problem: { error?: string; fields?: Record<string, string>; form?: Record<string, string> } = {},
   status = 200,
 ): Promise<void> {
-  const tokens = await ownTokens(deps.db, currentUser(res));
+  const now = new Date();
+  const tokens = (await ownTokens(deps.db, currentUser(res))).map((t) => tokenView(t, now));
   const form = problem.form ?? { label: '', expires_in_days: String(DEFAULT_TOKEN_DAYS) };
   renderDeskPage(
     req,

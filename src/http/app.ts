@@ -17,9 +17,10 @@ import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
-import { emailResendRoutes } from '../mail/resend.routes.ts';
+import { emailResendRoutes } from '../desk/resend.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
+import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { serializeError } from '../logger.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
@@ -68,10 +69,13 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
+  // The queue's per-status counts, shared by the API and the console, counted at most every few seconds.
+  const queueCounts = statusCountsCache(deps.db, deps.logger);
+
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
-  app.use(queueApiRoutes(deps));
+  app.use(queueApiRoutes(deps, queueCounts));
   app.use(ticketRoutes(deps));
   app.use(decisionRoutes(deps));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
@@ -80,7 +84,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(queueBoardRoutes(deps)); // checks the origin of its own requests instead of _csrf
   app.use('/desk', csrfProtection());
   app.use(signInRoutes(deps));
-  app.use(deskRoutes(deps));
+  app.use(deskRoutes(deps, queueCounts));
   app.use(requestPageRoutes(deps));
   app.use(emailResendRoutes(deps));
   app.use(approvalsPageRoutes(deps));

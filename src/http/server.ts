@@ -1,13 +1,15 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../limits/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
-import { createMetrics } from '../ops/metrics.ts';
+import { countEmailsByStatus } from '../mail/mail.repository.ts';
+import { createMetrics } from '../metrics.ts';
+import { countUndispatched } from '../outbox/outbox.repository.ts';
 import { startRelay } from '../outbox/outbox.relay.ts';
-import { statusCountsCache } from '../queue/status-counts.ts';
 import { createQueues } from '../queues.ts';
 import { connectRedis } from '../redis/redis.ts';
 import { createIntakeLimits } from '../limits/intake-limits.ts';
 import { createStatusTokenLimits } from '../limits/status-token-limits.ts';
+import { countRequestsByStatus } from '../requests/requests.repository.ts';
 import type { Base } from '../runtime.ts';
 import { loadTemplates } from '../templates.ts';
 import { createApp } from './app.ts';
@@ -37,10 +39,13 @@ export function buildWebDeps(base: Base): WebDeps {
       perEmail: config.intakeLimitPerEmail,
       logger,
     }),
-    metrics: createMetrics(db),
+    metrics: createMetrics({
+      outboxBacklog: () => countUndispatched(db),
+      emailsByStatus: () => countEmailsByStatus(db),
+      requestsByStatus: () => countRequestsByStatus(db),
+    }),
     signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
     statusTokenLimits: createStatusTokenLimits(redis, { prefix: base.queuePrefix, logger }),
-    queueCounts: statusCountsCache(db, logger),
   };
 }
 

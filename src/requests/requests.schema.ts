@@ -16,7 +16,6 @@ export const DESIRED_OUTCOMES = ['recover_code', 'refund'] as const;
 export const EARLIEST_PURCHASE = '2000-01-01';
 export const MAX_DETAILS = 5000;
 
-
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
 const line = (max: number) =>

@@ -12,7 +12,13 @@ import {
   type ReceivedFile,
 } from './attachments.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
-import { findByReference, hasStatusToken, insertAttachment, insertFiledRequest, type RecoveryRequestRow } from './requests.repository.ts';
+import {
+  findByReference,
+  hasStatusToken,
+  insertAttachment,
+  insertFiledRequest,
+  type RecoveryRequestRow,
+} from './requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from './requests.schema.ts';
 import { isUniqueViolation } from '../db/db.ts';
 

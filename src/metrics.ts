@@ -1,16 +1,19 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Db } from '../db/db.ts';
-import { countEmailsByStatus } from '../mail/mail.repository.ts';
-import { countUndispatched } from '../outbox/outbox.repository.ts';
-import { countRequestsByStatus } from '../requests/requests.repository.ts';
 
 export interface Metrics {
   registry: Registry;
   intake: Counter<'outcome'>;
 }
 
+/** What the gauges read when /metrics is scraped (the entry point passes the repositories' counts). */
+export interface GaugeReaders {
+  outboxBacklog(): Promise<number>;
+  emailsByStatus(): Promise<{ status: string; n: number }[]>;
+  requestsByStatus(): Promise<{ status: string; n: number }[]>;
+}
+
 /** One registry per process; the gauges read the database when scraped. */
-export function createMetrics(db: Db): Metrics {
+export function createMetrics(read: GaugeReaders): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'desk_' });
   const intake = new Counter({
@@ -24,7 +27,7 @@ export function createMetrics(db: Db): Metrics {
     help: 'Outbox rows not yet handed to the job queue.',
     registers: [registry],
     async collect() {
-      this.set(await countUndispatched(db));
+      this.set(await read.outboxBacklog());
     },
   });
   new Gauge({
@@ -34,7 +37,7 @@ export function createMetrics(db: Db): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const { status, n } of await countEmailsByStatus(db)) this.set({ status }, n);
+      for (const { status, n } of await read.emailsByStatus()) this.set({ status }, n);
     },
   });
   new Gauge({
@@ -44,7 +47,7 @@ export function createMetrics(db: Db): Metrics {
     registers: [registry],
     async collect() {
       this.reset();
-      for (const { status, n } of await countRequestsByStatus(db)) this.set({ status }, n);
+      for (const { status, n } of await read.requestsByStatus()) this.set({ status }, n);
     },
   });
   return { registry, intake };

@@ -2,8 +2,8 @@ import { Router } from 'express';
 import { requireSession } from '../auth/require-session.ts';
 import { setFlash } from '../auth/session.ts';
 import type { WebDeps } from '../deps.ts';
-import { pathId } from '../desk/request-page.schema.ts';
-import { resendEmail } from './resend.service.ts';
+import { pathId } from './request-page.schema.ts';
+import { resendEmail } from '../mail/resend.service.ts';
 
 /** The console's resend action for a failed or unconfirmed email (technician and up, CSRF-checked under /desk). */
 export function emailResendRoutes(deps: WebDeps): Router {
