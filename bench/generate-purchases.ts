@@ -1,5 +1,5 @@
 /**
- * Writes N synthetic purchase records as CSV (SPEC §3) to stdout or a file, for import and
+ * Writes N synthetic purchase records as CSV (`desk import`'s columns) to stdout or a file, for import and
  * matching benchmarks: `node --import tsx bench/generate-purchases.ts 1000000 > /tmp/p.csv`.
  * Seeded, so the same N gives the same file.
  */

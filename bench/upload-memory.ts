@@ -1,5 +1,5 @@
 /**
- * SPEC §10 "Bounded resources": 40 parallel 5 MB uploads must not grow the web process's RSS by
+ * README "Security", bounded resources: 40 parallel 5 MB uploads must not grow the web process's RSS by
  * more than 50 MB. Starts the desk on a private redis-server, posts the uploads to /recover at
  * once, and reads the process's VmRSS and VmHWM (peak, reset just before) from /proc.
  *

@@ -2,7 +2,7 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** Paths that must never reach a log line (SPEC: codes and tokens are secret). */
+/** Paths that must never reach a log line (activation codes, tokens and passwords are secret). */
 const redact = [
   'req.headers.authorization',
   'req.headers.cookie',

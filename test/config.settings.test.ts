@@ -16,7 +16,7 @@ function problems(env: Record<string, string>): string[] {
   return [];
 }
 
-describe('settings (SPEC §8)', () => {
+describe('settings (README "Settings")', () => {
   it('when nothing is set, then the documented defaults apply', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
     try {

@@ -11,7 +11,7 @@ import {
 } from '../src/identifiers/identifiers.ts';
 import { newReference, normaliseReference } from '../src/requests/reference.ts';
 
-describe('identifier normalisation (SPEC §2)', () => {
+describe('identifier normalisation (README "Matching", step 1)', () => {
   it('when a licence number is typed loosely, then it reads as the canonical 4-6-8 form', () => {
     assert.equal(normaliseLicenseNumber(' 84f3 e32248 c1e89af9 '), '84F3-E32248-C1E89AF9');
     assert.equal(normaliseLicenseNumber('84F3E32248C1E89AF9'), '84F3-E32248-C1E89AF9');

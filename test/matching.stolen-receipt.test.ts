@@ -20,8 +20,8 @@ import { postDecision } from './helpers/tickets.ts';
 import { waitFor } from './helpers/wait.ts';
 import { claimFor as claim, purchaseRecord as purchase, TODAY } from './helpers/matching.ts';
 
-// SPEC §6: licence, order number, store and date are printed on a receipt or a box and can be
-// stolen with it; the buyer's mailbox and name are not.
+// A stolen receipt (README "Security"): licence, order number, store and date are printed on a
+// receipt or a box and can be stolen with it; the buyer's mailbox and name are not.
 
 const THIEF = { email: 'carlos.fischer@yandex.ru', name: 'Carlos Fischer' };
 

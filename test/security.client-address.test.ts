@@ -10,7 +10,7 @@ import { ConfigError, loadConfig } from '../src/config.ts';
 import { STATUS_TOKEN_LIMITS } from '../src/limits/status-token-limits.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 
-// SPEC §10 "Client address": which X-Forwarded-For hops the desk believes (TRUST_PROXY), and
+// README "Security", client address: which X-Forwarded-For hops the desk believes (TRUST_PROXY), and
 // status-token guessing limits that never lock out people who did nothing (issue 11, finding 2).
 //
 // supertest connects from loopback, so "a proxy on another host" is the proxy at PROXY seen

@@ -1,5 +1,5 @@
 /**
- * Four eyes means two people (SPEC §10; issue 11, finding 1). The review's attack: an admin
+ * Four eyes means two people (README "Security"; issue 11, finding 1). The review's attack: an admin
  * proposes sending a code to their own address over the API, makes an API token for a
  * supervisor in the console, and approves their own proposal with it. Now nobody can make a
  * token for someone else, and an approval refuses a credential its proposer created.

@@ -87,7 +87,7 @@ function withTagCutTo(stored: string, bytes: number): string {
   return parts.join('.');
 }
 
-describe('AES-GCM at rest (SPEC §10 Keys)', () => {
+describe('AES-GCM at rest (README "Security", keys)', () => {
   it('finding 7: when a ciphertext has its tag cut to 4 bytes, then it is refused, in either format', () => {
     const cipher = createCodeCipher(NEW_KEY);
     const code = 'ABCDE-FGHJK-MNPQR-STUVW';
@@ -116,7 +116,7 @@ describe('AES-GCM at rest (SPEC §10 Keys)', () => {
   });
 });
 
-describe('a key change (SPEC §10 Keys)', () => {
+describe('a key change (README "Security", keys)', () => {
   let shared: Awaited<ReturnType<typeof sharedDatabase>>;
   let desk: TestDesk;
   let technician: TestUser;
@@ -322,7 +322,7 @@ describe('a key change (SPEC §10 Keys)', () => {
   });
 });
 
-describe('the start-up key check (SPEC §10 Keys)', () => {
+describe('the start-up key check (README "Security", keys)', () => {
   it('finding 6: when no configured key opens the stored codes, then the desk stops at start naming SECRET_KEY; with the old key in SECRET_KEY_PREVIOUS it starts', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rd-keycheck-'));
     const server = process.env.DATABASE_URL ? await freshDatabase() : undefined;

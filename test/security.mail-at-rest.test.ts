@@ -13,7 +13,7 @@ import { waitFor } from './helpers/wait.ts';
 const KEY = 'k'.repeat(32);
 const mode = (file: string) => statSync(file).mode & 0o777;
 
-describe('mail at rest: production settings (SPEC §10)', () => {
+describe('mail at rest: production settings (README "Security")', () => {
   it('finding 3: when NODE_ENV=production and SMTP_URL is unset, then the settings are refused naming SMTP_URL and MAIL_TO_FILES; with MAIL_TO_FILES=1 they are accepted', () => {
     const production = { NODE_ENV: 'production', SECRET_KEY: KEY, DATA_DIR: tmpdir() };
     assert.throws(
@@ -28,7 +28,7 @@ describe('mail at rest: production settings (SPEC §10)', () => {
       'smtp://mail.example:587',
     );
     assert.throws(() => loadConfig({ ...production, MAIL_TO_FILES: 'yes' }), /MAIL_TO_FILES/);
-    // Outside production the files stay the default, as SPEC §8 says.
+    // Outside production the files stay the default, as README "Settings" says.
     assert.equal(loadConfig({ SECRET_KEY: KEY, DATA_DIR: tmpdir() }).smtpUrl, undefined);
   });
 
@@ -53,7 +53,7 @@ describe('mail at rest: production settings (SPEC §10)', () => {
   });
 });
 
-describe('mail at rest: the outbox folder (SPEC §10)', () => {
+describe('mail at rest: the outbox folder (README "Security")', () => {
   let desk: TestDesk;
   before(async () => {
     desk = await startDesk({ env: { SMTP_URL: '', INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0' } });

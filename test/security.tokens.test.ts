@@ -1,5 +1,5 @@
 /**
- * API tokens and the audit of administration (SPEC §10; issue 11, finding 13): tokens are made
+ * API tokens and the audit of administration (README "Security"; issue 11, finding 13): tokens are made
  * by their owner (or the operator's `desk token create`, recorded as cli), expire, die for good
  * with their user's disabling, and every change to users and tokens is an audit event admins
  * read on a page and through the API. Everything here goes through HTTP, the command line and

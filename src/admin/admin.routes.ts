@@ -16,7 +16,7 @@ const USERS = '/desk/admin/users';
 
 /**
  * The admin pages: users (add, disable, enable, change role) and everyone's API tokens (list,
- * revoke; never create: a token is made by its owner, SPEC §10). Admins only; every change is
+ * revoke; never create: a token is made by its owner, README "Security"). Admins only; every change is
  * audited.
  */
 export function adminRoutes(deps: WebDeps): Router {

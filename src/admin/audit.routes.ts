@@ -9,7 +9,7 @@ import { ForbiddenError } from '../errors.ts';
 import { auditPage } from './audit.service.ts';
 
 /**
- * The audit of administration (SPEC §10), newest first: the console page for admins
+ * The audit of administration (README "Security"), newest first: the console page for admins
  * (`/desk/admin/audit?cursor=`) and `GET /api/v1/audit?cursor=` for an admin's API token.
  */
 export function auditRoutes(deps: WebDeps): Router {

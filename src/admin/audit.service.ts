@@ -31,7 +31,7 @@ export class InvalidCursorError extends AppError {
   }
 }
 
-/** Newest first, a page at a time (SPEC §10 "Audit of administration"). */
+/** Newest first, a page at a time (README "Security", audit of administration). */
 export async function auditPage(db: Queryable, cursor: unknown, limit = AUDIT_PAGE_SIZE): Promise<AuditPage> {
   const before = readCursor(cursor);
   const rows = await listAuditEvents(db, { before, limit: limit + 1 });

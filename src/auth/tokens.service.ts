@@ -36,7 +36,7 @@ export interface CreatedToken {
 
 /**
  * The signed-in user's own new token (console "My tokens"). Nobody creates a token for someone
- * else (SPEC §10): a token is its creator's word that they are its owner, and four eyes relies
+ * else (README "Security"): a token is its creator's word that they are its owner, and four eyes relies
  * on that.
  */
 export function createOwnToken(

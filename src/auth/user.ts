@@ -1,4 +1,4 @@
-/** What each person at the desk may do (SPEC §1): supervisors also approve, admins manage. */
+/** Desk roles, ranked (see roles.ts): supervisors also approve, admins also manage users and tokens. */
 export const ROLES = ['technician', 'supervisor', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -10,7 +10,7 @@ export interface User {
 }
 
 /**
- * What a user proved who they are with (SPEC §10): a console session (express-session's id) or
+ * What a user proved who they are with (README "Security"): a console session (express-session's id) or
  * an API token, with who created the token (a user's id, the operator's command line, or null
  * for a token made before the desk recorded it).
  */

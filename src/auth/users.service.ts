@@ -33,7 +33,7 @@ export async function addUser(db: Db, input: NewUser, acting: ActingAs): Promise
 
 /**
  * Disables a user and revokes every token they hold, for good: enabling them again brings none
- * back (SPEC §10). Each revoked token is audited too. Nothing happens to a user already disabled.
+ * back (README "Security"). Each revoked token is audited too. Nothing happens to a user already disabled.
  */
 export function disableUser(db: Db, userId: number, acting: ActingAs): Promise<User> {
   return db.transaction(async (tx) => {

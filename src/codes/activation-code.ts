@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 
-/** SPEC §2: new codes leave out the look-alikes 0 O 1 I L (31 characters, about 99 bits per code). */
+/** New codes leave out the look-alikes 0 O 1 I L (31 characters, about 99 bits per code). */
 export const NEW_CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 
 /** A fresh activation code: 4 blocks of 5, hyphen-separated, from a CSPRNG. */

@@ -2,7 +2,7 @@ import type { MatchFlag } from '../matching/flags.ts';
 import type { QueuePage } from '../queue/queue.service.ts';
 import type { QueueQuery } from '../queue/queue.schema.ts';
 
-/** Every flag the matcher raises, in a technician's words (SPEC §6); read by stored name, so keyed by string. */
+/** Every flag the matcher raises (MATCH_FLAGS), in a technician's words; read by stored name, so keyed by string. */
 export const FLAG_TEXT: Record<string, string> = {
   trial_license: 'Trial licence: it can be neither recovered nor refunded.',
   license_expired: 'The licence has expired: offer a renewal instead of a code.',

@@ -1,7 +1,7 @@
 import type { RejectReason } from '../decisions/decisions.schema.ts';
 import type { EventType, RequestEvent } from '../history/events.ts';
 
-/** Each reject reason of SPEC §7 as the desk says it, for the reject form and the history. */
+/** Each reject reason (REJECT_REASONS) as the desk says it, for the reject form and the history. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   no_purchase_found: 'No purchase found',
   trial_license: 'Trial licence',

@@ -10,7 +10,7 @@ const optionalText = z
 
 /**
  * The decision forms of the request page, as posted (urlencoded strings). The decision itself is
- * checked by decide() with SPEC §7's schema; this only shapes the form into that body.
+ * checked by decide() with the API's decisionSchema; this only shapes the form into that body.
  */
 export const decisionFormSchema = z.object({
   type: z.enum(['reissue', 'refund', 'request_info', 'reject']),
@@ -29,7 +29,7 @@ export function parseDecisionForm(input: unknown): DecisionForm {
   throw new AppError('validation_failed', 422, 'This form is incomplete or out of date: reload the page.');
 }
 
-/** The form as the decision body of SPEC §7: only the fields its type takes. */
+/** The form as the API's decision body (decisionSchema): only the fields its type takes. */
 export function decisionBody(form: DecisionForm): Record<string, unknown> {
   switch (form.type) {
     case 'reissue':

@@ -41,7 +41,7 @@ export function when(date: Date | string | null | undefined): string {
 
 export function requestPageView(data: RequestPageData, user: User, kept?: KeptForm) {
   const { ticket } = data;
-  // Our own matcher wrote it (SPEC §6), so its shape is MatchResult's.
+  // Our own matcher wrote it, so its shape is MatchResult's.
   const match = ticket.match as MatchResult | null;
   const heldByOther = ticket.claim !== null && ticket.claim.by !== user.email;
   const offered = OFFERED[ticket.status] ?? [];

@@ -12,7 +12,7 @@ import { tokenView, when } from './tokens.view.ts';
 
 const PAGE = '/desk/tokens';
 
-/** "My tokens": every signed-in user lists, creates and revokes their own API tokens (SPEC §10). */
+/** "My tokens": every signed-in user lists, creates and revokes their own API tokens (README "Security"). */
 export function tokenRoutes(deps: WebDeps): Router {
   const router = Router();
   router.use(PAGE, requireSession());

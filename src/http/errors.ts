@@ -60,7 +60,7 @@ export const lastResort: ErrorRequestHandler = (error: unknown, req, res, _next)
   res.status(500).type('text/plain').send('Something went wrong on our side.');
 };
 
-/** Turns every error into SPEC §7's JSON error or an HTML page; unknown errors become a bare 500. */
+/** Turns every error into JSON `{ error, message }` or an HTML page; unknown errors become a bare 500. */
 export function errorHandler(templates: Templates): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const unreachable = isDatabaseUnreachable(error);

@@ -1,7 +1,8 @@
 /**
- * The identifier formats of SPEC §2. Input is case-insensitive and forgiving: trimmed,
- * upper-cased, spaces and hyphens stripped, and in hexadecimal fields the letter O read
- * as zero and I and L as one. The canonical form is what is stored and matched.
+ * Licence numbers (4-6-8 hex), keys (8-4-4-4-12 hex), activation codes (4 blocks of 5), order
+ * numbers and more. Input is case-insensitive and forgiving: trimmed, upper-cased, spaces and
+ * hyphens stripped, and in hexadecimal fields the letter O read as zero and I and L as one.
+ * The canonical form is what is stored and matched.
  */
 
 import { isPlainLine } from './plain-text.ts';

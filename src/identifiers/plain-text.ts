@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What text a person typed may hold (SPEC §10 "Bounded resources"): never NUL, the other C0
+ * What text a person typed may hold (README "Security", bounded resources): never NUL, the other C0
  * controls, DEL or the C1 controls. PostgreSQL cannot store NUL at all (the insert fails, a 500),
  * and the others end up in emails, logs and pages where they only ever do harm. Free text (details,
  * messages, notes) keeps its tabs and line breaks; a one-line field keeps neither.

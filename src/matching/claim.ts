@@ -11,7 +11,7 @@ export interface ClaimedIdentifier {
   canonical: string | null;
 }
 
-/** What the customer claims, normalised the way SPEC §2 reads evidence. */
+/** What the customer claims, normalised as README "Matching" (step 1) reads evidence. */
 export interface Claim {
   email: string;
   mailbox: string;

@@ -158,7 +158,7 @@ function exact(claimed: string | null, recorded: string): Outcome {
   return foldText(claimed) === foldText(recorded) ? 'match' : 'mismatch';
 }
 
-/** Each field of the claim beside the purchase record, with its outcome (SPEC §6). */
+/** Each field of the claim beside the purchase record, with its outcome: match, near, mismatch or missing. */
 export function compareFields(claim: Claim, record: PurchaseRecord): FieldComparison[] {
   const emailResult = email(claim, record);
   const date = purchaseDate(claim, record);

@@ -30,7 +30,7 @@ export interface Metrics {
   by_kind: Record<string, KindMetrics>;
   /**
    * Requests that carry their purchase's licence and facts but neither its buyer's mailbox nor
-   * name (the stolen receipt of SPEC §6), and how many of them got `conflict`.
+   * name (a stolen receipt, README "Security"), and how many of them got `conflict`.
    */
   stolen_receipt: { requests: number; conflict: number };
 }
@@ -119,7 +119,7 @@ export async function evaluateMatching(
 
 /**
  * Whether the request, as stored, reads like a stolen receipt of the purchase it is really about
- * (SPEC §6): judged against the labelled purchase, not the one the matcher chose.
+ * (README "Security"): judged against the labelled purchase, not the one the matcher chose.
  */
 async function carriesStolenReceipt(db: Db, requestId: number, licenseNumber: string | null) {
   if (!licenseNumber) return false;

@@ -1,5 +1,5 @@
 /**
- * Every flag the matcher can raise on a match result (SPEC §6 lists these "at least"); the
+ * Every flag the matcher can raise on a match result (README "Matching", step 5); the
  * console words each one (src/desk/queue-view.ts), and the compiler holds the two lists together.
  */
 export const MATCH_FLAGS = [

@@ -2,7 +2,7 @@ import type { FieldComparison } from './compare.ts';
 import type { MatchFlag } from './flags.ts';
 import { expiresOn, type Decision, type Verdict } from './verdict.ts';
 
-/** The explainable result of SPEC §6, as stored and as the technician API returns it. */
+/** The matcher's explainable result (README "Matching"), as stored and as the technician API returns it. */
 export interface MatchResult {
   verdict: Verdict;
   score: number;

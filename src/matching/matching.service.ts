@@ -16,7 +16,7 @@ export const VELOCITY = { mailbox: 3, address: 10, network: 25 };
 
 export class RequestNotFoundError extends Error {}
 
-/** The claim is read from what the customer typed, normalised here (SPEC §2). */
+/** The claim is read from what the customer typed, normalised here (README "Matching", step 1). */
 export function claimOf(request: RequestToMatch): Claim {
   const typed = request.typed;
   return buildClaim({

@@ -42,7 +42,7 @@ const WEIGHT: Record<Field, number> = {
 const agrees = (o: Outcome) => o === 'match' || o === 'near';
 
 /**
- * What a receipt or a box shows besides the licence (SPEC §6): whoever holds it knows these. The
+ * What a receipt or a box shows besides the licence: whoever holds it, buyer or thief, knows these. The
  * buyer's mailbox and name are not on it, so only they show that the claimant is the buyer.
  */
 const PURCHASE_FACTS = ['order_number', 'purchased_on', 'channel', 'store', 'country'] as const;
@@ -53,7 +53,7 @@ export function buyerIdentityDiffers(a: Assessment): boolean {
 }
 
 /**
- * The stolen receipt of SPEC §6: the licence and every purchase fact the claim gives agree, and
+ * A stolen receipt (README "Security"): the licence and every purchase fact the claim gives agree, and
  * neither the mailbox nor the name is the buyer's. A fact left out does not spoil the agreement:
  * a retail box has no order number, and a claim must not escape the rule by giving less.
  */
@@ -96,7 +96,7 @@ function byStrength(a: Assessment, b: Assessment): number {
 }
 
 /**
- * The verdict of SPEC §6, read the way a careful technician reads evidence:
+ * The verdict (README "Matching"), read the way a careful technician reads evidence:
  * - conflict: the identifiers point at one purchase and other evidence at another, or
  *   nothing only the buyer knows (mailbox, name) agrees with the purchase, whether the facts
  *   printed on the receipt agree (a stolen receipt) or not;
@@ -214,7 +214,7 @@ function purchaseFlags(best: Assessment, today: string): MatchFlag[] {
   return flags;
 }
 
-/** Validity starts at first activation (SPEC §3); a licence never activated has not started. */
+/** Validity starts at the first activation, not the purchase; a licence never activated has not started. */
 export function expiresOn(p: Pick<PurchaseRecord, 'first_activated_at' | 'term_days'>): string | null {
   if (!p.first_activated_at) return null;
   const end = new Date(`${p.first_activated_at}T00:00:00Z`);

@@ -14,7 +14,7 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 /**
  * 'ok' or 'unavailable'. What went wrong (a driver's message, an address) is for the log, not for
- * whoever asks (SPEC §10 "Endpoints").
+ * whoever asks (README "Security", endpoints).
  */
 async function probe(req: Request, name: string, check: () => Promise<unknown>) {
   try {

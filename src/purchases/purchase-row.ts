@@ -7,7 +7,7 @@ import {
   normaliseOrderNumber,
 } from '../identifiers/identifiers.ts';
 
-/** The columns of a purchases file (SPEC §3), in the order of shared/data/purchases.csv. */
+/** The columns of a purchases file (named in its header, any order), listed as in demo/purchases.csv. */
 export const PURCHASE_COLUMNS = [
   'order_number',
   'channel',

@@ -33,7 +33,7 @@ export interface ImportListener {
 }
 
 /**
- * `desk import purchases FILE` (SPEC §3). The file is streamed twice, never held whole:
+ * `desk import purchases FILE` (README "The `desk` command"). The file is streamed twice, never held whole:
  *
  * 1. check: which licence numbers appear on more than one valid row, and the last line of each
  *    (a Bloom filter of ~1.2 MB a million rows, see repeated-license-numbers.ts; nothing is

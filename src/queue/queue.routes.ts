@@ -5,7 +5,7 @@ import { parseQueueQuery } from './queue.schema.ts';
 import { InvalidQueryError, queuePage } from './queue.service.ts';
 import type { StatusCountsCache } from './status-counts.ts';
 
-/** `GET /api/v1/tickets?status=&verdict=&flag=&owner=&overdue=&q=&cursor=&limit=` (SPEC §7). */
+/** `GET /api/v1/tickets?status=&verdict=&flag=&owner=&overdue=&q=&cursor=&limit=` (the queue over the API). */
 export function queueApiRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
   const router = Router();
   router.get('/api/v1/tickets', requireToken(deps), async (req, res) => {

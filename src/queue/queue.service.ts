@@ -26,7 +26,7 @@ export class InvalidQueryError extends AppError {
 const OPEN_STATUSES = REQUEST_STATUSES.filter((s) => s !== 'resolved' && s !== 'rejected');
 
 /**
- * One page of the queue (SPEC §5: what is due first). `q` is read as whatever it looks like: a
+ * One page of the queue, what is due soonest first. `q` is read as whatever it looks like: a
  * reference, an email address, a licence number or key, else an order number.
  */
 export async function queuePage(

@@ -24,7 +24,7 @@ export interface CustomerReply {
 }
 
 /**
- * The customer answers a technician's question on the status page (SPEC §5 request info): the
+ * The customer answers a technician's question on the status page (README "Decisions", request info): the
  * answer (and any proof of purchase) goes into the history, the request returns to triage with its
  * service-level clock running again, and matching runs again, all in one transaction.
  */

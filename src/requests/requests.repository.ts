@@ -34,7 +34,7 @@ export type RequestWrite = NewRecoveryRequest & {
   statusTokenHash: string;
   locale: string;
   clientIp: string | null;
-  /** Service levels (SPEC §5): hours to the first response and to the resolution; the defaults when omitted. */
+  /** Service levels: hours to the first response and to the resolution; the defaults when omitted. */
   dueHours?: { firstResponse: number; resolution: number };
 };
 
@@ -78,7 +78,7 @@ export async function insertRequest(tx: Queryable, row: RequestWrite): Promise<n
 }
 
 /**
- * A filed request with everything filing it causes (SPEC §5 `received`): its `received` event,
+ * A filed request (status `received`) with everything filing it causes: its `received` event,
  * its acknowledgement email, and the email's and the match's jobs in the outbox. One statement,
  * so one round trip to the database and atomic by itself: intake waits on the database once.
  */

@@ -22,8 +22,8 @@ const line = (max: number) =>
   lineText('error.text_format', 'error.invalid').trim().max(max, { error: 'error.too_long' });
 
 /**
- * The name goes into a vendor-branded email to whatever address was typed (SPEC §10 "Customer-
- * supplied text in email"): a web address or an `@` in it would turn our acknowledgement into
+ * The name goes into a vendor-branded email to whatever address was typed (README "Security",
+ * customer text in our emails): a web address or an `@` in it would turn our acknowledgement into
  * someone's phishing mail. Mail clients link bare domains (`evil.com/x`), so any dotted token whose
  * last part is two letters or more counts, with the full-width and ideographic dots too.
  */
@@ -116,7 +116,7 @@ export type ParseResult = { ok: true; value: NewRecoveryRequest } | { ok: false;
 const TYPED_FIELDS = ['license_number', 'license_key', 'order_number', 'country', 'email'] as const;
 
 /**
- * Validates and normalises a recovery request (SPEC §4). `today` is the latest date a
+ * Validates and normalises a recovery request from the form or the API. `today` is the latest date a
  * purchase may carry: the caller passes the calendar date of the zone furthest ahead
  * of UTC, so a customer who bought today anywhere is never told the date is in the future.
  */

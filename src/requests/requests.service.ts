@@ -41,7 +41,7 @@ const REFERENCE_TRIES = 5;
 
 /**
  * Counts an attempt to file against its client address's hourly limit, whatever comes of it, and
- * before its body is read (SPEC §10): refused requests and refused uploads cost a point too, so no
+ * before its body is read (README "Security"): refused requests and refused uploads cost a point too, so no
  * one can send unlimited 5 MB uploads. Over the limit: RateLimitedError.
  */
 export async function admitIntakeFrom(deps: WebDeps, clientIp: string): Promise<void> {
@@ -52,7 +52,7 @@ export async function admitIntakeFrom(deps: WebDeps, clientIp: string): Promise<
 }
 
 /**
- * Files a recovery request (SPEC §4, §5 `received`) from an address admitIntakeFrom() let in:
+ * Files a recovery request (status `received`) from an address admitIntakeFrom() let in:
  * validate everything, count it against its mailbox's daily limit, then store the request, its
  * acknowledgement email and its match job in one transaction, so that nothing is half-stored and
  * nothing waits on Redis.

@@ -27,8 +27,8 @@ export function uploadsTempDir(dataDir: string): string {
 
 /**
  * A multer storage engine that streams each file to a temporary file (mode 0600) under `dir`,
- * hashing it on the way, so a 5 MB upload costs a few buffers of memory, not 5 MB (SPEC §10
- * "Bounded resources"). It remembers every file it opened, for discard().
+ * hashing it on the way, so a 5 MB upload costs a few buffers of memory, not 5 MB (README
+ * "Security", bounded resources). It remembers every file it opened, for discard().
  */
 class TempFileStorage implements multer.StorageEngine {
   readonly files = new Map<string, { out: WriteStream; sha256?: string }>();

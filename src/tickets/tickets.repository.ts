@@ -41,7 +41,7 @@ export async function findTicketRequest(
   return row;
 }
 
-/** The matcher's stored result (SPEC §6), as it wrote it. */
+/** The matcher's stored result (a MatchResult), as it wrote it. */
 export async function findMatchResult(db: Queryable, requestId: number): Promise<unknown> {
   const [row] = await db.query<{ result: unknown }>(
     'SELECT result FROM match_results WHERE request_id = $1',

@@ -3,7 +3,7 @@ import { requireToken } from '../auth/require-token.ts';
 import type { WebDeps } from '../deps.ts';
 import { getTicket } from './tickets.service.ts';
 
-/** The technician API (SPEC §7): every route here needs a bearer API token. */
+/** The technician API (README "Decisions"): every route here needs a bearer API token. */
 export function ticketRoutes(deps: WebDeps): Router {
   const router = Router();
   router.use('/api/v1/tickets', requireToken(deps));

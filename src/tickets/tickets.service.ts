@@ -18,7 +18,7 @@ import {
 
 type TopLevel = 'reference' | 'status' | 'created_at' | 'updated_at' | 'duplicate_of' | keyof TicketWorkRow;
 
-/** A request as a technician sees it (SPEC §7 `GET /api/v1/tickets/:reference`). */
+/** A request as a technician sees it (`GET /api/v1/tickets/:reference`). */
 export interface Ticket {
   reference: string;
   status: string;
@@ -29,15 +29,15 @@ export interface Ticket {
   request: Omit<TicketRequestRow, TopLevel | 'id' | 'typed'>;
   /** What the customer typed, before normalisation. */
   typed: Record<string, string>;
-  /** The match result of SPEC §6; null until the matcher has run. */
+  /** The matcher's MatchResult; null until the matcher has run. */
   match: unknown;
   history: RequestEvent[];
   emails: TicketEmailRow[];
   attachments: TicketAttachmentRow[];
-  /** Who holds the request (SPEC §5: one owner at a time); null when nobody does. */
+  /** Who holds the request (one owner at a time); null when nobody does. */
   claim: { by: string; at: Date | null } | null;
   /**
-   * Due times (SPEC §5), already pushed back by any time spent waiting on the customer.
+   * Service-level due times, already pushed back by any time spent waiting on the customer.
    * `paused_since` is set while the clock stands still.
    */
   service_levels: {

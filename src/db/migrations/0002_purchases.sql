@@ -1,10 +1,10 @@
--- The vendor's purchase records (SPEC §3), imported with `desk import purchases`.
+-- The vendor's purchase records, imported with `desk import purchases`.
 CREATE TABLE purchases (
   id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   license_number      text NOT NULL UNIQUE,
   license_key         text NOT NULL,
   order_number        text NOT NULL,
-  -- order number without case, spaces, '#' or hyphens (SPEC §2), for lookups
+  -- order number without case, spaces, '#' or hyphens, for lookups
   order_key           text NOT NULL,
   channel             text NOT NULL CHECK (channel IN ('estore', 'partner', 'retail_box')),
   store               text NOT NULL,
@@ -38,7 +38,7 @@ CREATE INDEX purchases_license_number_tail ON purchases (right(replace(license_n
 CREATE INDEX purchases_license_key_head ON purchases (left(replace(license_key, '-', ''), 6));
 CREATE INDEX purchases_license_key_tail ON purchases (right(replace(license_key, '-', ''), 6));
 
--- The worker's explainable result for a request (SPEC §6); one row per request, replaced on a re-run.
+-- The matcher's explainable result for a request; one row per request, replaced on a re-run.
 CREATE TABLE match_results (
   request_id   bigint PRIMARY KEY REFERENCES recovery_requests (id),
   purchase_id  bigint REFERENCES purchases (id),

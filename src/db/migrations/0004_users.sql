@@ -1,4 +1,4 @@
--- Desk users (technicians, supervisors, admins) and their API tokens (SPEC §1, §7).
+-- Desk users (technicians, supervisors, admins) and their API tokens for /api/v1.
 CREATE TABLE users (
   id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   email          text NOT NULL,

@@ -1,4 +1,4 @@
--- Technicians' decisions (SPEC §5): claims, service levels, approvals, idempotency, replaced codes.
+-- Technicians' decisions (README "Decisions"): claims, service levels, approvals, idempotency, replaced codes.
 
 -- One owner at a time; NULL when nobody holds the request.
 ALTER TABLE recovery_requests ADD COLUMN claimed_by bigint REFERENCES users (id);

@@ -3,7 +3,7 @@
 -- Keyset pages in the queue's order: what is due first, then the oldest.
 CREATE INDEX recovery_requests_queue_order ON recovery_requests (resolution_due_at, id);
 CREATE INDEX recovery_requests_status_queue_order ON recovery_requests (status, resolution_due_at, id);
--- Search by order number as compared everywhere else: no case, spaces, '#' or hyphens (SPEC §2).
+-- Search by order number as compared everywhere else: no case, spaces, '#' or hyphens.
 CREATE INDEX recovery_requests_order_key
   ON recovery_requests (upper(regexp_replace(order_number, '[\s#-]+', '', 'g')));
 -- Filter by flag.

@@ -1,6 +1,6 @@
 -- API tokens are created by their owner only, expire, and remember who made and who revoked
--- them; an approval records the credential it was given with (SPEC §10 "Four eyes means two
--- people"). See src/auth/tokens.service.ts.
+-- them; an approval records the credential it was given with (README "Security", four eyes
+-- means two people). See src/auth/tokens.service.ts.
 
 -- The user who created the token (always its owner from now on), or NULL when made by the
 -- operator's `desk token create` (created_via 'cli') or before this migration ('unknown': such
