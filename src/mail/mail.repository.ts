@@ -71,6 +71,32 @@ export async function findEmail(db: Queryable, id: number): Promise<EmailRow | u
   return row;
 }
 
+/** An email as "Send again" sees it, locked until the transaction ends, with its request's reference. */
+export interface EmailToResend {
+  status: EmailRow['status'];
+  request_id: number | null;
+  template: string;
+  reference: string | null;
+}
+
+export async function lockEmailToResend(tx: Queryable, id: number): Promise<EmailToResend | undefined> {
+  const [row] = await tx.query<EmailToResend>(
+    `SELECT e.status, e.request_id, e.template, r.reference
+       FROM emails e LEFT JOIN recovery_requests r ON r.id = e.request_id
+      WHERE e.id = $1 FOR UPDATE OF e`,
+    [id],
+  );
+  return row;
+}
+
+/** Back to pending, for a send job written in the same transaction. */
+export async function markPendingAgain(tx: Queryable, id: number): Promise<void> {
+  await tx.query(
+    `UPDATE emails SET status = 'pending', sending_since = NULL, last_error = NULL WHERE id = $1`,
+    [id],
+  );
+}
+
 /** Takes the right to send: only one sender gets the row, and only while it is pending. */
 export async function claimForSending(db: Queryable, id: number): Promise<EmailRow | undefined> {
   const [row] = await db.query<EmailRow>(
