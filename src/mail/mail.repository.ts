@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import { JOBS } from '../queues.ts';
+import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 
 export interface EmailRow {
   id: number;
@@ -48,20 +48,17 @@ export function emailColumns(email: Omit<EmailWrite, 'request_id'>, firstParam: 
   };
 }
 
-/**
- * Stores an email and its send-email job in the outbox, in one statement (one round trip to the
- * database, atomic by itself). The job's queue is JOBS['send-email'].queue.
- */
+/** Stores an email and its send-email job in the outbox, in one statement (one round trip to the database, atomic by itself). */
 export async function insertEmailToSend(tx: Queryable, email: EmailWrite): Promise<number> {
-  const e = emailColumns(email, 3);
+  const e = emailColumns(email, 2);
+  const params: unknown[] = [email.request_id, ...e.values];
+  const job = insertOutboxJobsFrom([{ job: 'send-email', from: 'e' }], params);
   const [row] = await tx.query<{ id: number }>(
     `WITH e AS (
        INSERT INTO emails (request_id, ${e.columns}) VALUES ($1, ${e.placeholders}) RETURNING id),
-     o AS (
-       INSERT INTO outbox (queue, job_name, payload)
-       SELECT $2, 'send-email', jsonb_build_object('emailId', e.id) FROM e)
+     o AS (${job})
      SELECT id FROM e`,
-    [email.request_id, JOBS['send-email'].queue, ...e.values],
+    params,
   );
   return row!.id;
 }

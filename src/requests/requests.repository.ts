@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { emailColumns, type EmailWrite } from '../mail/mail.repository.ts';
-import { JOBS } from '../queues.ts';
+import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
 import { hashToken } from './reference.ts';
@@ -91,10 +91,15 @@ export async function insertFiledRequest(
   const params = requestParams(row);
   const param = (value: unknown) => `$${params.push(value)}`;
   const eventData = param(JSON.stringify(event));
-  const emailQueue = param(JOBS['send-email'].queue);
-  const matchQueue = param(JOBS.match.queue);
   const e = emailColumns(email, params.length + 1);
   params.push(...e.values);
+  const jobs = insertOutboxJobsFrom(
+    [
+      { job: 'send-email', from: 'em' },
+      { job: 'match', from: 'r' },
+    ],
+    params,
+  );
   const [inserted] = await q.query<{ id: number }>(
     `WITH r AS (${INSERT_REQUEST}),
      ev AS (
@@ -102,11 +107,7 @@ export async function insertFiledRequest(
        SELECT id, 'customer', 'received', ${eventData}::jsonb FROM r),
      em AS (
        INSERT INTO emails (request_id, ${e.columns}) SELECT id, ${e.placeholders} FROM r RETURNING id),
-     jobs AS (
-       INSERT INTO outbox (queue, job_name, payload)
-       SELECT ${emailQueue}::text, 'send-email', jsonb_build_object('emailId', em.id) FROM em
-       UNION ALL
-       SELECT ${matchQueue}::text, 'match', jsonb_build_object('requestId', r.id) FROM r)
+     jobs AS (${jobs})
      SELECT id FROM r`,
     params,
   );
