@@ -1,3 +1,4 @@
+import type { DueHours } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import { emailColumns, type EmailWrite } from '../mail/mail.repository.ts';
 import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
@@ -34,10 +35,14 @@ export type RequestWrite = NewRecoveryRequest & {
   statusTokenHash: string;
   locale: string;
   clientIp: string | null;
-  /** Service levels (SPEC §5): hours to the first response and to the resolution; the defaults when omitted. */
-  dueHours?: { firstResponse: number; resolution: number };
+  /** The configured service levels: the due times are these hours from filing (see INSERT_REQUEST). */
+  dueHours: DueHours;
 };
 
+/**
+ * The one place due times are set: the database's `now()` (the same clock as `created_at`, and
+ * as the queue's overdue checks) plus the configured hours, fractions included.
+ */
 const INSERT_REQUEST = `INSERT INTO recovery_requests
        (reference, status_token_hash, email, name, license_number, license_key, order_number,
         channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
@@ -67,8 +72,8 @@ function requestParams(row: RequestWrite): unknown[] {
     row.clientIp,
     normaliseMailbox(row.email),
     clientNetwork(row.clientIp),
-    row.dueHours?.firstResponse ?? 8,
-    row.dueHours?.resolution ?? 72,
+    row.dueHours.firstResponse,
+    row.dueHours.resolution,
   ];
 }
 
