@@ -13,10 +13,21 @@ const urlWithProtocol = (protocols: string[]) =>
 
 const limit = z.coerce.number().int().min(0, 'must be 0 (no limit) or a positive whole number');
 
+/** Service levels: hours from filing to the first response and to the resolution (paused while waiting on the customer). */
+export interface DueHours {
+  readonly firstResponse: number;
+  readonly resolution: number;
+}
+
+/** FIRST_RESPONSE_HOURS and RESOLUTION_HOURS when unset; also what `desk eval matching` files requests with. */
+export const DEFAULT_DUE_HOURS: DueHours = Object.freeze({ firstResponse: 8, resolution: 72 });
+
+const HOURS_MESSAGE =
+  'must be a number of hours above 0 and at most 8760 (a year); decimals such as 0.5 are allowed';
 const hours = z.coerce
-  .number()
-  .positive('must be a positive number of hours')
-  .max(24 * 365);
+  .number({ error: HOURS_MESSAGE })
+  .positive(HOURS_MESSAGE)
+  .max(24 * 365, HOURS_MESSAGE);
 
 /**
  * Which proxies' `X-Forwarded-For` entries are believed, in Express's `trust proxy` terms: a hop
@@ -77,8 +88,8 @@ const envSchema = z.object({
   TRUST_PROXY: trustProxy.default(Object.freeze(['loopback'])),
   INTAKE_LIMIT_PER_IP: limit.default(60),
   INTAKE_LIMIT_PER_EMAIL: limit.default(10),
-  FIRST_RESPONSE_HOURS: hours.default(8),
-  RESOLUTION_HOURS: hours.default(72),
+  FIRST_RESPONSE_HOURS: hours.default(DEFAULT_DUE_HOURS.firstResponse),
+  RESOLUTION_HOURS: hours.default(DEFAULT_DUE_HOURS.resolution),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters long').optional(),
 });
 
@@ -101,9 +112,8 @@ export interface Config {
   readonly trustProxy: number | readonly string[];
   readonly intakeLimitPerIp: number;
   readonly intakeLimitPerEmail: number;
-  /** Service levels: hours from filing to the first response and to the resolution (paused while waiting on the customer). */
-  readonly firstResponseHours: number;
-  readonly resolutionHours: number;
+  /** FIRST_RESPONSE_HOURS and RESOLUTION_HOURS. */
+  readonly dueHours: DueHours;
   /** Bearer token /metrics asks for; unset, /metrics is open outside production and 404 in it. */
   readonly metricsToken: string | undefined;
 }
@@ -143,8 +153,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY,
     intakeLimitPerIp: e.INTAKE_LIMIT_PER_IP,
     intakeLimitPerEmail: e.INTAKE_LIMIT_PER_EMAIL,
-    firstResponseHours: e.FIRST_RESPONSE_HOURS,
-    resolutionHours: e.RESOLUTION_HOURS,
+    dueHours: Object.freeze({ firstResponse: e.FIRST_RESPONSE_HOURS, resolution: e.RESOLUTION_HOURS }),
     metricsToken: e.METRICS_TOKEN,
   });
 }

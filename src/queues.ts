@@ -1,30 +1,55 @@
 import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 
-/** Every job the desk runs: its queue, its payload (ids only, never personal data) and defaults. */
-export interface JobPayloads {
-  match: { requestId: number };
-  'send-email': { emailId: number };
-}
-export type JobName = keyof JobPayloads;
-
 const keepFinished = {
   removeOnComplete: { age: 24 * 3600, count: 10_000 },
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
-export const JOBS: Record<JobName, { queue: string; options: JobsOptions }> = {
+interface JobSpec {
+  queue: string;
+  /**
+   * The row the job works on: its payload is that row's id under `idKey` (ids only, never
+   * personal data), and while the row is still in `untilDone` state the work is not done, so the
+   * outbox sweep hands the job again when it left long ago (`redispatchStale`).
+   */
+  subject: { table: string; idKey: string; untilDone: string };
+  options: JobsOptions;
+}
+
+/** Every job the desk runs: its queue, its payload and what it works on, and its retry options. */
+export const JOBS = {
   match: {
     queue: 'match',
+    subject: { table: 'recovery_requests', idKey: 'requestId', untilDone: 'received' },
     options: { attempts: 8, backoff: { type: 'exponential', delay: 1_000 }, ...keepFinished },
   },
   'send-email': {
     queue: 'email',
+    subject: { table: 'emails', idKey: 'emailId', untilDone: 'pending' },
     // With a 2 s base the last of 10 tries comes about 17 minutes after the first.
     options: { attempts: 10, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
   },
-};
+} as const satisfies Record<string, JobSpec>;
 
-export const QUEUE_NAMES = [...new Set(Object.values(JOBS).map((j) => j.queue))];
+export type JobName = keyof typeof JOBS;
+/** Each job's payload, read from JOBS: `{ requestId: number }` for match, `{ emailId: number }` for send-email. */
+export type JobPayloads = { [N in JobName]: Record<(typeof JOBS)[N]['subject']['idKey'], number> };
+
+/**
+ * An outbox row for a job: the queue, the job name and its payload. The row's job id (the BullMQ
+ * job id) is a uuid the database gives it when it is written.
+ */
+export interface OutboxJob<N extends JobName = JobName> {
+  queue: string;
+  name: N;
+  payload: JobPayloads[N];
+}
+
+export function outboxJob<N extends JobName>(name: N, payload: JobPayloads[N]): OutboxJob<N> {
+  return { queue: JOBS[name].queue, name, payload };
+}
+
+export const QUEUE_NAMES: readonly string[] = [...new Set(Object.values(JOBS).map((j) => j.queue))];
 
 export interface Queues {
   readonly prefix: string;

@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { openDb, sharedSocketPath, type Db } from './db/db.ts';
+import { findDeskInstanceId } from './db/desk-instance.repository.ts';
 import { shareDatabase } from './db/shared-embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { checkKeysOpenStoredData } from './keys/keys.service.ts';
@@ -23,9 +24,9 @@ export interface Base {
  * (desk_instance). Every process on one database agrees on it; desks on other databases differ.
  */
 export async function queuePrefixOf(db: Db): Promise<string> {
-  const [row] = await db.query<{ id: string }>('SELECT id::text AS id FROM desk_instance');
-  if (!row) throw new Error('desk_instance is empty: run the migrations');
-  return `rd-${row.id.replace(/-/g, '').slice(0, 12)}`;
+  const id = await findDeskInstanceId(db);
+  if (!id) throw new Error('desk_instance is empty: run the migrations');
+  return `rd-${id.replace(/-/g, '').slice(0, 12)}`;
 }
 
 export function loadConfigOrExit(): Config {

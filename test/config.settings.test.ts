@@ -31,6 +31,7 @@ describe('settings (README "Settings")', () => {
       assert.equal(config.logLevel, 'info');
       assert.equal(config.intakeLimitPerIp, 60);
       assert.equal(config.intakeLimitPerEmail, 10);
+      assert.deepEqual(config.dueHours, { firstResponse: 8, resolution: 72 });
       assert.ok(Object.isFrozen(config));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -86,12 +87,30 @@ describe('settings (README "Settings")', () => {
     }
   });
 
+  it('when FIRST_RESPONSE_HOURS or RESOLUTION_HOURS is 0, negative, text or over a year, then it is refused by name; decimals are taken', () => {
+    for (const name of ['FIRST_RESPONSE_HOURS', 'RESOLUTION_HOURS']) {
+      for (const bad of ['0', '-1', '-0.5', 'eight', '8h', '8761']) {
+        const found = problems({ [name]: bad });
+        assert.equal(found.length, 1, `${name}=${bad}: ${found.join('; ')}`);
+        assert.match(found[0]!, new RegExp(`^${name}: must be a number of hours above 0`), `${name}=${bad}`);
+      }
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir, FIRST_RESPONSE_HOURS: '0.5', RESOLUTION_HOURS: '36.25' });
+      assert.deepEqual(config.dueHours, { firstResponse: 0.5, resolution: 36.25 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('when the process starts with bad settings, then it exits 1 naming each variable before touching anything', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {
         ...process.env,
         PORT: 'x',
         LOG_LEVEL: 'loud',
+        RESOLUTION_HOURS: '0',
         DATA_DIR: path.join(tmpdir(), 'rd-never-created'),
       },
       encoding: 'utf8',
@@ -99,5 +118,6 @@ describe('settings (README "Settings")', () => {
     assert.equal(result.status, 1);
     assert.match(result.stderr, /PORT:/);
     assert.match(result.stderr, /LOG_LEVEL:/);
+    assert.match(result.stderr, /RESOLUTION_HOURS: must be a number of hours/);
   });
 });

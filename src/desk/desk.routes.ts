@@ -2,10 +2,10 @@ import { Router } from 'express';
 import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
+import { latestMatchAt } from '../matching/matching.service.ts';
 import { parseQueueQuery } from '../queue/queue.schema.ts';
 import { InvalidQueryError, queuePage } from '../queue/queue.service.ts';
 import type { StatusCountsCache } from '../queue/status-counts.ts';
-import { latestMatchAt } from './live-updates.ts';
 import { queueView } from './queue-view.ts';
 
 const LIVE_POLL_MS = 3_000;

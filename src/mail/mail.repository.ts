@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/db.ts';
-import { JOBS } from '../queues.ts';
+import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 
 export interface EmailRow {
   id: number;
@@ -48,20 +48,17 @@ export function emailColumns(email: Omit<EmailWrite, 'request_id'>, firstParam: 
   };
 }
 
-/**
- * Stores an email and its send-email job in the outbox, in one statement (one round trip to the
- * database, atomic by itself). The job's queue is JOBS['send-email'].queue.
- */
+/** Stores an email and its send-email job in the outbox, in one statement (one round trip to the database, atomic by itself). */
 export async function insertEmailToSend(tx: Queryable, email: EmailWrite): Promise<number> {
-  const e = emailColumns(email, 3);
+  const e = emailColumns(email, 2);
+  const params: unknown[] = [email.request_id, ...e.values];
+  const job = insertOutboxJobsFrom([{ job: 'send-email', from: 'e' }], params);
   const [row] = await tx.query<{ id: number }>(
     `WITH e AS (
        INSERT INTO emails (request_id, ${e.columns}) VALUES ($1, ${e.placeholders}) RETURNING id),
-     o AS (
-       INSERT INTO outbox (queue, job_name, payload)
-       SELECT $2, 'send-email', jsonb_build_object('emailId', e.id) FROM e)
+     o AS (${job})
      SELECT id FROM e`,
-    [email.request_id, JOBS['send-email'].queue, ...e.values],
+    params,
   );
   return row!.id;
 }
@@ -69,6 +66,32 @@ export async function insertEmailToSend(tx: Queryable, email: EmailWrite): Promi
 export async function findEmail(db: Queryable, id: number): Promise<EmailRow | undefined> {
   const [row] = await db.query<EmailRow>('SELECT * FROM emails WHERE id = $1', [id]);
   return row;
+}
+
+/** An email as "Send again" sees it, locked until the transaction ends, with its request's reference. */
+export interface EmailToResend {
+  status: EmailRow['status'];
+  request_id: number | null;
+  template: string;
+  reference: string | null;
+}
+
+export async function lockEmailToResend(tx: Queryable, id: number): Promise<EmailToResend | undefined> {
+  const [row] = await tx.query<EmailToResend>(
+    `SELECT e.status, e.request_id, e.template, r.reference
+       FROM emails e LEFT JOIN recovery_requests r ON r.id = e.request_id
+      WHERE e.id = $1 FOR UPDATE OF e`,
+    [id],
+  );
+  return row;
+}
+
+/** Back to pending, for a send job written in the same transaction. */
+export async function markPendingAgain(tx: Queryable, id: number): Promise<void> {
+  await tx.query(
+    `UPDATE emails SET status = 'pending', sending_since = NULL, last_error = NULL WHERE id = $1`,
+    [id],
+  );
 }
 
 /** Takes the right to send: only one sender gets the row, and only while it is pending. */

@@ -5,6 +5,7 @@ import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
 import { requireDeskWorker } from '../auth/roles.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { lockEmailToResend, markPendingAgain } from './mail.repository.ts';
 
 /** Emails a person may send again: refused for good, or left unconfirmed by a sender that died. */
 export const RESENDABLE = ['failed', 'unconfirmed'] as const;
@@ -21,26 +22,13 @@ export async function resendEmail(
 ): Promise<{ reference: string | null }> {
   requireDeskWorker(actor);
   const done = await deps.db.transaction(async (tx) => {
-    const [row] = await tx.query<{
-      status: string;
-      request_id: number | null;
-      template: string;
-      reference: string | null;
-    }>(
-      `SELECT e.status, e.request_id, e.template, r.reference
-         FROM emails e LEFT JOIN recovery_requests r ON r.id = e.request_id
-        WHERE e.id = $1 FOR UPDATE OF e`,
-      [emailId],
-    );
+    const row = await lockEmailToResend(tx, emailId);
     if (!row) throw new NotFoundError('No email has this id.');
     if (!(RESENDABLE as readonly string[]).includes(row.status))
       throw new ConflictError(
         `This email is ${row.status}: only failed or unconfirmed emails can be sent again.`,
       );
-    await tx.query(
-      `UPDATE emails SET status = 'pending', sending_since = NULL, last_error = NULL WHERE id = $1`,
-      [emailId],
-    );
+    await markPendingAgain(tx, emailId);
     if (row.request_id !== null) {
       await insertEvent(tx, {
         requestId: row.request_id,

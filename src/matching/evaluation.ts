@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { DEFAULT_DUE_HOURS } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { newReference, newStatusToken } from '../requests/reference.ts';
 import { insertRequest } from '../requests/requests.repository.ts';
@@ -224,6 +225,7 @@ async function store(db: Db, request: NewRecoveryRequest): Promise<number> {
       statusTokenHash: newStatusToken().hash,
       locale: request.locale ?? 'en',
       clientIp: null,
+      dueHours: DEFAULT_DUE_HOURS,
     }),
   );
 }

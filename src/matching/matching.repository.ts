@@ -190,3 +190,11 @@ export async function findPurchaseRecord(
   );
   return row;
 }
+
+/** When the matcher last stored a result, as text (one index lookup). */
+export async function findLatestMatchAt(db: Queryable): Promise<string | null> {
+  const [row] = await db.query<{ at: string | null }>(
+    'SELECT max(matched_at)::text AS at FROM match_results',
+  );
+  return row?.at ?? null;
+}

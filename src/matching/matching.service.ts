@@ -5,6 +5,7 @@ import { toMatchResult, type MatchResult } from './match-result.ts';
 import {
   findCandidates,
   findEarlierWork,
+  findLatestMatchAt,
   findRequestToMatch,
   saveMatch,
   type RequestToMatch,
@@ -15,6 +16,15 @@ import { decide } from './verdict.ts';
 export const VELOCITY = { mailbox: 3, address: 10, network: 25 };
 
 export class RequestNotFoundError extends Error {}
+
+/**
+ * When the matcher last stored a result, as text. The console's live stream polls this (one
+ * index lookup) rather than listening on Redis, so it works the same behind any number of
+ * web processes and needs no connection of its own.
+ */
+export function latestMatchAt(db: Db): Promise<string | null> {
+  return findLatestMatchAt(db);
+}
 
 /** The claim is read from what the customer typed, normalised here (README "Matching", step 1). */
 export function claimOf(request: RequestToMatch): Claim {

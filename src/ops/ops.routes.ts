@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type Request } from 'express';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError } from '../errors.ts';
+import { pingDatabase } from './ops.repository.ts';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -58,7 +59,7 @@ export function opsRoutes(deps: WebDeps): Router {
   });
   router.get('/readyz', async (req, res) => {
     const [database, redis] = await Promise.all([
-      probe(req, 'database', () => deps.db.query('SELECT 1')),
+      probe(req, 'database', () => pingDatabase(deps.db)),
       probe(req, 'redis', () => deps.redis.ping()),
     ]);
     const ready = database === 'ok' && redis === 'ok';

@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
 import { insertOutboxJob, findUndispatched, markDispatched, redispatchStale } from './outbox.repository.ts';
-import { isJobName, JOBS, type JobName, type JobPayloads, type Queues } from '../queues.ts';
+import { isJobName, outboxJob, type JobName, type JobPayloads, type Queues } from '../queues.ts';
 
 const BATCH = 200;
 /** Work not done this long after its job left is handed again (see redispatchStale), at most 3 times. */
@@ -11,7 +11,7 @@ const SWEEP_EVERY_MS = 60_000;
 
 /** Queues a job inside the caller's transaction (the outbox pattern of STYLE.md). */
 export function enqueueInTransaction<N extends JobName>(tx: Queryable, name: N, payload: JobPayloads[N]) {
-  return insertOutboxJob(tx, name, payload, JOBS[name].queue);
+  return insertOutboxJob(tx, outboxJob(name, payload));
 }
 
 export interface Relay {

@@ -1,5 +1,8 @@
 import type { Queryable } from '../db/db.ts';
-import type { JobName, JobPayloads } from '../queues.ts';
+import { JOBS, type JobName, type OutboxJob } from '../queues.ts';
+
+/** `$n::text` for a value appended to `params`. */
+const textParam = (params: unknown[]) => (value: string) => `$${params.push(value)}::text`;
 
 export interface OutboxRow {
   id: number;
@@ -9,17 +12,26 @@ export interface OutboxRow {
 }
 
 /** Records a job to run once the surrounding transaction commits. */
-export async function insertOutboxJob<N extends JobName>(
-  tx: Queryable,
-  name: N,
-  payload: JobPayloads[N],
-  queue: string,
-): Promise<void> {
+export async function insertOutboxJob(tx: Queryable, job: OutboxJob): Promise<void> {
   await tx.query('INSERT INTO outbox (queue, job_name, payload) VALUES ($1, $2, $3)', [
-    queue,
-    name,
-    JSON.stringify(payload),
+    job.queue,
+    job.name,
+    JSON.stringify(job.payload),
   ]);
+}
+
+/**
+ * For a statement that inserts rows and their jobs at once: an `INSERT INTO outbox` with one job
+ * for each row of each source (a CTE with an `id` column, e.g. `… RETURNING id`), its payload as
+ * the registry (JOBS) spells it. Its parameters are appended to `params`.
+ */
+export function insertOutboxJobsFrom(sources: { job: JobName; from: string }[], params: unknown[]): string {
+  const param = textParam(params);
+  const selects = sources.map(({ job, from }) => {
+    const { queue, subject } = JOBS[job];
+    return `SELECT ${param(queue)}, ${param(job)}, jsonb_build_object(${param(subject.idKey)}, ${from}.id) FROM ${from}`;
+  });
+  return `INSERT INTO outbox (queue, job_name, payload)\n       ${selects.join('\n       UNION ALL\n       ')}`;
 }
 
 export async function findUndispatched(db: Queryable, limit: number): Promise<OutboxRow[]> {
@@ -42,28 +54,34 @@ export async function countUndispatched(db: Queryable): Promise<number> {
 }
 
 /**
- * Hands work again whose job left the outbox but never got done: a request still `received`, or
- * an email still `pending`, long after its job went to Redis (a Redis that lost its data, a job
- * BullMQ gave up on after its worker died twice). The row gets a new job id (BullMQ keeps finished
- * jobs by id) and counts the try; after `maxTries` it is left for a person. Handing a job twice is
- * safe: matching is idempotent and an email is sent only from `pending`, by one sender.
+ * Hands work again whose job left the outbox but never got done: the job's row (JOBS' `subject`:
+ * a request still `received`, an email still `pending`) is unchanged long after its job went to
+ * Redis (a Redis that lost its data, a job BullMQ gave up on after its worker died twice). The
+ * outbox row gets a new job id (BullMQ keeps finished jobs by id) and counts the try; after
+ * `maxTries` it is left for a person. Handing a job twice is safe: every job is idempotent (an
+ * email is sent only from `pending`, by one sender). One statement, so two relays sweeping at
+ * once hand each row once.
  */
 export async function redispatchStale(
   db: Queryable,
   staleSeconds: number,
   maxTries: number,
 ): Promise<number> {
+  const params: unknown[] = [staleSeconds, maxTries];
+  const param = textParam(params);
+  const undone = (Object.keys(JOBS) as JobName[]).map((job) => {
+    const { table, idKey, untilDone } = JOBS[job].subject;
+    return `(o.job_name = ${param(job)} AND EXISTS (SELECT 1 FROM ${table} s
+                WHERE s.id = (o.payload ->> ${param(idKey)})::bigint AND s.status = ${param(untilDone)}))`;
+  });
   const rows = await db.query<{ id: number }>(
     `UPDATE outbox o
         SET dispatched_at = NULL, job_id = gen_random_uuid(), attempts = o.attempts + 1,
             last_error = 'handed again: its work was not done ' || $1::int || ' s after dispatch'
       WHERE o.dispatched_at < now() - make_interval(secs => $1::int) AND o.attempts < $2
-        AND ((o.job_name = 'match' AND EXISTS (SELECT 1 FROM recovery_requests r
-                WHERE r.id = (o.payload ->> 'requestId')::bigint AND r.status = 'received'))
-          OR (o.job_name = 'send-email' AND EXISTS (SELECT 1 FROM emails e
-                WHERE e.id = (o.payload ->> 'emailId')::bigint AND e.status = 'pending')))
+        AND (${undone.join('\n          OR ')})
       RETURNING o.id`,
-    [staleSeconds, maxTries],
+    params,
   );
   return rows.length;
 }

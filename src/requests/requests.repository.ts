@@ -1,6 +1,7 @@
+import type { DueHours } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import { emailColumns, type EmailWrite } from '../mail/mail.repository.ts';
-import { JOBS } from '../queues.ts';
+import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
 import { hashToken } from './reference.ts';
@@ -34,10 +35,14 @@ export type RequestWrite = NewRecoveryRequest & {
   statusTokenHash: string;
   locale: string;
   clientIp: string | null;
-  /** Service levels: hours to the first response and to the resolution; the defaults when omitted. */
-  dueHours?: { firstResponse: number; resolution: number };
+  /** The configured service levels: the due times are these hours from filing (see INSERT_REQUEST). */
+  dueHours: DueHours;
 };
 
+/**
+ * The one place due times are set: the database's `now()` (the same clock as `created_at`, and
+ * as the queue's overdue checks) plus the configured hours, fractions included.
+ */
 const INSERT_REQUEST = `INSERT INTO recovery_requests
        (reference, status_token_hash, email, name, license_number, license_key, order_number,
         channel, store, country, purchased_on, reason, desired_outcome, details, locale, typed, client_ip,
@@ -67,8 +72,8 @@ function requestParams(row: RequestWrite): unknown[] {
     row.clientIp,
     normaliseMailbox(row.email),
     clientNetwork(row.clientIp),
-    row.dueHours?.firstResponse ?? 8,
-    row.dueHours?.resolution ?? 72,
+    row.dueHours.firstResponse,
+    row.dueHours.resolution,
   ];
 }
 
@@ -91,10 +96,15 @@ export async function insertFiledRequest(
   const params = requestParams(row);
   const param = (value: unknown) => `$${params.push(value)}`;
   const eventData = param(JSON.stringify(event));
-  const emailQueue = param(JOBS['send-email'].queue);
-  const matchQueue = param(JOBS.match.queue);
   const e = emailColumns(email, params.length + 1);
   params.push(...e.values);
+  const jobs = insertOutboxJobsFrom(
+    [
+      { job: 'send-email', from: 'em' },
+      { job: 'match', from: 'r' },
+    ],
+    params,
+  );
   const [inserted] = await q.query<{ id: number }>(
     `WITH r AS (${INSERT_REQUEST}),
      ev AS (
@@ -102,11 +112,7 @@ export async function insertFiledRequest(
        SELECT id, 'customer', 'received', ${eventData}::jsonb FROM r),
      em AS (
        INSERT INTO emails (request_id, ${e.columns}) SELECT id, ${e.placeholders} FROM r RETURNING id),
-     jobs AS (
-       INSERT INTO outbox (queue, job_name, payload)
-       SELECT ${emailQueue}::text, 'send-email', jsonb_build_object('emailId', em.id) FROM em
-       UNION ALL
-       SELECT ${matchQueue}::text, 'match', jsonb_build_object('requestId', r.id) FROM r)
+     jobs AS (${jobs})
      SELECT id FROM r`,
     params,
   );

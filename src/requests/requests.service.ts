@@ -123,7 +123,7 @@ export async function storeWithFreshReference(
       statusTokenHash: hash,
       locale,
       clientIp,
-      dueHours: { firstResponse: deps.config.firstResponseHours, resolution: deps.config.resolutionHours },
+      dueHours: deps.config.dueHours,
     };
     // Rendered (and the sent copy encrypted) before the database is asked anything.
     const email = renderEmailWithStatusLink(deps.templates, deps.config.secretKey, {
