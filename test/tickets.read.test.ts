@@ -124,7 +124,7 @@ describe('GET /api/v1/tickets/:reference', () => {
       history.map((e) => [e.actor, e.type]),
       [['customer', 'received']],
     );
-    assert.deepEqual(history[0]!.data, { channel: 'web' });
+    assert.deepEqual(history[0]!.data, { channel: 'form' });
     assert.ok(!Number.isNaN(Date.parse(history[0]!.created_at)));
 
     assert.equal(res.body.emails.length, 1);

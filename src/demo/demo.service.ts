@@ -58,6 +58,7 @@ export async function loadDemo(deps: { db: Db; config: Config; templates: Templa
       parsed.value,
       parsed.value.locale ?? 'en',
       '127.0.0.1',
+      'demo',
       async () => {},
     );
     requestsFiled.push({ label, reference: filed.reference, statusUrl: filed.statusUrl });

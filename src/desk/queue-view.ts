@@ -1,4 +1,5 @@
 import type { MatchFlag } from '../matching/flags.ts';
+import type { QueueRow } from '../queue/queue.repository.ts';
 import type { QueuePage } from '../queue/queue.service.ts';
 import type { QueueQuery } from '../queue/queue.schema.ts';
 
@@ -27,6 +28,17 @@ export function dueText(due: Date, now = Date.now()): string {
   return minutes >= 0 ? `in ${span(minutes)}` : `${span(-minutes)} overdue`;
 }
 
+/**
+ * The queue's Due column: the deadline that applies next, as the queue is sorted (a missed first
+ * response reads "2 h overdue"); a request waiting on the customer has its clock stopped; a closed
+ * one has no deadline left.
+ */
+export function dueColumn(item: Pick<QueueRow, 'due_at' | 'paused'>, now = Date.now()): string {
+  if (item.due_at === null) return 'closed';
+  if (item.paused) return 'paused';
+  return dueText(item.due_at, now);
+}
+
 /** The queue page's view: rows ready to print, the filters as they were given, links kept. */
 export function queueView(page: QueuePage, query: QueueQuery) {
   const params = new URLSearchParams();
@@ -39,7 +51,7 @@ export function queueView(page: QueuePage, query: QueueQuery) {
   return {
     rows: page.items.map((item) => ({
       ...item,
-      due: dueText(item.resolution_due_at),
+      due: dueColumn(item),
       flagList: (item.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag })),
     })),
     counts: Object.entries(page.counts.byStatus).map(([status, n]) => ({

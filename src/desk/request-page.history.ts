@@ -1,5 +1,6 @@
 import type { RejectReason } from '../decisions/decisions.schema.ts';
 import type { EventType, RequestEvent } from '../history/events.ts';
+import { intakeChannelText } from '../requests/intake-channel.ts';
 
 /** Each reject reason (REJECT_REASONS) as the desk says it, for the reject form and the history. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
@@ -30,7 +31,7 @@ const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_
 
 // One sentence per event type (src/history/events.ts): a type without one does not compile.
 const WORDS: Record<EventType, (d: Data) => string> = {
-  received: (d) => `filed the request${d.channel ? ` (${str(d.channel)})` : ''}`,
+  received: (d) => `filed the request${d.channel ? ` (${intakeChannelText(str(d.channel))})` : ''}`,
   matched: (d) =>
     `matched it: verdict ${str(d.verdict)}, score ${str(d.score)}` +
     (Array.isArray(d.flags) && d.flags.length ? `, flags ${d.flags.map(str).join(', ')}` : '') +

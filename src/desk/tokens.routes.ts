@@ -30,15 +30,11 @@ export function tokenRoutes(deps: WebDeps): Router {
     }
     const input = { label: parsed.data.label, expiresInDays: parsed.data.expires_in_days };
     const created = await createOwnToken(deps.db, currentUser(res), input, req.ip ?? null);
-    // Shown on this one response and stored nowhere but as a hash: not even in the session.
-    renderDeskPage(
-      req,
-      res,
-      deps.templates,
-      'token-created',
-      { title: 'New API token', ...created, expires: when(created.expiresAt) },
-      201,
-    );
+    // Shown on this one response and stored nowhere but as a hash: not even in the session. The
+    // owner goes by its own name: the layout's `user` is whoever is signed in.
+    const { user: owner, token, label, expiresAt } = created;
+    const page = { title: 'New API token', owner, token, label, expires: when(expiresAt) };
+    renderDeskPage(req, res, deps.templates, 'token-created', page, 201);
   });
 
   router.post(`${PAGE}/:id/revoke`, async (req, res) => {

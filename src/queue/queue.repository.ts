@@ -2,10 +2,18 @@ import type { Queryable } from '../db/db.ts';
 import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
 export const OUTCOME_VERDICTS = ['strong', 'partial', 'none', 'conflict'] as const;
-const OPEN = `r.status NOT IN ('resolved', 'rejected')`;
-// Overdue: open, the clock running, and past either due time.
-const OVERDUE = `(${OPEN} AND r.status <> 'waiting_on_customer' AND (r.resolution_due_at < now()
-  OR (r.first_responded_at IS NULL AND r.first_response_due_at < now())))`;
+const CLOSED = `r.status IN ('resolved', 'rejected')`;
+/**
+ * The queue's order is (clock, next due, id). `clock`: 0 while the service-level clock runs, 1 while
+ * it stands still (waiting on the customer), 2 once closed. `next due`: the deadline that applies
+ * next, the first response while unanswered (or the resolution, if that comes sooner), then the
+ * resolution. Both expressions are spelled exactly as in migration 0015's indexes, which serve the
+ * keyset pages.
+ */
+const CLOCK = `(CASE WHEN r.status IN ('resolved', 'rejected') THEN 2 WHEN r.status = 'waiting_on_customer' THEN 1 ELSE 0 END)`;
+const NEXT_DUE = `(CASE WHEN r.first_responded_at IS NULL THEN LEAST(r.first_response_due_at, r.resolution_due_at) ELSE r.resolution_due_at END)`;
+// Overdue: the clock running and past the deadline that applies (a missed first response included).
+const OVERDUE = `(${CLOCK} = 0 AND ${NEXT_DUE} < now())`;
 
 /** What a queue page is filtered by, already read from the technician's words. */
 export interface QueueFilter {
@@ -20,8 +28,15 @@ export interface QueueFilter {
     | { licenseNumber: string }
     | { licenseKey: string }
     | { orderKey: string };
-  after?: { due: string; id: number };
+  after?: QueueKey;
   limit: number;
+}
+
+/** Where a keyset page starts: after this row of the queue's order. */
+export interface QueueKey {
+  clock: number;
+  due: string;
+  id: number;
 }
 
 export interface QueueRow {
@@ -36,7 +51,12 @@ export interface QueueRow {
   created_at: Date;
   first_response_due_at: Date;
   resolution_due_at: Date;
-  /** The due time as text to the microsecond: the keyset cursor. */
+  /** The deadline that applies next (the first response while unanswered, then the resolution); null once closed. */
+  due_at: Date | null;
+  /** Whether the clock stands still: the request waits on the customer. */
+  paused: boolean;
+  /** The order's clock rank and due time (as text, to the microsecond): the keyset cursor. */
+  clock_key: number;
   due_key: string;
   overdue: boolean;
   verdict: string | null;
@@ -71,19 +91,21 @@ export async function listQueue(db: Queryable, filter: QueueFilter): Promise<Que
   const where = conditions(filter, params);
   if (filter.after) {
     where.push(
-      `(r.resolution_due_at, r.id) > ($${params.push(filter.after.due)}::timestamptz, $${params.push(filter.after.id)}::bigint)`,
+      `(${CLOCK}, ${NEXT_DUE}, r.id) > ($${params.push(filter.after.clock)}::int, $${params.push(filter.after.due)}::timestamptz, $${params.push(filter.after.id)}::bigint)`,
     );
   }
   return db.query<QueueRow>(
     `SELECT r.id, r.reference, r.status, r.name, r.email, r.license_number, r.order_number, r.desired_outcome,
-            r.created_at, r.first_response_due_at, r.resolution_due_at, r.resolution_due_at::text AS due_key,
+            r.created_at, r.first_response_due_at, r.resolution_due_at,
+            CASE WHEN ${CLOSED} THEN NULL ELSE ${NEXT_DUE} END AS due_at,
+            r.status = 'waiting_on_customer' AS paused, ${CLOCK} AS clock_key, ${NEXT_DUE}::text AS due_key,
             ${OVERDUE} AS overdue, m.verdict, m.score::float8 AS score, m.result -> 'flags' AS flags,
             u.email AS owner
        FROM recovery_requests r
        LEFT JOIN match_results m ON m.request_id = r.id
        LEFT JOIN users u ON u.id = r.claimed_by
       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-      ORDER BY r.resolution_due_at, r.id
+      ORDER BY ${CLOCK}, ${NEXT_DUE}, r.id
       LIMIT $${params.push(filter.limit)}`,
     params,
   );

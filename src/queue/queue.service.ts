@@ -3,13 +3,19 @@ import { AppError } from '../errors.ts';
 import { normaliseLicenseKey, normaliseLicenseNumber, orderNumberKey } from '../identifiers/identifiers.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { normaliseReference } from '../requests/reference.ts';
-import { findUserIdByEmail, listQueue, type QueueFilter, type QueueRow } from './queue.repository.ts';
+import {
+  findUserIdByEmail,
+  listQueue,
+  type QueueFilter,
+  type QueueKey,
+  type QueueRow,
+} from './queue.repository.ts';
 import type { QueueQuery } from './queue.schema.ts';
 import type { StatusCounts, StatusCountsCache } from './status-counts.ts';
 import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
 export interface QueuePage {
-  items: Omit<QueueRow, 'id' | 'due_key'>[];
+  items: Omit<QueueRow, 'id' | 'clock_key' | 'due_key'>[];
   /** Pass as `cursor` for the next page; null on the last one. */
   next_cursor: string | null;
   /** Taken at most a few seconds before the page (status-counts.ts). */
@@ -49,7 +55,7 @@ export async function queuePage(
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ id: _id, due_key: _due, ...item }) => item),
+    items: page.map(({ id: _id, clock_key: _clock, due_key: _due, ...item }) => item),
     next_cursor: rows.length > query.limit && last ? writeCursor(last) : null,
     counts: counted,
   };
@@ -76,7 +82,7 @@ async function owner(db: Db, given: string | undefined, viewerId: number): Promi
 }
 
 function writeCursor(row: QueueRow): string {
-  return Buffer.from(JSON.stringify([row.due_key, row.id])).toString('base64url');
+  return Buffer.from(JSON.stringify([row.clock_key, row.due_key, row.id])).toString('base64url');
 }
 
 // The due key as PostgreSQL writes a timestamptz as text (`2024-10-31 12:00:00.123456+00`).
@@ -86,16 +92,17 @@ const DUE_KEY = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2
  * Only a cursor of the shape writeCursor() gives out, with a real time in it: JavaScript's
  * Date.parse takes "1" as the year 2001, and PostgreSQL would then refuse it with a 500.
  */
-function readCursor(cursor: string): QueueFilter['after'] {
+function readCursor(cursor: string): QueueKey {
   try {
-    const [due, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
+    const [clock, due, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const parts = typeof due === 'string' ? DUE_KEY.exec(due) : null;
-    if (parts && Number.isSafeInteger(id) && (id as number) > 0) {
+    const clockKnown = clock === 0 || clock === 1 || clock === 2;
+    if (parts && clockKnown && Number.isSafeInteger(id) && (id as number) > 0) {
       const [, date, time, hours, minutes] = parts;
       const at = new Date(`${date}T${time}${hours}:${minutes ?? '00'}`);
       const year = Number(date!.slice(0, 4));
       if (!Number.isNaN(at.getTime()) && year >= 1 && sameCalendarDate(date!))
-        return { due: due as string, id: id as number };
+        return { clock, due: due as string, id: id as number };
     }
   } catch {
     // falls through to the error below

@@ -60,6 +60,7 @@ export function requestRoutes(deps: WebDeps): Router {
         input,
         locale,
         clientIp: req.ip ?? 'unknown',
+        channel: 'form',
         attachment: upload.attachment ?? upload.refusal,
       }).finally(upload.discard); // before the answer: the client may look at once
       const statusPage = new URL(filed.statusUrl);
@@ -137,6 +138,7 @@ export function requestRoutes(deps: WebDeps): Router {
         input: req.body,
         locale,
         clientIp: req.ip ?? 'unknown',
+        channel: 'api',
       });
       res.status(201).json({
         reference: filed.reference,

@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import type { IntakeChannel } from './intake-channel.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
@@ -26,6 +27,8 @@ export interface Filing {
   input: unknown;
   locale: Locale;
   clientIp: string;
+  /** Which way it came in, recorded in its `received` event. */
+  channel: IntakeChannel;
   /** The proof of purchase, as a temporary file (upload-reader.ts), or why it was refused. */
   attachment?: ReceivedFile | AttachmentProblem;
 }
@@ -81,6 +84,7 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
       request,
       locale,
       filing.clientIp,
+      filing.channel,
       checked && stored
         ? (tx, requestId) =>
             insertAttachment(tx, {
@@ -110,6 +114,7 @@ export async function storeWithFreshReference(
   request: NewRecoveryRequest,
   locale: Locale,
   clientIp: string,
+  channel: IntakeChannel,
   /** More to store in the same transaction (an attachment); without it, filing is one statement. */
   alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
@@ -133,7 +138,7 @@ export async function storeWithFreshReference(
       context: { name: request.name, reference, request },
       statusUrl,
     });
-    const event = { channel: 'web' };
+    const event = { channel };
     try {
       if (alsoInTransaction) {
         await deps.db.transaction(async (tx) =>
