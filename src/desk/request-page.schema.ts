@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECISION_TYPES } from '../decisions/decisions.schema.ts';
 import { AppError } from '../errors.ts';
 import { isPlainText } from '../identifiers/plain-text.ts';
 
@@ -10,10 +11,10 @@ const optionalText = z
 
 /**
  * The decision forms of the request page, as posted (urlencoded strings). The decision itself is
- * checked by decide() with SPEC §7's schema; this only shapes the form into that body.
+ * checked by decide() with decisionSchema; this only shapes the form into that body.
  */
 export const decisionFormSchema = z.object({
-  type: z.enum(['reissue', 'refund', 'request_info', 'reject']),
+  type: z.enum(DECISION_TYPES),
   mode: optionalText,
   to: optionalText,
   amount: optionalText,
@@ -29,7 +30,7 @@ export function parseDecisionForm(input: unknown): DecisionForm {
   throw new AppError('validation_failed', 422, 'This form is incomplete or out of date: reload the page.');
 }
 
-/** The form as the decision body of SPEC §7: only the fields its type takes. */
+/** The form as the API's decision body (decisionSchema): only the fields its type takes. */
 export function decisionBody(form: DecisionForm): Record<string, unknown> {
   switch (form.type) {
     case 'reissue':
