@@ -3,6 +3,7 @@ import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
+import type { ApprovalKind } from './approval-kinds.ts';
 import {
   finishApproval,
   listPendingApprovals,
@@ -172,11 +173,14 @@ async function carryOut(
   }
 }
 
+// Approvals bound to the purchase's price as well as its record: a refund is of that amount.
+const BOUND_TO_PRICE: Record<ApprovalKind, boolean> = { refund: true, reissue_elsewhere: false };
+
 function changedSince(approval: ApprovalRow, purchase: LockedPurchase): boolean {
   return (
     purchase.status !== approval.purchase_status ||
     purchase.updated_at.getTime() !== approval.purchase_updated_at.getTime() ||
-    (approval.kind === 'refund' && Number(purchase.price).toFixed(2) !== approval.amount)
+    (BOUND_TO_PRICE[approval.kind] && Number(purchase.price).toFixed(2) !== approval.amount)
   );
 }
 
