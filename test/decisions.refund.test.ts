@@ -141,7 +141,7 @@ describe('refund', () => {
   for (const [what, overrides, amount, rule] of [
     ['an amount other than the price', {}, '49.00', /must be the purchase price, 549\.00 GBP/],
     ['a trial licence', { license_type: 'trial' }, '549.00', /trial licence cannot be refunded/],
-    ['a partner purchase', { channel: 'partner', store: 'PC World' }, '549.00', /bought_from_partner/],
+    ['a partner purchase', { channel: 'partner', store: 'PC World' }, '549.00', /ask their store/],
     ['a retail box', { channel: 'retail_box', store: 'MediaMarkt' }, '549.00', /ask their store/],
     ['an already refunded licence', { status: 'refunded' }, '549.00', /already refunded/],
     ['a revoked licence', { status: 'revoked' }, '549.00', /revoked/],
@@ -154,6 +154,11 @@ describe('refund', () => {
         amount,
       }).expect(409);
       assert.match(res.body.message, rule);
+      assert.doesNotMatch(res.body.message, /[{}]/, 'a sentence, with no API body in it');
+      // A store's purchase points to the decision that sends the "ask your store" email.
+      const suggested =
+        'channel' in overrides ? { type: 'reject', reason: 'bought_from_partner' } : undefined;
+      assert.deepEqual(res.body.suggested, suggested);
       const approvals = await desk.base.db.query('SELECT 1 FROM approvals WHERE request_id = $1', [
         ticket.id,
       ]);

@@ -166,6 +166,11 @@ describe('reissue', () => {
       }).expect(409);
       assert.equal(res.body.error, 'conflict');
       assert.match(res.body.message, rule);
+      assert.doesNotMatch(res.body.message, /[{}]/, 'a sentence, with no API body in it');
+      // An expired licence points to the decision that sends the renewal offer.
+      const suggested =
+        'first_activated_at' in overrides ? { type: 'reject', reason: 'license_expired' } : undefined;
+      assert.deepEqual(res.body.suggested, suggested);
       const row = await ticketRow(desk, ticket.id);
       assert.equal(row.status, 'triage');
       assert.equal(row.claimed_by, null, 'not even the automatic claim');

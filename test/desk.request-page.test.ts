@@ -202,6 +202,20 @@ describe('decisions through the page', () => {
     assert.equal(await emailCount(ticket.id), before);
   });
 
+  it('when an expired licence is reissued through the form, then the page says the rule in words and the reject form has the renewal reason chosen', async () => {
+    const ticket = await fileMatchedRequest(desk, await purchase(desk, { first_activated_at: '2023-01-01' }));
+    const html = await openPage(tech, ticket.reference);
+    const res = await post(tech, `/desk/requests/${ticket.reference}/decisions`, {
+      type: 'reissue',
+      mode: 'resend',
+      idempotency_key: formKey(html, 'reissue'),
+    }).expect(409);
+    assert.match(res.text, /This licence has expired: send the renewal email instead/);
+    assert.doesNotMatch(res.text, /&quot;type&quot;|"type": "reject"/, 'no API body in the sentence');
+    assert.match(res.text, /<option value="license_expired" selected>/);
+    assert.equal((await ticketRow(desk, ticket.id)).status, 'triage');
+  });
+
   it('when a refund of the wrong amount is proposed, then 409 with the rule and the amount typed is kept', async () => {
     const ticket = await fileMatchedRequest(desk, await purchase(desk));
     const html = await openPage(tech, ticket.reference);

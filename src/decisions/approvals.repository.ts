@@ -1,6 +1,7 @@
 import type { Queryable } from '../db/db.ts';
-
-export type ApprovalKind = 'refund' | 'reissue_elsewhere';
+import type { ApprovalKind } from './approval-kinds.ts';
+import type { ReissueMode } from './decisions.schema.ts';
+import type { DecisionOutcome } from './outcomes.ts';
 
 export interface ApprovalRow {
   id: number;
@@ -9,7 +10,7 @@ export interface ApprovalRow {
   purchase_id: number;
   amount: string | null;
   currency: string | null;
-  reissue_mode: 'resend' | 'replace' | null;
+  reissue_mode: ReissueMode | null;
   to_address: string | null;
   purchase_status: string;
   purchase_updated_at: Date;
@@ -73,7 +74,7 @@ export interface PendingApprovalRow {
   kind: ApprovalKind;
   amount: string | null;
   currency: string | null;
-  reissue_mode: string | null;
+  reissue_mode: ReissueMode | null;
   to_address: string | null;
   proposed_by: string;
   created_at: Date;
@@ -92,29 +93,26 @@ export async function listPendingApprovals(db: Queryable, limit = 200): Promise<
 
 /**
  * Takes an Idempotency-Key for this user. Returns null when it is new (the caller acts and saves
- * its answer); otherwise the key's first use. A concurrent first use holds the row until its
- * transaction ends, so the INSERT here waits and then sees the saved answer.
+ * its outcome); otherwise the key's first use. A concurrent first use holds the row until its
+ * transaction ends, so the INSERT here waits and then sees the saved outcome.
  */
 export async function takeDecisionKey(
   tx: Queryable,
   userId: number,
   key: string,
   fingerprint: string,
-): Promise<{ fingerprint: string; http_status: number; response: Record<string, unknown> } | null> {
+): Promise<{ fingerprint: string; outcome: DecisionOutcome } | null> {
   const inserted = await tx.query(
     `INSERT INTO decision_keys (user_id, key, fingerprint) VALUES ($1, $2, $3)
      ON CONFLICT (user_id, key) DO NOTHING RETURNING key`,
     [userId, key, fingerprint],
   );
   if (inserted.length > 0) return null;
-  const [row] = await tx.query<{
-    fingerprint: string;
-    http_status: number;
-    response: Record<string, unknown>;
-  }>('SELECT fingerprint, http_status, response FROM decision_keys WHERE user_id = $1 AND key = $2', [
-    userId,
-    key,
-  ]);
+  // Only a committed first use is seen here, and it always saved its outcome (migration 0016).
+  const [row] = await tx.query<{ fingerprint: string; outcome: DecisionOutcome }>(
+    'SELECT fingerprint, outcome FROM decision_keys WHERE user_id = $1 AND key = $2',
+    [userId, key],
+  );
   return row ?? null;
 }
 
@@ -122,12 +120,11 @@ export async function saveDecisionKey(
   tx: Queryable,
   userId: number,
   key: string,
-  answer: { httpStatus: number; body: Record<string, unknown> },
+  outcome: DecisionOutcome,
 ): Promise<void> {
-  await tx.query('UPDATE decision_keys SET http_status = $3, response = $4 WHERE user_id = $1 AND key = $2', [
+  await tx.query('UPDATE decision_keys SET outcome = $3 WHERE user_id = $1 AND key = $2', [
     userId,
     key,
-    answer.httpStatus,
-    JSON.stringify(answer.body),
+    JSON.stringify(outcome),
   ]);
 }

@@ -3,6 +3,7 @@ import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
+import type { ApprovalKind } from './approval-kinds.ts';
 import {
   finishApproval,
   listPendingApprovals,
@@ -37,7 +38,7 @@ export interface ApprovalOutcome {
 }
 
 /**
- * A supervisor approves what a colleague proposed (SPEC §5, §10: four eyes means two people).
+ * A supervisor approves what a colleague proposed (README, Security: four eyes means two people).
  * Refused (403) for the proposer, and for a credential the proposer created. The approval is
  * bound to the purchase as it was when proposed: if the record changed since (status, price, or
  * any update), or the request now points at another purchase, it answers 409 and changes nothing.
@@ -57,10 +58,7 @@ export async function approve(
       throw new ConflictError(
         'The purchase record changed since this was proposed: reject this approval and propose again.',
       );
-    const ctx = decisionContext(tx, deps, actor, ticket);
-    if (approval.kind === 'reissue_elsewhere') enforce(reissueBreaks(purchase, today()));
-    if (approval.kind === 'refund') await refund(ctx, approval, purchase);
-    else await sendCode(ctx, purchase, approval.reissue_mode ?? 'resend', approval.to_address!, approval.id);
+    await carryOut(decisionContext(tx, deps, actor, ticket), approval, purchase);
     await finishApproval(tx, approval.id, {
       status: 'approved',
       decidedBy: actor.id,
@@ -154,11 +152,35 @@ function refuseCredentialOfProposer(actor: AuthenticatedUser, proposerId: number
     );
 }
 
+/** What the approval proposed, done now: the refund, or the code sent to the other address. */
+async function carryOut(
+  ctx: DecisionContext,
+  approval: ApprovalRow,
+  purchase: LockedPurchase,
+): Promise<void> {
+  switch (approval.kind) {
+    case 'refund':
+      return refund(ctx, approval, purchase);
+    case 'reissue_elsewhere':
+      // The licence may have expired or been revoked since it was proposed.
+      enforce(reissueBreaks(purchase, today()));
+      await sendCode(ctx, purchase, approval.reissue_mode ?? 'resend', approval.to_address!, approval.id);
+      return;
+    default: {
+      const unknown: never = approval.kind;
+      throw new Error(`no way to carry out an approval of kind ${String(unknown)}`);
+    }
+  }
+}
+
+// Approvals bound to the purchase's price as well as its record: a refund is of that amount.
+const BOUND_TO_PRICE: Record<ApprovalKind, boolean> = { refund: true, reissue_elsewhere: false };
+
 function changedSince(approval: ApprovalRow, purchase: LockedPurchase): boolean {
   return (
     purchase.status !== approval.purchase_status ||
     purchase.updated_at.getTime() !== approval.purchase_updated_at.getTime() ||
-    (approval.kind === 'refund' && Number(purchase.price).toFixed(2) !== approval.amount)
+    (BOUND_TO_PRICE[approval.kind] && Number(purchase.price).toFixed(2) !== approval.amount)
   );
 }
 

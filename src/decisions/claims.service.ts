@@ -19,7 +19,7 @@ export interface ClaimState {
 const CLOSED = ['resolved', 'rejected'];
 
 /**
- * Claims a request (SPEC §5: one owner at a time). Claiming one's own claim again changes
+ * Claims a request (README, Decisions: one owner at a time). Claiming one's own claim again changes
  * nothing; a request someone else holds answers 409 naming them, unless `takeover` is asked for,
  * which the history records with the previous holder.
  */

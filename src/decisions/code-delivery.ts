@@ -3,6 +3,7 @@ import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
+import type { ReissueMode } from './decisions.schema.ts';
 import {
   codeFingerprintTaken,
   insertCodeHistory,
@@ -14,7 +15,7 @@ import { insertEvent } from '../history/history.repository.ts';
 const FRESH_CODE_TRIES = 10;
 
 /**
- * A new code for the licence (SPEC §5 reissue `replace`): unique across every licence's present
+ * A new code for the licence (a reissue's `replace` mode): unique across every licence's present
  * and past codes (by fingerprint), the old one kept encrypted in the code history and no longer
  * the licence's. The term is untouched: first_activated_at, and so the expiry, stay as they were.
  */
@@ -38,8 +39,9 @@ async function replaceCode(ctx: DecisionContext, purchase: LockedPurchase): Prom
 }
 
 export interface CodeSent {
-  sent_to: string;
-  requester_notified: boolean;
+  /** The recipient, masked. */
+  sentTo: string;
+  requesterNotified: boolean;
 }
 
 /**
@@ -49,7 +51,7 @@ export interface CodeSent {
 export async function sendCode(
   ctx: DecisionContext,
   purchase: LockedPurchase,
-  mode: 'resend' | 'replace',
+  mode: ReissueMode,
   to: string,
   approvalId?: number,
 ): Promise<CodeSent> {
@@ -89,5 +91,5 @@ export async function sendCode(
     type: 'code_sent',
     data: { mode, to, requester_notified: notify, ...(approvalId ? { approval_id: approvalId } : {}) },
   });
-  return { sent_to: maskEmail(to), requester_notified: notify };
+  return { sentTo: maskEmail(to), requesterNotified: notify };
 }

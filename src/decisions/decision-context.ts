@@ -8,6 +8,7 @@ import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
 import { createCodeFingerprint, createCodeFingerprints } from '../purchases/code-fingerprint.ts';
 import type { Templates } from '../templates.ts';
 import { lockPurchase, type LockedPurchase } from './decisions.repository.ts';
+import { RuleBrokenError, type RuleBreak } from './rules.ts';
 import { type LockedTicket } from '../requests/status.repository.ts';
 
 /** What the decision services need from the web side. */
@@ -68,6 +69,6 @@ export async function matchedPurchase(ctx: DecisionContext): Promise<LockedPurch
 }
 
 /** Throws the broken rule as a 409, if there is one. */
-export function enforce(rule: string | null): void {
-  if (rule) throw new ConflictError(rule);
+export function enforce(rule: RuleBreak | null): void {
+  if (rule) throw new RuleBrokenError(rule);
 }

@@ -2,6 +2,15 @@ import { z } from 'zod';
 import { AppError } from '../errors.ts';
 import { freeText } from '../identifiers/plain-text.ts';
 
+/** What a technician may decide on a request; each has a body in decisionSchema below. */
+export const DECISION_TYPES = ['reissue', 'refund', 'request_info', 'reject'] as const;
+export type DecisionType = (typeof DECISION_TYPES)[number];
+
+/** A reissue sends the licence's code as it is, or a new one that replaces it. */
+export const REISSUE_MODES = ['resend', 'replace'] as const;
+export type ReissueMode = (typeof REISSUE_MODES)[number];
+
+/** Why a request is closed without a code; two of them send an email of their own. */
 export const REJECT_REASONS = [
   'no_purchase_found',
   'trial_license',
@@ -17,11 +26,11 @@ const message = freeText('must not contain control characters (tabs and line bre
   .min(1, 'must not be empty')
   .max(5000, 'must be at most 5000 characters');
 
-/** The decision bodies of SPEC §7. */
+/** The decision bodies of `POST /api/v1/tickets/:reference/decisions` (README, Decisions). */
 export const decisionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('reissue'),
-    mode: z.enum(['resend', 'replace']),
+    mode: z.enum(REISSUE_MODES),
     // Any address but the purchaser's of record needs a supervisor's approval.
     to: z.email().max(254).optional(),
   }),
@@ -33,6 +42,8 @@ export const decisionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reject'), reason: z.enum(REJECT_REASONS), message: message.optional() }),
 ]);
 export type Decision = z.infer<typeof decisionSchema>;
+/** The decision of one type: `DecisionOf<'reject'>` is a reject body. */
+export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 
 export const claimSchema = z.object({ takeover: z.boolean().optional() }).strict();
 

@@ -5,16 +5,23 @@ import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { saveDecisionKey, takeDecisionKey } from './approvals.repository.ts';
 import { decisionContext, type DecisionContext, type DecisionDeps } from './decision-context.ts';
-import { decisionSchema, parseOrThrow, type Decision } from './decisions.schema.ts';
+import {
+  decisionSchema,
+  DECISION_TYPES,
+  parseOrThrow,
+  type Decision,
+  type DecisionType,
+} from './decisions.schema.ts';
 import { setClaim } from './decisions.repository.ts';
-import { proposeRefund, reissue, reject, requestInfo, type DecisionAnswer } from './outcomes.ts';
+import { proposeRefund, reissue, reject, requestInfo, type DecisionOutcome } from './outcomes.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import type { RequestStatus } from '../requests/request-status.ts';
 import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
-export type { DecisionAnswer };
+export type { DecisionOutcome };
 
 /** States each decision may start from; anything else means someone already acted (409). */
-const DECIDABLE: Record<Decision['type'], readonly string[]> = {
+const DECIDABLE: Record<DecisionType, readonly RequestStatus[]> = {
   reissue: ['triage'],
   refund: ['triage'],
   request_info: ['triage'],
@@ -22,11 +29,20 @@ const DECIDABLE: Record<Decision['type'], readonly string[]> = {
   reject: ['triage', 'waiting_on_customer'],
 };
 
+function canStartIn(type: DecisionType, status: string): boolean {
+  return (DECIDABLE[type] as readonly string[]).includes(status);
+}
+
+/** The decisions a request in this status can take, in DECISION_TYPES order: the console offers these. */
+export function decisionsOpenIn(status: string): DecisionType[] {
+  return DECISION_TYPES.filter((type) => canStartIn(type, status));
+}
+
 /**
- * A technician's decision on a request (SPEC §5, §7), in one transaction: the state change, its
+ * A technician's decision on a request (README, Decisions), in one transaction: the state change, its
  * history event, its rendered emails and their send jobs, or none of it. The request row is
  * locked first, so of two decisions at once the second finds the request already decided (409).
- * With an Idempotency-Key, a repeat returns the first answer and acts no more.
+ * With an Idempotency-Key, a repeat returns the first outcome and acts no more.
  * An unclaimed request is claimed for the decider on the way (recorded in the history);
  * one claimed by someone else must be taken over first.
  */
@@ -36,7 +52,7 @@ export async function decide(
   referenceInput: string,
   input: unknown,
   idempotencyKey?: string,
-): Promise<DecisionAnswer> {
+): Promise<DecisionOutcome> {
   requireDeskWorker(actor);
   const decision = parseOrThrow(decisionSchema, input);
   const reference = normaliseReference(referenceInput);
@@ -44,7 +60,7 @@ export async function decide(
   const fingerprint = createHash('sha256')
     .update(JSON.stringify([reference, decision]))
     .digest('hex');
-  const answer = await deps.db.transaction(async (tx) => {
+  const outcome = await deps.db.transaction(async (tx) => {
     if (idempotencyKey) {
       const earlier = await takeDecisionKey(tx, actor.id, idempotencyKey, fingerprint);
       if (earlier && earlier.fingerprint !== fingerprint)
@@ -53,13 +69,13 @@ export async function decide(
           422,
           'This Idempotency-Key was used for a different decision; use a new key.',
         );
-      if (earlier) return { httpStatus: earlier.http_status as 200 | 202, body: earlier.response };
+      if (earlier) return earlier.outcome;
     }
     const ticket = await lockTicket(tx, reference);
     if (!ticket) throw new NotFoundError('No request has this reference.');
     const ctx = decisionContext(tx, deps, actor, ticket);
     await holdClaim(ctx);
-    if (!DECIDABLE[decision.type].includes(ticket.status))
+    if (!canStartIn(decision.type, ticket.status))
       throw new ConflictError(
         `${ticket.reference} is ${ticket.status}: a ${decision.type} decision needs it in ${DECIDABLE[decision.type].join(' or ')}.`,
       );
@@ -68,10 +84,10 @@ export async function decide(
     return done;
   });
   deps.relay.wake();
-  return answer;
+  return outcome;
 }
 
-function apply(ctx: DecisionContext, decision: Decision): Promise<DecisionAnswer> {
+function apply(ctx: DecisionContext, decision: Decision): Promise<DecisionOutcome> {
   switch (decision.type) {
     case 'reissue':
       return reissue(ctx, decision);

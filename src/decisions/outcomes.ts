@@ -4,40 +4,44 @@ import { newStatusToken } from '../requests/reference.ts';
 import { insertApproval } from './approvals.repository.ts';
 import { sendCode } from './code-delivery.ts';
 import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
-import type { Decision, RejectReason } from './decisions.schema.ts';
+import type { DecisionOf, RejectReason, ReissueMode } from './decisions.schema.ts';
 import { insertStatusToken, type LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { moveTicket } from '../requests/status.repository.ts';
 
-/** What a decision answers: 200 when done, 202 when it waits for a supervisor. */
-export interface DecisionAnswer {
-  httpStatus: 200 | 202;
-  body: Record<string, unknown>;
-}
+/**
+ * What came of a decision, in the desk's terms: the API says it as 200 or 202 with a body
+ * (decisions.routes.ts), the console as a sentence. Saved as JSON with an Idempotency-Key, so a
+ * kind or field renamed here needs a migration of `decision_keys.outcome` (see 0016).
+ */
+export type DecisionOutcome =
+  /** The code went to the purchaser of record (`sentTo`, masked); the request is resolved. */
+  | { kind: 'code_sent'; reference: string; mode: ReissueMode; sentTo: string; requesterNotified: boolean }
+  /** A refund, or a code to another address, waits for a supervisor's approval. */
+  | { kind: 'pending_approval'; reference: string; approvalId: number }
+  /** The question went to the customer; the request waits on them. */
+  | { kind: 'question_sent'; reference: string }
+  /** Closed with this reason and its email. */
+  | { kind: 'rejected'; reference: string; reason: RejectReason };
 
-type Of<T extends Decision['type']> = Extract<Decision, { type: T }>;
-
-/** Reissue (SPEC §5): the code to the purchaser's address of record; anywhere else waits for a supervisor. */
-export async function reissue(ctx: DecisionContext, d: Of<'reissue'>): Promise<DecisionAnswer> {
+/** Reissue: the code to the purchaser's address of record; anywhere else waits for a supervisor. */
+export async function reissue(ctx: DecisionContext, d: DecisionOf<'reissue'>): Promise<DecisionOutcome> {
   const purchase = await matchedPurchase(ctx);
   enforce(reissueBreaks(purchase, today()));
   if (d.to && normaliseMailbox(d.to) !== purchase.purchaser_mailbox)
     return proposeReissueElsewhere(ctx, purchase, d.mode, d.to);
   const sent = await sendCode(ctx, purchase, d.mode, purchase.purchaser_email);
   await moveTicket(ctx.tx, ctx.ticket.id, 'resolved', true);
-  return {
-    httpStatus: 200,
-    body: { reference: ctx.ticket.reference, status: 'resolved', decision: 'reissue', mode: d.mode, ...sent },
-  };
+  return { kind: 'code_sent', reference: ctx.ticket.reference, mode: d.mode, ...sent };
 }
 
 async function proposeReissueElsewhere(
   ctx: DecisionContext,
   purchase: LockedPurchase,
-  mode: 'resend' | 'replace',
+  mode: ReissueMode,
   to: string,
-): Promise<DecisionAnswer> {
+): Promise<DecisionOutcome> {
   const approvalId = await propose(ctx, purchase, {
     kind: 'reissue_elsewhere',
     reissue_mode: mode,
@@ -54,8 +58,8 @@ async function proposeReissueElsewhere(
   return pendingApproval(ctx, approvalId);
 }
 
-/** Refund (SPEC §5): proposed here, bound to this purchase and amount, done when a supervisor approves. */
-export async function proposeRefund(ctx: DecisionContext, d: Of<'refund'>): Promise<DecisionAnswer> {
+/** Refund: proposed here, bound to this purchase and amount, done when a supervisor approves. */
+export async function proposeRefund(ctx: DecisionContext, d: DecisionOf<'refund'>): Promise<DecisionOutcome> {
   const purchase = await matchedPurchase(ctx);
   enforce(refundBreaks(purchase, d.amount));
   const amount = Number(d.amount).toFixed(2);
@@ -95,18 +99,18 @@ async function propose(
   return approvalId;
 }
 
-function pendingApproval(ctx: DecisionContext, approvalId: number): DecisionAnswer {
-  return {
-    httpStatus: 202,
-    body: { approval_id: approvalId, status: 'pending_approval', reference: ctx.ticket.reference },
-  };
+function pendingApproval(ctx: DecisionContext, approvalId: number): DecisionOutcome {
+  return { kind: 'pending_approval', reference: ctx.ticket.reference, approvalId };
 }
 
 /**
- * Request info (SPEC §5): a question by email, with a fresh link to the status page (the first
- * link's token is stored hashed, so it cannot be sent again; both links keep working).
+ * Request info: a question by email, with a fresh link to the status page (the first link's
+ * token is stored hashed, so it cannot be sent again; both links keep working).
  */
-export async function requestInfo(ctx: DecisionContext, d: Of<'request_info'>): Promise<DecisionAnswer> {
+export async function requestInfo(
+  ctx: DecisionContext,
+  d: DecisionOf<'request_info'>,
+): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
   const { token, hash } = newStatusToken();
   await insertStatusToken(tx, ticket.id, hash);
@@ -125,19 +129,24 @@ export async function requestInfo(ctx: DecisionContext, d: Of<'request_info'>): 
     data: { message: d.message },
   });
   await moveTicket(tx, ticket.id, 'waiting_on_customer', true);
-  return { httpStatus: 200, body: { reference: ticket.reference, status: 'waiting_on_customer' } };
+  return { kind: 'question_sent', reference: ticket.reference };
 }
 
-// The reasons with an email of their own; the others share request-rejected with a paragraph each.
-const REJECT_TEMPLATES: Partial<Record<RejectReason, string>> = {
+// The email each reason sends: two have one of their own; the others share request-rejected,
+// which has a paragraph per reason.
+const REJECT_TEMPLATES: Record<RejectReason, string> = {
+  no_purchase_found: 'request-rejected',
+  trial_license: 'request-rejected',
   license_expired: 'renewal-offer',
   bought_from_partner: 'ask-your-store',
+  suspected_fraud: 'request-rejected',
+  duplicate: 'request-rejected',
 };
 
-/** Reject (SPEC §5): closed with a reason, and the email for that reason. */
-export async function reject(ctx: DecisionContext, d: Of<'reject'>): Promise<DecisionAnswer> {
+/** Reject: closed with a reason, and the email for that reason. */
+export async function reject(ctx: DecisionContext, d: DecisionOf<'reject'>): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  const template = REJECT_TEMPLATES[d.reason] ?? 'request-rejected';
+  const template = REJECT_TEMPLATES[d.reason];
   await queueEmail(tx, deps.templates, {
     requestId: ticket.id,
     template,
@@ -158,5 +167,5 @@ export async function reject(ctx: DecisionContext, d: Of<'reject'>): Promise<Dec
     data: { reason: d.reason, ...(d.message ? { message: d.message } : {}), email: template },
   });
   await moveTicket(tx, ticket.id, 'rejected', true);
-  return { httpStatus: 200, body: { reference: ticket.reference, status: 'rejected', reason: d.reason } };
+  return { kind: 'rejected', reference: ticket.reference, reason: d.reason };
 }

@@ -1,8 +1,9 @@
+import type { ApprovalKind } from '../decisions/approval-kinds.ts';
 import type { RejectReason } from '../decisions/decisions.schema.ts';
 import type { EventType, RequestEvent } from '../history/events.ts';
 import { intakeChannelText } from '../requests/intake-channel.ts';
 
-/** Each reject reason (REJECT_REASONS) as the desk says it, for the reject form and the history. */
+/** Each reject reason as the desk says it, for the reject form and the history. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   no_purchase_found: 'No purchase found',
   trial_license: 'Trial licence',
@@ -10,6 +11,12 @@ export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
   bought_from_partner: 'Bought from a partner (sends "ask your store")',
   suspected_fraud: 'Suspected fraud',
   duplicate: 'Duplicate of another request',
+};
+
+/** What a supervisor turned down, by the approval's kind. */
+const PROPOSAL_NAME: Record<ApprovalKind, string> = {
+  refund: 'refund',
+  reissue_elsewhere: 'reissue to another address',
 };
 
 export interface HistoryLine {
@@ -50,7 +57,7 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   refund_approved: (d) =>
     `approved the refund of ${str(d.amount)} ${str(d.currency)}: purchase refunded, code revoked${approvalRef(d)}`,
   approval_rejected: (d) =>
-    `turned down the ${d.kind === 'refund' ? 'refund' : 'reissue to another address'}${approvalRef(d)}`,
+    `turned down the ${PROPOSAL_NAME[d.kind as ApprovalKind] ?? str(d.kind)}${approvalRef(d)}`,
   info_requested: () => 'asked the customer for more information',
   customer_replied: (d) => `answered${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
   rejected: (d) =>

@@ -4,7 +4,8 @@ import { requireSession } from '../auth/require-session.ts';
 import { setFlash } from '../auth/session.ts';
 import type { User } from '../auth/user.ts';
 import { claimTicket, releaseTicket } from '../decisions/claims.service.ts';
-import { decide, type DecisionAnswer } from '../decisions/decisions.service.ts';
+import { decide, type DecisionOutcome } from '../decisions/decisions.service.ts';
+import { RuleBrokenError } from '../decisions/rules.ts';
 import type { WebDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
 import { addNote } from '../notes/notes.service.ts';
@@ -109,21 +110,28 @@ async function act(
     message = await action(res.locals.user!);
   } catch (error) {
     if (!(error instanceof AppError) || !SHOWN_ON_PAGE.has(error.status)) throw error;
-    await showPage(deps, req, res, { error: error.message, values }, error.status);
+    const suggested = error instanceof RuleBrokenError ? error.suggested : undefined;
+    await showPage(deps, req, res, { error: error.message, values, suggested }, error.status);
     return;
   }
   setFlash(req, message);
   res.redirect(303, `/desk/requests/${encodeURIComponent(param(req))}`);
 }
 
-function outcomeMessage(answer: DecisionAnswer): string {
-  const b = answer.body;
-  if (answer.httpStatus === 202)
-    return `Proposed: waiting for another supervisor's approval (#${String(b.approval_id)}).`;
-  if (b.decision === 'reissue')
-    return `Code ${b.mode === 'replace' ? 'replaced and sent' : 'sent'} to ${String(b.sent_to)}${b.requester_notified ? '; the requester is told where it went' : ''}. The request is resolved.`;
-  if (b.status === 'waiting_on_customer') return 'Question sent: the request waits on the customer.';
-  if (b.status === 'rejected')
-    return `Rejected (${String(b.reason).replace(/_/g, ' ')}); the customer is emailed.`;
-  return `Done: the request is ${String(b.status)}.`;
+/** What came of a decision, as the flash message on the request page. */
+function outcomeMessage(outcome: DecisionOutcome): string {
+  switch (outcome.kind) {
+    case 'code_sent':
+      return `Code ${outcome.mode === 'replace' ? 'replaced and sent' : 'sent'} to ${outcome.sentTo}${outcome.requesterNotified ? '; the requester is told where it went' : ''}. The request is resolved.`;
+    case 'pending_approval':
+      return `Proposed: waiting for another supervisor's approval (#${outcome.approvalId}).`;
+    case 'question_sent':
+      return 'Question sent: the request waits on the customer.';
+    case 'rejected':
+      return `Rejected (${outcome.reason.replace(/_/g, ' ')}); the customer is emailed.`;
+    default: {
+      const unknown: never = outcome;
+      throw new Error(`no sentence for the outcome ${JSON.stringify(unknown)}`);
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DECISION_TYPES } from '../decisions/decisions.schema.ts';
 import { AppError } from '../errors.ts';
 import { isPlainText } from '../identifiers/plain-text.ts';
 
@@ -10,10 +11,10 @@ const optionalText = z
 
 /**
  * The decision forms of the request page, as posted (urlencoded strings). The decision itself is
- * checked by decide() with the API's decisionSchema; this only shapes the form into that body.
+ * checked by decide() with decisionSchema; this only shapes the form into that body.
  */
 export const decisionFormSchema = z.object({
-  type: z.enum(['reissue', 'refund', 'request_info', 'reject']),
+  type: z.enum(DECISION_TYPES),
   mode: optionalText,
   to: optionalText,
   amount: optionalText,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { User } from '../auth/user.ts';
-import { REJECT_REASONS } from '../decisions/decisions.schema.ts';
+import { REJECT_REASONS, type Decision, type DecisionType } from '../decisions/decisions.schema.ts';
+import { decisionsOpenIn } from '../decisions/decisions.service.ts';
+import { RESENDABLE } from '../mail/resend.service.ts';
 import type { MatchResult } from '../matching/match-result.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import type { Ticket } from '../tickets/tickets.service.ts';
@@ -12,6 +14,8 @@ import type { RequestPageData } from './request-page.service.ts';
 export interface KeptForm {
   error: string;
   values?: Record<string, string | undefined>;
+  /** The decision the broken rule points to instead: its reject reason is preselected. */
+  suggested?: Decision;
 }
 
 const FIELD_LABEL: Record<string, string> = {
@@ -26,13 +30,6 @@ const FIELD_LABEL: Record<string, string> = {
   country: 'Country',
 };
 
-// Which statuses each decision can start from. decide() holds the rule (409 otherwise); this only
-// spares the technician forms that cannot work.
-const OFFERED: Record<string, readonly string[]> = {
-  triage: ['reissue', 'refund', 'request_info', 'reject'],
-  waiting_on_customer: ['reject'],
-};
-
 /** "2026-05-01 14:03 UTC": one unambiguous form for every time on the page. */
 export function when(date: Date | string | null | undefined): string {
   if (!date) return '';
@@ -44,7 +41,8 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
   // Our own matcher wrote it, so its shape is MatchResult's.
   const match = ticket.match as MatchResult | null;
   const heldByOther = ticket.claim !== null && ticket.claim.by !== user.email;
-  const offered = OFFERED[ticket.status] ?? [];
+  // decide() holds the rule (409 otherwise); this only spares the technician forms that cannot work.
+  const offered = decisionsOpenIn(ticket.status);
   return {
     title: ticket.reference,
     reference: ticket.reference,
@@ -70,7 +68,13 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
       : null,
     attachments: data.attachments.map((a) => ({ ...a, kb: Math.max(1, Math.round(a.size / 1024)) })),
     history: ticket.history.map((event) => ({ ...historyLine(event), at: when(event.created_at) })),
-    emails: data.emails.map((e) => ({ ...e, created: when(e.created_at), sent: when(e.sent_at) })),
+    emails: data.emails.map((e) => ({
+      ...e,
+      created: when(e.created_at),
+      sent: when(e.sent_at),
+      // The resend service's own list: "Send again" shows only where it would be accepted.
+      resendable: (RESENDABLE as readonly string[]).includes(e.status),
+    })),
     pendingApprovals: ticket.approvals
       .filter((a) => a.status === 'pending')
       .map((a) => ({ ...a, created: when(a.created_at) })),
@@ -99,13 +103,15 @@ function dueView(ticket: Ticket) {
 }
 
 function formsView(
-  offered: readonly string[],
+  offered: readonly DecisionType[],
   heldByOther: boolean,
   price: string | undefined,
   kept: KeptForm | undefined,
 ) {
   const values = kept?.values ?? {};
-  const keptFor = (type: string) => (values.type === type ? values : {});
+  const keptFor = (type: DecisionType) => (values.type === type ? values : {});
+  const suggestedReason = kept?.suggested?.type === 'reject' ? kept.suggested.reason : undefined;
+  const rejectReason = keptFor('reject').reason ?? suggestedReason;
   return {
     any: offered.length > 0,
     // Someone else holds it: the forms give way to a "Take over to act" button.
@@ -124,7 +130,7 @@ function formsView(
           reasons: REJECT_REASONS.map((reason) => ({
             reason,
             label: REJECT_REASON_TEXT[reason],
-            selected: keptFor('reject').reason === reason,
+            selected: rejectReason === reason,
           })),
         }
       : null,

@@ -12,19 +12,17 @@ import { deskErrorPages } from '../desk/desk-errors.ts';
 import { deskSession } from '../auth/session.ts';
 import { signInRoutes } from '../desk/sign-in.routes.ts';
 import { tokenRoutes } from '../desk/tokens.routes.ts';
-import { decisionRoutes } from '../decisions/decisions.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
 import { emailResendRoutes } from '../desk/resend.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
-import { queueApiRoutes } from '../queue/queue.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { serializeError } from '../logger.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
-import { ticketRoutes } from '../tickets/tickets.routes.ts';
+import { technicianApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
 const BODY_LIMIT = '64kb';
@@ -75,9 +73,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
-  app.use(queueApiRoutes(deps, queueCounts));
-  app.use(ticketRoutes(deps));
-  app.use(decisionRoutes(deps));
+  app.use('/api/v1', technicianApiRoutes(deps, queueCounts));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);
   app.use('/desk', deskSession(deps));

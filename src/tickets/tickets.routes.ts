@@ -1,14 +1,12 @@
 import { Router } from 'express';
-import { requireToken } from '../auth/require-token.ts';
 import type { WebDeps } from '../deps.ts';
 import { getTicket } from './tickets.service.ts';
 
-/** The technician API (README "Decisions"): every route here needs a bearer API token. */
+/** `GET /api/v1/tickets/:reference`, at its path under /api/v1; mounted behind the API token check by src/http/api.ts. */
 export function ticketRoutes(deps: WebDeps): Router {
   const router = Router();
-  router.use('/api/v1/tickets', requireToken(deps));
 
-  router.get('/api/v1/tickets/:reference', async (req, res) => {
+  router.get('/tickets/:reference', async (req, res) => {
     const ticket = await getTicket(deps, req.params.reference);
     res.set('Cache-Control', 'no-store').json(ticket);
   });
