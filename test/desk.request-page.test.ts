@@ -126,7 +126,15 @@ describe('claims on the page', () => {
     assert.doesNotMatch(theirs, /name="idempotency_key"/, 'no decision forms while someone else holds it');
 
     const refused = await post(otherTech, `/desk/requests/${ticket.reference}/claim`, {}).expect(409);
-    assert.match(refused.text, /is claimed by/);
+    assert.match(
+      refused.text,
+      /is claimed by [^<]+ since \d{4}-\d\d-\d\d \d\d:\d\d UTC: take it over only if you must/,
+    );
+    assert.doesNotMatch(
+      refused.text,
+      /since \d{4}-\d\d-\d\dT|\{ "takeover"/,
+      'a time and advice for people, not for the API',
+    );
     await post(otherTech, `/desk/requests/${ticket.reference}/claim`, { takeover: 'true' }).expect(303);
     await post(tech, `/desk/requests/${ticket.reference}/release`, {}).expect(409);
     await post(otherTech, `/desk/requests/${ticket.reference}/release`, {}).expect(303);

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { renderDeskPage } from '../desk/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
-import { currentUser, requireToken } from '../auth/require-token.ts';
+import { currentUser } from '../auth/require-token.ts';
 import { hasRole } from '../auth/roles.ts';
 import { when } from '../desk/tokens.view.ts';
 import type { WebDeps } from '../deps.ts';
@@ -10,7 +10,7 @@ import { auditPage } from './audit.service.ts';
 
 /**
  * The audit of administration (README "Security"), newest first: the console page for admins
- * (`/desk/admin/audit?cursor=`) and `GET /api/v1/audit?cursor=` for an admin's API token.
+ * (`/desk/admin/audit?cursor=`); `auditApiRoutes` below serves the same to an admin's API token.
  */
 export function auditRoutes(deps: WebDeps): Router {
   const router = Router();
@@ -22,12 +22,17 @@ export function auditRoutes(deps: WebDeps): Router {
     renderDeskPage(req, res, deps.templates, 'admin-audit', { title: 'Audit', ...page, events, first });
   });
 
-  router.get('/api/v1/audit', requireToken(deps), async (req, res) => {
+  return router;
+}
+
+/** `GET /api/v1/audit?cursor=`, at its path under /api/v1, behind the API token check of src/http/api.ts. */
+export function auditApiRoutes(deps: WebDeps): Router {
+  const router = Router();
+  router.get('/audit', async (req, res) => {
     const user = currentUser(res);
     if (!hasRole(user, 'admin'))
       throw new ForbiddenError(`The audit is for admin users; this token is a ${user.role}'s.`);
     res.set('Cache-Control', 'no-store').json(await auditPage(deps.db, req.query.cursor));
   });
-
   return router;
 }

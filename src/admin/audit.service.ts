@@ -1,3 +1,4 @@
+import { utcMinute } from '../time-text.ts';
 import { listAuditEvents, type AuditEventRow } from '../audit/audit.repository.ts';
 import type { AuditAction } from '../audit/audit.ts';
 import type { Queryable } from '../db/db.ts';
@@ -100,7 +101,5 @@ function word(value: unknown, otherwise: string): string {
 
 function minute(value: unknown): string {
   const date = new Date(String(value));
-  return Number.isNaN(date.getTime())
-    ? String(value)
-    : `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return Number.isNaN(date.getTime()) ? String(value) : utcMinute(date);
 }

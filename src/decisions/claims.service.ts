@@ -35,7 +35,9 @@ export async function claimTicket(
       throw new ConflictError(`${ticket.reference} is ${ticket.status}: there is nothing left to claim.`);
     if (ticket.claimed_by === actor.id) return stateOf(ticket);
     if (ticket.claimed_by !== null && !options.takeover)
-      throw new ConflictError(heldBy(ticket, 'take it over with { "takeover": true } if you must'));
+      throw new ConflictError(
+        heldBy(ticket, 'take it over only if you must (the history records it, naming them)'),
+      );
     await setClaim(tx, ticket.id, actor.id);
     await insertEvent(tx, {
       requestId: ticket.id,

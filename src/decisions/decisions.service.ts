@@ -1,3 +1,4 @@
+import { utcMinute } from '../time-text.ts';
 import { createHash } from 'node:crypto';
 import { requireDeskWorker } from '../auth/roles.ts';
 import type { User } from '../auth/user.ts';
@@ -115,6 +116,6 @@ async function holdClaim(ctx: DecisionContext): Promise<void> {
 }
 
 export function heldBy(ticket: LockedTicket, advice: string): string {
-  const since = ticket.claimed_at ? ` since ${ticket.claimed_at.toISOString()}` : '';
+  const since = ticket.claimed_at ? ` since ${utcMinute(ticket.claimed_at)}` : '';
   return `${ticket.reference} is claimed by ${ticket.claimed_by_email}${since}: ${advice}.`;
 }

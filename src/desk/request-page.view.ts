@@ -1,3 +1,4 @@
+import { utcMinute } from '../time-text.ts';
 import { randomUUID } from 'node:crypto';
 import type { User } from '../auth/user.ts';
 import { REJECT_REASONS, type Decision, type DecisionType } from '../decisions/decisions.schema.ts';
@@ -33,7 +34,7 @@ const FIELD_LABEL: Record<string, string> = {
 /** "2026-05-01 14:03 UTC": one unambiguous form for every time on the page. */
 export function when(date: Date | string | null | undefined): string {
   if (!date) return '';
-  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return utcMinute(date);
 }
 
 export function requestPageView(data: RequestPageData, user: User, kept?: KeptForm) {

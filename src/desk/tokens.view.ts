@@ -1,3 +1,4 @@
+import { utcMinute } from '../time-text.ts';
 import type { ApiTokenRow, RevokedReason } from '../auth/tokens.repository.ts';
 
 export interface TokenView {
@@ -53,6 +54,4 @@ function revokedText(t: ApiTokenRow): string {
 }
 
 /** Dates on staff pages: UTC to the minute, the same for everyone on the team. */
-export function when(date: Date | string): string {
-  return `${new Date(date).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-}
+export const when = utcMinute;

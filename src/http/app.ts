@@ -22,7 +22,7 @@ import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { serializeError } from '../logger.ts';
 import { TEMPLATES_DIR } from '../templates.ts';
-import { technicianApiRoutes } from './api.ts';
+import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
 const BODY_LIMIT = '64kb';
@@ -73,7 +73,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
-  app.use('/api/v1', technicianApiRoutes(deps, queueCounts));
+  app.use('/api/v1', staffApiRoutes(deps, queueCounts));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);
   app.use('/desk', deskSession(deps));
