@@ -19,6 +19,11 @@ export const de: Messages = {
   'form.privacy':
     'Wir verwenden diese Angaben nur für diese Anfrage. Geben Sie Ihren Aktivierungscode niemals in dieses Formular ein.',
 
+  'form.failed.title': 'Ihre Anfrage konnte nicht gespeichert werden',
+  'form.failed':
+    'Bei uns ist ein Fehler aufgetreten, es wurde nichts gespeichert. Alles, was Sie eingegeben haben, steht unten noch da: Bitte prüfen Sie es und senden Sie es erneut, jetzt oder in einigen Minuten.',
+  'form.failed.attach_again':
+    'Ihr Browser kann die gewählte Datei nicht behalten: Bitte hängen Sie die Datei erneut an.',
   'field.email': 'E-Mail-Adresse',
   'field.email.hint': 'Hierhin senden wir unsere Antwort.',
   'field.name': 'Ihr Name',

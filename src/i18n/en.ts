@@ -17,6 +17,10 @@ export const en = {
   'form.privacy':
     'We use these details only to handle this request. Never type your activation code into this form.',
 
+  'form.failed.title': 'Your request could not be saved',
+  'form.failed':
+    'Something went wrong on our side and nothing was stored. Everything you typed is still below: please check it and send it again, now or in a few minutes.',
+  'form.failed.attach_again': 'Your browser cannot keep the file you chose: please attach it again.',
   'field.email': 'Email address',
   'field.email.hint': 'We send our reply here.',
   'field.name': 'Your name',

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import { pageLocale } from './page-locale.ts';
-import { renderPage } from './customer-page.ts';
+import { keepFormOnFailure, renderPage } from './customer-page.ts';
 import { translate } from '../i18n/i18n.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
 import { normaliseReference } from './reference.ts';
@@ -55,6 +55,8 @@ export function requestRoutes(deps: WebDeps): Router {
     const upload = await readUpload(req, res, deps.config.dataDir);
     const input = (req.body ?? {}) as Record<string, unknown>;
     const locale = pageLocale(req, { chosen: input.locale });
+    const attached = upload.attachment !== undefined || upload.refusal !== undefined;
+    keepFormOnFailure(res, { page: 'recover', view: { ...requestFormView(locale, input), attached } });
     try {
       const filed = await fileRecoveryRequest(deps, {
         input,
