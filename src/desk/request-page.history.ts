@@ -52,7 +52,8 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   approval_rejected: (d) =>
     `turned down the ${d.kind === 'refund' ? 'refund' : 'reissue to another address'}${approvalRef(d)}`,
   info_requested: () => 'asked the customer for more information',
-  customer_replied: (d) => `answered${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
+  customer_replied: (d) =>
+    `${d.reopened ? 'wrote after the request was closed, which reopened it' : 'answered'}${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
   rejected: (d) =>
     `rejected the request: ${REJECT_REASON_TEXT[d.reason as RejectReason] ?? str(d.reason)}` +
     (d.email ? ` (email ${str(d.email)})` : ''),
