@@ -84,6 +84,8 @@ function hbsFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+const languageNames = new Intl.DisplayNames(['en'], { type: 'language' });
+
 function registerHelpers(hbs: typeof Handlebars): void {
   // {{t "key" name=value}}: the message in the page's locale (from @root.locale).
   hbs.registerHelper('t', function (key: unknown, options: Handlebars.HelperOptions) {
@@ -92,6 +94,10 @@ function registerHelpers(hbs: typeof Handlebars): void {
     return translate(locale, key, options.hash as Record<string, string>);
   });
   hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  // {{language "de"}}: "German", the name of a locale for the English-speaking console.
+  hbs.registerHelper('language', (code: unknown) =>
+    typeof code === 'string' && code ? (languageNames.of(code) ?? code) : '',
+  );
   // {{money amount currency}}: "149,00 €" in German, "€149.00" in English, as the reader writes it.
   hbs.registerHelper(
     'money',

@@ -22,6 +22,8 @@ function variablesOf(file: string): Set<string> {
     if (!node || typeof node !== 'object') return;
     if (Array.isArray(node)) return node.forEach(visit);
     const n = node as Record<string, unknown> & { type?: string };
+    // A partial's name is no variable; the partial reads the same context (its file is checked by rendering).
+    if (n.type === 'PartialStatement') return visit([n.params, n.hash]);
     if (n.type === 'PathExpression') {
       const p = n as unknown as hbs.AST.PathExpression;
       if (!p.data && p.parts.length > 0 && !HELPERS.has(p.original)) found.add(p.parts[0]!);

@@ -27,7 +27,12 @@ describe('reject', () => {
     ['trial_license', 'request-rejected', /is closed/, /trial licences cannot be recovered/],
     ['suspected_fraud', 'request-rejected', /is closed/, /could not confirm that you are the owner/],
     ['duplicate', 'request-rejected', /is closed/, /repeats another request/],
-    ['license_expired', 'renewal-offer', /has expired/, /renew the licence/],
+    [
+      'license_expired',
+      'renewal-offer',
+      /has expired/,
+      /buy a renewal from PC World, where you bought the licence/,
+    ],
     ['bought_from_partner', 'ask-your-store', /contact your store/, /please contact PC World/],
   ] as const) {
     it(`when a technician rejects with ${reason}, then the request is rejected and the requester gets the ${template} email`, async () => {

@@ -17,6 +17,7 @@ const common = {
   name: 'Jana Nováková',
   reference: SAMPLE_REFERENCE,
   statusUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}?token=sample-status-token`,
+  formUrl: 'https://desk.example.com/recover?lang=en',
 };
 
 const purchase = {
@@ -49,8 +50,16 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
   'reissue-redirected-notice': { context: { ...common, maskedAddress: 'j***@gmail.com' } },
   'refund-approved': { context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' } },
   'renewal-offer': {
-    context: { ...common, message: 'A renewal keeps your settings and adds a year from today.' },
-    variants: { 'without a message': { message: undefined } },
+    context: {
+      ...common,
+      channel: 'estore',
+      store: 'Online Store DE',
+      message: 'A renewal keeps your settings and adds a year from today.',
+    },
+    variants: {
+      'without a message': { message: undefined },
+      'bought in a shop': { channel: 'retail_box', store: 'MediaMarkt Köln' },
+    },
   },
   'ask-your-store': {
     context: {

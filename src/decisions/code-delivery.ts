@@ -1,6 +1,7 @@
 import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
+import { queueSecretEmail } from '../mail/mail.service.ts';
+import { queueEmailToRequester } from '../requests/customer-email.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
 import type { ReissueMode } from './decisions.schema.ts';
@@ -76,8 +77,7 @@ export async function sendCode(
   });
   const notify = normaliseMailbox(ticket.email) !== normaliseMailbox(to);
   if (notify) {
-    await queueEmail(tx, deps.templates, {
-      requestId: ticket.id,
+    await queueEmailToRequester(tx, deps, ticket, {
       template: 'reissue-redirected-notice',
       locale,
       to: ticket.email,

@@ -67,10 +67,3 @@ export async function insertCodeHistory(
     [h.purchaseId, h.codeEnc, h.codeHmac, h.reason, h.requestId, h.revokedBy],
   );
 }
-
-export async function insertStatusToken(tx: Queryable, requestId: number, tokenHash: string): Promise<void> {
-  await tx.query('INSERT INTO request_status_tokens (request_id, token_hash) VALUES ($1, $2)', [
-    requestId,
-    tokenHash,
-  ]);
-}

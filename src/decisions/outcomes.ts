@@ -1,11 +1,11 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueEmail, queueEmailWithStatusLink } from '../mail/mail.service.ts';
-import { newStatusToken } from '../requests/reference.ts';
+import { newStatusLink, queueEmailToRequester } from '../requests/customer-email.ts';
+import { queueEmailWithStatusLink } from '../mail/mail.service.ts';
 import { insertApproval } from './approvals.repository.ts';
 import { sendCode } from './code-delivery.ts';
 import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
 import type { DecisionOf, RejectReason, ReissueMode } from './decisions.schema.ts';
-import { insertStatusToken, type LockedPurchase } from './decisions.repository.ts';
+import type { LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { moveTicket } from '../requests/status.repository.ts';
@@ -112,15 +112,13 @@ export async function requestInfo(
   d: DecisionOf<'request_info'>,
 ): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  const { token, hash } = newStatusToken();
-  await insertStatusToken(tx, ticket.id, hash);
   await queueEmailWithStatusLink(tx, deps.templates, deps.config.secretKey, {
     requestId: ticket.id,
     template: 'request-info',
     locale: ticketLocale(ticket),
     to: ticket.email,
     context: { name: ticket.name, reference: ticket.reference, message: d.message },
-    statusUrl: `${deps.config.publicUrl}/requests/${ticket.reference}?token=${token}`,
+    statusUrl: await newStatusLink(tx, deps.config.publicUrl, ticket),
   });
   await insertEvent(tx, {
     requestId: ticket.id,
@@ -147,8 +145,7 @@ const REJECT_TEMPLATES: Record<RejectReason, string> = {
 export async function reject(ctx: DecisionContext, d: DecisionOf<'reject'>): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
   const template = REJECT_TEMPLATES[d.reason];
-  await queueEmail(tx, deps.templates, {
-    requestId: ticket.id,
+  await queueEmailToRequester(tx, deps, ticket, {
     template,
     locale: ticketLocale(ticket),
     to: ticket.email,
@@ -158,6 +155,7 @@ export async function reject(ctx: DecisionContext, d: DecisionOf<'reject'>): Pro
       reason: d.reason,
       message: d.message,
       store: ticket.store,
+      channel: ticket.channel,
     },
   });
   await insertEvent(tx, {

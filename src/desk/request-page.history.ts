@@ -59,7 +59,8 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   approval_rejected: (d) =>
     `turned down the ${PROPOSAL_NAME[d.kind as ApprovalKind] ?? str(d.kind)}${approvalRef(d)}`,
   info_requested: () => 'asked the customer for more information',
-  customer_replied: (d) => `answered${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
+  customer_replied: (d) =>
+    `${d.reopened ? 'wrote after the request was closed, which reopened it' : 'answered'}${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
   rejected: (d) =>
     `rejected the request: ${REJECT_REASON_TEXT[d.reason as RejectReason] ?? str(d.reason)}` +
     (d.email ? ` (email ${str(d.email)})` : ''),

@@ -21,13 +21,3 @@ export async function listEvents(db: Queryable, requestId: number): Promise<Requ
     [requestId],
   );
 }
-
-/** The latest question a technician asked the customer, for the status page. */
-export async function latestQuestion(db: Queryable, requestId: number): Promise<string | null> {
-  const [row] = await db.query<{ message: string }>(
-    `SELECT data->>'message' AS message FROM request_events
-      WHERE request_id = $1 AND type = $2 ORDER BY id DESC LIMIT 1`,
-    [requestId, 'info_requested' satisfies EventType],
-  );
-  return row?.message ?? null;
-}

@@ -4,7 +4,7 @@ import { AppError, NotFoundError, UnavailableError } from '../errors.ts';
 import { translate, type MessageKey } from '../i18n/i18n.ts';
 import type { Templates } from '../templates.ts';
 import { pageLocale } from '../requests/page-locale.ts';
-import { renderPage } from '../requests/customer-page.ts';
+import { keptForm, renderPage } from '../requests/customer-page.ts';
 
 /** body-parser's own errors carry a `type` and a 4xx status. */
 function fromBodyParser(error: unknown): AppError | undefined {
@@ -78,6 +78,13 @@ export function errorHandler(templates: Templates): ErrorRequestHandler {
     if (res.headersSent) return;
     if (wantsJson(req)) {
       res.status(status).json(body);
+      return;
+    }
+    const kept = keptForm(res);
+    if (kept) {
+      // The form as it was sent, with why it did not go through (README, "Faults").
+      const failure = PAGE_MESSAGES[status] ?? 'form.failed';
+      renderPage(req, res, templates, kept.page, { ...kept.view, failure }, status);
       return;
     }
     const locale = pageLocale(req);

@@ -19,6 +19,11 @@ export const de: Messages = {
   'form.privacy':
     'Wir verwenden diese Angaben nur für diese Anfrage. Geben Sie Ihren Aktivierungscode niemals in dieses Formular ein.',
 
+  'form.failed.title': 'Ihre Anfrage konnte nicht gespeichert werden',
+  'form.failed':
+    'Bei uns ist ein Fehler aufgetreten, es wurde nichts gespeichert. Alles, was Sie eingegeben haben, steht unten noch da: Bitte prüfen Sie es und senden Sie es erneut, jetzt oder in einigen Minuten.',
+  'form.failed.attach_again':
+    'Ihr Browser kann die gewählte Datei nicht behalten: Bitte hängen Sie die Datei erneut an.',
   'field.email': 'E-Mail-Adresse',
   'field.email.hint': 'Hierhin senden wir unsere Antwort.',
   'field.name': 'Ihr Name',
@@ -93,6 +98,33 @@ export const de: Messages = {
   'status.reply_submit': 'Antwort senden',
   'status.reply_sent': 'Vielen Dank: Ihre Antwort ist angekommen, wir prüfen Ihre Anfrage erneut.',
   'field.message': 'Ihre Antwort',
+
+  'status.open_note': 'Wir schreiben Ihnen per E-Mail, sobald es Neuigkeiten gibt.',
+  'status.outcome': 'Ergebnis',
+  'status.outcome.code_sent':
+    'Wir haben den Aktivierungscode an die beim Kauf verwendete E-Mail-Adresse gesendet: {address}.',
+  'status.outcome.refunded': 'Wir haben Ihre Erstattung von {amount} genehmigt.',
+  'status.conversation': 'Nachrichten',
+  'status.from_support': 'Unser Support-Team',
+  'status.from_you': 'Sie',
+  'status.attached': 'Angehängt: {name}',
+  'status.write_title': 'Schreiben Sie unserem Support-Team',
+  'status.write_help':
+    'Stimmt etwas nicht, nutzen Sie zum Beispiel die Adresse nicht mehr, an die der Code ging? Schreiben Sie es uns hier, dann sieht sich unser Support-Team Ihre Anfrage noch einmal an. Sie können einen Kaufbeleg anhängen (PDF, PNG oder JPEG, höchstens 5 MB).',
+  'status.write_submit': 'Nachricht senden',
+  'status.closed_note': 'Diese Anfrage ist abgeschlossen. Wenn Sie weiterhin Hilfe brauchen:',
+  'status.new_request': 'neue Anfrage stellen',
+  'field.your_message': 'Ihre Nachricht',
+  'email.support_message': 'Nachricht unseres Support-Teams:',
+  'reason.no_purchase_found': 'Wir konnten keinen Kauf finden, der zu Ihren Angaben passt.',
+  'reason.trial_license':
+    'Es handelt sich um eine Testlizenz: Testlizenzen können weder wiederhergestellt noch erstattet werden.',
+  'reason.license_expired': 'Die Lizenz hat das Ende ihrer Laufzeit erreicht.',
+  'reason.bought_from_partner':
+    'Die Lizenz wurde bei einem anderen Händler gekauft, der für Erstattungen und Ersatzcodes zuständig ist.',
+  'reason.suspected_fraud': 'Wir konnten nicht bestätigen, dass Sie Inhaber dieser Lizenz sind.',
+  'reason.duplicate':
+    'Diese Anfrage wiederholt eine andere Anfrage zur selben Lizenz, die wir bereits bearbeiten.',
 
   'error.page.title': 'Etwas ist schiefgelaufen',
   'error.page.not_found': 'Diese Seite gibt es nicht, oder der Link ist unvollständig.',

@@ -17,6 +17,10 @@ export const en = {
   'form.privacy':
     'We use these details only to handle this request. Never type your activation code into this form.',
 
+  'form.failed.title': 'Your request could not be saved',
+  'form.failed':
+    'Something went wrong on our side and nothing was stored. Everything you typed is still below: please check it and send it again, now or in a few minutes.',
+  'form.failed.attach_again': 'Your browser cannot keep the file you chose: please attach it again.',
   'field.email': 'Email address',
   'field.email.hint': 'We send our reply here.',
   'field.name': 'Your name',
@@ -91,6 +95,31 @@ export const en = {
   'status.reply_submit': 'Send your answer',
   'status.reply_sent': 'Thank you: we have your answer and are looking at your request again.',
   'field.message': 'Your answer',
+
+  'status.open_note': 'We will write to you by email when there is news.',
+  'status.outcome': 'Outcome',
+  'status.outcome.code_sent': 'We sent the activation code to the email address used at purchase, {address}.',
+  'status.outcome.refunded': 'We have approved your refund of {amount}.',
+  'status.conversation': 'Messages',
+  'status.from_support': 'Our support team',
+  'status.from_you': 'You',
+  'status.attached': 'Attached: {name}',
+  'status.write_title': 'Write to our support team',
+  'status.write_help':
+    'Is something not right, for example you no longer use the address the code went to? Tell us here and our support team will look at your request again. You can attach a proof of purchase (PDF, PNG or JPEG, at most 5 MB).',
+  'status.write_submit': 'Send your message',
+  'status.closed_note': 'This request is closed. If you still need help:',
+  'status.new_request': 'file a new request',
+  'field.your_message': 'Your message',
+  'email.support_message': 'Message from our support team:',
+  'reason.no_purchase_found': 'We could not find a purchase that matches the details you gave.',
+  'reason.trial_license': 'The licence is a trial licence: trial licences cannot be recovered or refunded.',
+  'reason.license_expired': 'The licence has reached the end of its term.',
+  'reason.bought_from_partner':
+    'The licence was bought from another shop, which handles refunds and replacement codes for it.',
+  'reason.suspected_fraud': 'We could not confirm that you are the owner of this licence.',
+  'reason.duplicate':
+    'This request repeats another request about the same licence, which we are handling already.',
 
   'error.page.title': 'Something went wrong',
   'error.page.not_found': 'This page does not exist, or the link is not complete.',

@@ -23,13 +23,33 @@ function languageLinks(req: Request, current: Locale) {
   });
 }
 
+type PageContext = Record<string, unknown> & { locale: Locale; title: string };
+
+/**
+ * A form page to show again, with what the customer typed, should the request that sent it fail
+ * in a way they cannot fix (a 500, a 503): the error handler (http/errors.ts) renders it instead
+ * of the bare error page, so nobody loses a filled form.
+ */
+export interface KeptForm {
+  page: string;
+  view: PageContext;
+}
+
+export function keepFormOnFailure(res: Response, form: KeptForm): void {
+  res.locals.keptForm = form;
+}
+
+export function keptForm(res: Response): KeptForm | undefined {
+  return res.locals.keptForm as KeptForm | undefined;
+}
+
 /** Renders a page in the layout, with what every page shows. */
 export function renderPage(
   req: Request,
   res: Response,
   templates: Templates,
   name: string,
-  context: Record<string, unknown> & { locale: Locale; title: string },
+  context: PageContext,
   status = 200,
 ): void {
   res

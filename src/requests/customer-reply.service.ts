@@ -14,7 +14,8 @@ import { insertAttachment } from './requests.repository.ts';
 import { MAX_DETAILS } from './requests.schema.ts';
 import { findRequestForCustomer } from './requests.service.ts';
 import type { WebDeps } from '../deps.ts';
-import { insertEvent, latestQuestion } from '../history/history.repository.ts';
+import { insertEvent } from '../history/history.repository.ts';
+import { customerWriting } from './status-page.ts';
 import { lockTicketById, moveTicket } from './status.repository.ts';
 
 export interface CustomerReply {
@@ -24,9 +25,10 @@ export interface CustomerReply {
 }
 
 /**
- * The customer answers a technician's question on the status page (README "Decisions", request info): the
- * answer (and any proof of purchase) goes into the history, the request returns to triage with its
- * service-level clock running again, and matching runs again, all in one transaction.
+ * The customer writes on the status page (README "Decisions", request info), in one transaction:
+ * an answer to a technician's question (and any proof of purchase) goes into the history, the
+ * request returns to triage with its service-level clock running again, and matching runs again;
+ * a message within REOPEN_DAYS of the request's closing reopens it to triage for a technician.
  */
 export async function replyAsCustomer(
   deps: Pick<WebDeps, 'db' | 'config' | 'relay'>,
@@ -50,8 +52,8 @@ export async function replyAsCustomer(
   try {
     await deps.db.transaction(async (tx) => {
       const ticket = await lockTicketById(tx, row.id);
-      if (ticket?.status !== 'waiting_on_customer')
-        throw new ConflictError('This request is not waiting for an answer from you.');
+      const writing = ticket ? customerWriting(ticket) : 'none';
+      if (writing === 'none') throw new ConflictError('This request is not waiting for a message from you.');
       if (checked && stored)
         await insertAttachment(tx, {
           requestId: row.id,
@@ -67,10 +69,12 @@ export async function replyAsCustomer(
         data: {
           message: maskActivationCodes(message),
           ...(checked ? { attachment: displayName(checked.originalName) } : {}),
+          ...(writing === 'reopen' ? { reopened: true } : {}),
         },
       });
       await moveTicket(tx, row.id, 'triage', false);
-      await enqueueInTransaction(tx, 'match', { requestId: row.id });
+      // An answer may bring new evidence; a message after the outcome is for a person to read.
+      if (writing === 'answer') await enqueueInTransaction(tx, 'match', { requestId: row.id });
     });
   } catch (error) {
     if (stored) await removeUpload(deps.config.dataDir, stored.storagePath);
@@ -78,12 +82,4 @@ export async function replyAsCustomer(
   }
   deps.relay.wake();
   return { reference: row.reference, status: 'triage' };
-}
-
-/** The question the status page shows above the reply form, while the request waits on the customer. */
-export async function openQuestion(
-  deps: Pick<WebDeps, 'db'>,
-  request: { id: number; status: string },
-): Promise<string | null> {
-  return request.status === 'waiting_on_customer' ? latestQuestion(deps.db, request.id) : null;
 }

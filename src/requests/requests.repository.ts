@@ -28,6 +28,7 @@ export interface RecoveryRequestRow {
   typed: Record<string, string>;
   created_at: Date;
   updated_at: Date;
+  closed_at: Date | null;
 }
 
 export type RequestWrite = NewRecoveryRequest & {
@@ -136,6 +137,24 @@ export async function hasStatusToken(db: Queryable, requestId: number, token: st
     [requestId, hashToken(token)],
   );
   return rows.length > 0;
+}
+
+/** The names of the files sent with the form (those sent with answers are named in their events). */
+export async function intakeAttachmentNames(db: Queryable, requestId: number): Promise<string[]> {
+  // Filed in one transaction with the request, so they share its now().
+  const rows = await db.query<{ original_name: string }>(
+    `SELECT a.original_name FROM attachments a JOIN recovery_requests r ON r.id = a.request_id
+      WHERE a.request_id = $1 AND a.created_at = r.created_at ORDER BY a.id`,
+    [requestId],
+  );
+  return rows.map((r) => r.original_name);
+}
+
+export async function insertStatusToken(tx: Queryable, requestId: number, tokenHash: string): Promise<void> {
+  await tx.query('INSERT INTO request_status_tokens (request_id, token_hash) VALUES ($1, $2)', [
+    requestId,
+    tokenHash,
+  ]);
 }
 
 export async function insertAttachment(

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import { pageLocale } from './page-locale.ts';
-import { renderPage } from './customer-page.ts';
+import { keepFormOnFailure, renderPage } from './customer-page.ts';
 import { translate } from '../i18n/i18n.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
 import { normaliseReference } from './reference.ts';
@@ -10,7 +10,8 @@ import { fieldMessages, requestFormView } from './request-form.ts';
 import { admitIntakeFrom, fileRecoveryRequest, findRequestForCustomer } from './requests.service.ts';
 import { readUpload } from './upload-reader.ts';
 import { customerView } from './customer-view.ts';
-import { openQuestion, replyAsCustomer } from './customer-reply.service.ts';
+import { replyAsCustomer } from './customer-reply.service.ts';
+import { statusPageView } from './status-page.ts';
 import type { RecoveryRequestRow } from './requests.repository.ts';
 
 interface ReplyView {
@@ -55,6 +56,8 @@ export function requestRoutes(deps: WebDeps): Router {
     const upload = await readUpload(req, res, deps.config.dataDir);
     const input = (req.body ?? {}) as Record<string, unknown>;
     const locale = pageLocale(req, { chosen: input.locale });
+    const attached = upload.attachment !== undefined || upload.refusal !== undefined;
+    keepFormOnFailure(res, { page: 'recover', view: { ...requestFormView(locale, input), attached } });
     try {
       const filed = await fileRecoveryRequest(deps, {
         input,
@@ -71,7 +74,10 @@ export function requestRoutes(deps: WebDeps): Router {
     }
   });
 
-  /** The status page, with the open question and the reply form while the request waits on the customer. */
+  /**
+   * The status page: where the request stands, its outcome once closed, the conversation, and a
+   * form while the customer may write (an answer, or a message that reopens a closed request).
+   */
   async function renderStatus(
     req: Request,
     res: Response,
@@ -80,7 +86,6 @@ export function requestRoutes(deps: WebDeps): Router {
     reply: ReplyView = {},
   ) {
     const locale = pageLocale(req, { stored: row.locale });
-    const question = await openQuestion(deps, row);
     res.set('Cache-Control', 'no-store');
     renderPage(
       req,
@@ -90,8 +95,7 @@ export function requestRoutes(deps: WebDeps): Router {
       {
         locale,
         title: translate(locale, 'status.title', { reference: row.reference }),
-        request: customerView(row, locale),
-        question,
+        ...(await statusPageView(deps.db, row, locale)),
         replyAction: `/requests/${row.reference}/reply?token=${encodeURIComponent(token)}`,
         replyErrors: reply.errors ? fieldMessages(locale, reply.errors) : {},
         replyMessage: reply.message ?? '',

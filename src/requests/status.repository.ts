@@ -10,16 +10,19 @@ export interface LockedTicket {
   name: string;
   locale: string;
   store: string;
+  /** Where the customer said they bought it: estore, partner or retail_box. */
+  channel: string;
   claimed_by: number | null;
   claimed_by_email: string | null;
   claimed_at: Date | null;
+  closed_at: Date | null;
   /** The purchase the matcher settled on, if any. */
   purchase_id: number | null;
 }
 
 // FOR UPDATE OF r: two decisions on one request queue here, and the second sees the first's status.
-const LOCK_TICKET = `SELECT r.id, r.reference, r.status, r.email, r.name, r.locale, r.store, r.claimed_by,
-       u.email AS claimed_by_email, r.claimed_at, m.purchase_id
+const LOCK_TICKET = `SELECT r.id, r.reference, r.status, r.email, r.name, r.locale, r.store, r.channel, r.claimed_by,
+       u.email AS claimed_by_email, r.claimed_at, r.closed_at, m.purchase_id
   FROM recovery_requests r
   LEFT JOIN users u ON u.id = r.claimed_by
   LEFT JOIN match_results m ON m.request_id = r.id`;

@@ -1,0 +1,46 @@
+import type { Config } from '../config.ts';
+import type { Queryable } from '../db/db.ts';
+import type { Locale } from '../i18n/i18n.ts';
+import { queueEmailWithStatusLink, type EmailToQueue } from '../mail/mail.service.ts';
+import type { Templates } from '../templates.ts';
+import { newStatusToken } from './reference.ts';
+import { insertStatusToken } from './requests.repository.ts';
+
+/**
+ * A new link to a request's status page, for one email. Status tokens are stored hashed, so an
+ * earlier link cannot be sent again: each email gets a token of its own, and every one keeps working.
+ */
+export async function newStatusLink(
+  tx: Queryable,
+  publicUrl: string,
+  request: { id: number; reference: string },
+): Promise<string> {
+  const { token, hash } = newStatusToken();
+  await insertStatusToken(tx, request.id, hash);
+  return `${publicUrl}/requests/${request.reference}?token=${token}`;
+}
+
+/** The form, in the reader's language: where "file a new request" leads. */
+export function formUrl(publicUrl: string, locale: Locale): string {
+  return `${publicUrl}/recover?lang=${locale}`;
+}
+
+/**
+ * Queues an email to the requester with their next steps at hand: `statusUrl`, a fresh link to
+ * their status page (where they can read the outcome and write to us; kept encrypted like a code,
+ * see renderEmailWithStatusLink), and `formUrl`.
+ */
+export async function queueEmailToRequester(
+  tx: Queryable,
+  deps: { templates: Templates; config: Pick<Config, 'publicUrl' | 'secretKey'> },
+  request: { id: number; reference: string },
+  email: Omit<EmailToQueue, 'requestId'>,
+): Promise<number> {
+  const { publicUrl, secretKey } = deps.config;
+  return queueEmailWithStatusLink(tx, deps.templates, secretKey, {
+    ...email,
+    requestId: request.id,
+    context: { ...email.context, formUrl: formUrl(publicUrl, email.locale) },
+    statusUrl: await newStatusLink(tx, publicUrl, request),
+  });
+}
