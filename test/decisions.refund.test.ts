@@ -155,9 +155,13 @@ describe('refund', () => {
       }).expect(409);
       assert.match(res.body.message, rule);
       assert.doesNotMatch(res.body.message, /[{}]/, 'a sentence, with no API body in it');
-      // A store's purchase points to the decision that sends the "ask your store" email.
+      // A store's purchase points to the decision that sends the "ask your store" email; a trial, to its reject.
       const suggested =
-        'channel' in overrides ? { type: 'reject', reason: 'bought_from_partner' } : undefined;
+        'channel' in overrides
+          ? { type: 'reject', reason: 'bought_from_partner' }
+          : 'license_type' in overrides
+            ? { type: 'reject', reason: 'trial_license' }
+            : undefined;
       assert.deepEqual(res.body.suggested, suggested);
       const approvals = await desk.base.db.query('SELECT 1 FROM approvals WHERE request_id = $1', [
         ticket.id,

@@ -167,9 +167,13 @@ describe('reissue', () => {
       assert.equal(res.body.error, 'conflict');
       assert.match(res.body.message, rule);
       assert.doesNotMatch(res.body.message, /[{}]/, 'a sentence, with no API body in it');
-      // An expired licence points to the decision that sends the renewal offer.
+      // An expired licence points to the decision that sends the renewal offer; a trial, to its reject.
       const suggested =
-        'first_activated_at' in overrides ? { type: 'reject', reason: 'license_expired' } : undefined;
+        'first_activated_at' in overrides
+          ? { type: 'reject', reason: 'license_expired' }
+          : 'license_type' in overrides
+            ? { type: 'reject', reason: 'trial_license' }
+            : undefined;
       assert.deepEqual(res.body.suggested, suggested);
       const row = await ticketRow(desk, ticket.id);
       assert.equal(row.status, 'triage');

@@ -125,7 +125,7 @@ describe('the approvals page', () => {
     const list = (await supervisor.agent.get('/desk/approvals').expect(200)).text;
     const row = list.slice(list.indexOf(`href="/desk/requests/${ticket.reference}"`));
     const cell = row.slice(0, row.indexOf(`/desk/approvals/${proposed.body.approval_id as number}/approve`));
-    assert.match(cell, /class="verdict verdict-conflict">conflict</);
+    assert.match(cell, /class="verdict verdict-conflict">conflicting evidence</);
     assert.match(cell, /Neither the requester&#x27;s address nor their name is the buyer&#x27;s/);
   });
 

@@ -66,14 +66,14 @@ describe('the request page', () => {
     assert.ok(html.includes(p.license_number) && html.includes(p.order_number));
     assert.match(
       html,
-      /<span class="flag">email_differs<\/span> The requester&#x27;s address is not the buyer/,
+      /<span class="flag">other address<\/span> The requester&#x27;s address is not the buyer/,
     );
     assert.match(html, /Small Office Security 7/);
     assert.match(html, /549\.00 GBP/);
     assert.match(html, /First response<\/dt><dd>in \d+ (h|d|min)/);
-    assert.match(html, /name="amount" value="549\.00"/, 'the refund is prefilled with the price');
+    assert.match(html, /name="amount" value="549\.00"/, 'the refund is of the price');
     assert.match(html, /<strong>customer<\/strong> filed the request/);
-    assert.match(html, /<strong>matcher<\/strong> matched it: verdict/);
+    assert.match(html, /<strong>matcher<\/strong> matched it: (strong|partial) match, score/);
     assert.ok(!html.includes(p.activation_code), 'the code is not on the page');
   });
 
@@ -122,7 +122,7 @@ describe('claims on the page', () => {
 
     const theirs = await openPage(otherTech, ticket.reference);
     assert.ok(theirs.includes(`<strong>${tech.user.email}</strong>`));
-    assert.match(theirs, />Take over to act<\/button>/);
+    assert.ok(theirs.includes(`>Take over from ${tech.user.email}</button>`), 'behind a confirmation');
     assert.doesNotMatch(theirs, /name="idempotency_key"/, 'no decision forms while someone else holds it');
 
     const refused = await post(otherTech, `/desk/requests/${ticket.reference}/claim`, {}).expect(409);
@@ -191,7 +191,7 @@ describe('decisions through the page', () => {
     assert.match(view.text, /•••••-•••••-•••••-•••••/);
   });
 
-  it('when a trial licence is reissued through the form, then the page shows the rule with 409 and nothing changes', async () => {
+  it('when a trial licence is reissued through a form (the page no longer offers it), then the page shows the rule with 409 and nothing changes', async () => {
     const p = await purchase(desk, { license_type: 'trial' });
     const ticket = await fileMatchedRequest(desk, p);
     const before = await emailCount(ticket.id);
@@ -200,7 +200,7 @@ describe('decisions through the page', () => {
     const res = await post(tech, `/desk/requests/${ticket.reference}/decisions`, {
       type: 'reissue',
       mode: 'resend',
-      idempotency_key: formKey(html, 'reissue'),
+      idempotency_key: formKey(html, 'reject'),
     }).expect(409);
     assert.match(res.text, /A trial licence cannot be recovered\./);
     assert.match(res.text, /role="alert"/);
@@ -210,13 +210,13 @@ describe('decisions through the page', () => {
     assert.equal(await emailCount(ticket.id), before);
   });
 
-  it('when an expired licence is reissued through the form, then the page says the rule in words and the reject form has the renewal reason chosen', async () => {
+  it('when an expired licence is reissued through a form (the page no longer offers it), then the page says the rule in words and the reject form has the renewal reason chosen', async () => {
     const ticket = await fileMatchedRequest(desk, await purchase(desk, { first_activated_at: '2023-01-01' }));
     const html = await openPage(tech, ticket.reference);
     const res = await post(tech, `/desk/requests/${ticket.reference}/decisions`, {
       type: 'reissue',
       mode: 'resend',
-      idempotency_key: formKey(html, 'reissue'),
+      idempotency_key: formKey(html, 'reject'),
     }).expect(409);
     assert.match(res.text, /This licence has expired: send the renewal email instead/);
     assert.doesNotMatch(res.text, /&quot;type&quot;|"type": "reject"/, 'no API body in the sentence');
@@ -224,7 +224,7 @@ describe('decisions through the page', () => {
     assert.equal((await ticketRow(desk, ticket.id)).status, 'triage');
   });
 
-  it('when a refund of the wrong amount is proposed, then 409 with the rule and the amount typed is kept', async () => {
+  it('when a refund of the wrong amount is posted, then 409 with the rule, and the page shows the full price it accepts', async () => {
     const ticket = await fileMatchedRequest(desk, await purchase(desk));
     const html = await openPage(tech, ticket.reference);
     const res = await post(tech, `/desk/requests/${ticket.reference}/decisions`, {
@@ -233,7 +233,7 @@ describe('decisions through the page', () => {
       idempotency_key: formKey(html, 'refund'),
     }).expect(409);
     assert.match(res.text, /The refund must be the purchase price, 549\.00 GBP/);
-    assert.match(res.text, /name="amount" value="10\.00"/);
+    assert.match(res.text, /name="amount" value="549\.00"/);
     assert.equal((await ticketRow(desk, ticket.id)).status, 'triage');
   });
 

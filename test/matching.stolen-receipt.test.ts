@@ -298,7 +298,7 @@ describe('a stolen receipt through the match worker and the console (finding 12)
 
     const tech = await signInAs(desk.app, desk.base.db, 'technician');
     const page = (await tech.agent.get(`/desk/requests/${m.reference}`).expect(200)).text;
-    assert.match(page, /<span class="flag">buyer_identity_differs<\/span> Neither the requester/);
+    assert.match(page, /<span class="flag">not the buyer<\/span> Neither the requester/);
     assert.match(page, /verdict-conflict/);
 
     // A conflict changes nothing in the decisions: the code goes to the buyer's address of

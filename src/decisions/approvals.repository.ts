@@ -80,6 +80,19 @@ export interface PendingApprovalRow {
   created_at: Date;
 }
 
+/** Pending approvals bound to a purchase, oldest first, but `exceptId`: proposals that would conflict. */
+export async function pendingApprovalsOnPurchase(
+  tx: Queryable,
+  purchaseId: number,
+  exceptId = 0,
+): Promise<{ id: number; kind: ApprovalKind; reference: string }[]> {
+  return tx.query(
+    `SELECT a.id, a.kind, r.reference FROM approvals a JOIN recovery_requests r ON r.id = a.request_id
+      WHERE a.purchase_id = $1 AND a.status = 'pending' AND a.id <> $2 ORDER BY a.id`,
+    [purchaseId, exceptId],
+  );
+}
+
 /** Pending approvals, oldest first: what a supervisor's list shows. */
 export async function listPendingApprovals(db: Queryable, limit = 200): Promise<PendingApprovalRow[]> {
   return db.query<PendingApprovalRow>(

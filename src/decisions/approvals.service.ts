@@ -3,11 +3,12 @@ import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
-import type { ApprovalKind } from './approval-kinds.ts';
+import { waitingProposalText, type ApprovalKind } from './approval-kinds.ts';
 import {
   finishApproval,
   listPendingApprovals,
   lockApproval,
+  pendingApprovalsOnPurchase,
   type ApprovalRow,
   type PendingApprovalRow,
 } from './approvals.repository.ts';
@@ -58,6 +59,7 @@ export async function approve(
       throw new ConflictError(
         'The purchase record changed since this was proposed: reject this approval and propose again.',
       );
+    await refuseConflictingApproval(tx, approval);
     await carryOut(decisionContext(tx, deps, actor, ticket), approval, purchase);
     await finishApproval(tx, approval.id, {
       status: 'approved',
@@ -149,6 +151,18 @@ function refuseCredentialOfProposer(actor: AuthenticatedUser, proposerId: number
   if (credential.createdBy === null)
     throw new ForbiddenError(
       'This API token was made before the desk recorded who creates tokens, so it cannot approve. Create a token of your own under My tokens.',
+    );
+}
+
+/**
+ * Two proposals pending on one licence (left from before proposals were refused while another
+ * waits, see outcomes.ts) conflict: neither is approved until a supervisor turns one down.
+ */
+async function refuseConflictingApproval(tx: DecisionContext['tx'], approval: ApprovalRow): Promise<void> {
+  const [other] = await pendingApprovalsOnPurchase(tx, approval.purchase_id, approval.id);
+  if (other)
+    throw new ConflictError(
+      waitingProposalText(other, 'the two conflict, so turn one of them down before approving the other'),
     );
 }
 

@@ -1,14 +1,13 @@
 import type { User } from '../auth/user.ts';
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/db.ts';
-import { ConflictError } from '../errors.ts';
 import { isLocale, type Locale } from '../i18n/i18n.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
 import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
 import { createCodeFingerprint, createCodeFingerprints } from '../purchases/code-fingerprint.ts';
 import type { Templates } from '../templates.ts';
 import { lockPurchase, type LockedPurchase } from './decisions.repository.ts';
-import { RuleBrokenError, type RuleBreak } from './rules.ts';
+import { NO_PURCHASE, RuleBrokenError, type RuleBreak } from './rules.ts';
 import { type LockedTicket } from '../requests/status.repository.ts';
 
 /** What the decision services need from the web side. */
@@ -61,10 +60,7 @@ export function today(): string {
 export async function matchedPurchase(ctx: DecisionContext): Promise<LockedPurchase> {
   const id = ctx.ticket.purchase_id;
   const purchase = id === null ? undefined : await lockPurchase(ctx.tx, id);
-  if (!purchase)
-    throw new ConflictError(
-      `${ctx.ticket.reference} has no matched purchase: there is no licence to act on. Ask the customer for more information or reject it.`,
-    );
+  if (!purchase) throw new RuleBrokenError(NO_PURCHASE);
   return purchase;
 }
 

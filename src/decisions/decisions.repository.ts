@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import type { Verdict } from '../matching/verdict.ts';
 import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from '../purchases/purchase-record.ts';
 
 export async function setClaim(tx: Queryable, requestId: number, userId: number | null): Promise<void> {
@@ -7,6 +8,15 @@ export async function setClaim(tx: Queryable, requestId: number, userId: number 
             updated_at = now() WHERE id = $1`,
     [requestId, userId],
   );
+}
+
+/** The matcher's verdict on a request, or null before it ran: some rules read it (rules.ts). */
+export async function matchVerdict(tx: Queryable, requestId: number): Promise<Verdict | null> {
+  const [row] = await tx.query<{ verdict: Verdict }>(
+    'SELECT verdict FROM match_results WHERE request_id = $1',
+    [requestId],
+  );
+  return row?.verdict ?? null;
 }
 
 /** A purchase with its encrypted code, locked: a refund and a reissue of one licence never interleave. */

@@ -1,12 +1,14 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { newStatusLink, queueEmailToRequester } from '../requests/customer-email.ts';
 import { queueEmailWithStatusLink } from '../mail/mail.service.ts';
-import { insertApproval } from './approvals.repository.ts';
+import { ConflictError } from '../errors.ts';
+import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
+import { waitingProposalText } from './approval-kinds.ts';
 import { sendCode } from './code-delivery.ts';
 import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
 import type { DecisionOf, RejectReason, ReissueMode } from './decisions.schema.ts';
-import type { LockedPurchase } from './decisions.repository.ts';
-import { refundBreaks, reissueBreaks } from './rules.ts';
+import { matchVerdict, type LockedPurchase } from './decisions.repository.ts';
+import { refundBreaks, refundOnVerdictBreaks, reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { moveTicket } from '../requests/status.repository.ts';
 
@@ -61,7 +63,9 @@ async function proposeReissueElsewhere(
 /** Refund: proposed here, bound to this purchase and amount, done when a supervisor approves. */
 export async function proposeRefund(ctx: DecisionContext, d: DecisionOf<'refund'>): Promise<DecisionOutcome> {
   const purchase = await matchedPurchase(ctx);
-  enforce(refundBreaks(purchase, d.amount));
+  enforce(
+    refundBreaks(purchase, d.amount) ?? refundOnVerdictBreaks(await matchVerdict(ctx.tx, ctx.ticket.id)),
+  );
   const amount = Number(d.amount).toFixed(2);
   const approvalId = await propose(ctx, purchase, {
     kind: 'refund',
@@ -87,6 +91,7 @@ async function propose(
     'kind' | 'amount' | 'currency' | 'reissue_mode' | 'to_address'
   >,
 ): Promise<number> {
+  await refuseSecondProposal(ctx, purchase);
   const approvalId = await insertApproval(ctx.tx, {
     ...what,
     request_id: ctx.ticket.id,
@@ -95,8 +100,22 @@ async function propose(
     purchase_updated_at: purchase.updated_at,
     proposed_by: ctx.actor.id,
   });
-  await moveTicket(ctx.tx, ctx.ticket.id, 'pending_approval', true);
+  // Not a response: the customer hears nothing until a supervisor approves (approve() marks it).
+  await moveTicket(ctx.tx, ctx.ticket.id, 'pending_approval', false);
   return approvalId;
+}
+
+/**
+ * One proposal per licence at a time: a refund and a send elsewhere both pending on one licence
+ * (from two requests) could each be approved by a supervisor who never sees the other. The
+ * purchase row is locked (matchedPurchase), so two proposals at once queue here.
+ */
+async function refuseSecondProposal(ctx: DecisionContext, purchase: LockedPurchase): Promise<void> {
+  const [waiting] = await pendingApprovalsOnPurchase(ctx.tx, purchase.id);
+  if (waiting)
+    throw new ConflictError(
+      waitingProposalText(waiting, 'wait for a supervisor to decide it, or ask them to turn it down first'),
+    );
 }
 
 function pendingApproval(ctx: DecisionContext, approvalId: number): DecisionOutcome {

@@ -7,6 +7,7 @@ import type { Queryable } from '../db/db.ts';
  */
 export interface ApprovalPurchaseRow {
   approval_id: number;
+  purchase_id: number;
   license_number: string;
   product_name: string;
   channel: string;
@@ -21,7 +22,7 @@ export interface ApprovalPurchaseRow {
 
 export async function listPendingApprovalPurchases(db: Queryable): Promise<ApprovalPurchaseRow[]> {
   return db.query<ApprovalPurchaseRow>(
-    `SELECT a.id AS approval_id, p.license_number, p.product_name, p.channel, p.store, p.purchaser_email,
+    `SELECT a.id AS approval_id, a.purchase_id, p.license_number, p.product_name, p.channel, p.store, p.purchaser_email,
             p.status, p.price::text AS price, p.currency, m.verdict, m.result -> 'flags' AS flags
        FROM approvals a JOIN purchases p ON p.id = a.purchase_id
        LEFT JOIN match_results m ON m.request_id = a.request_id

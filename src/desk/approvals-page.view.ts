@@ -1,8 +1,9 @@
 import type { User } from '../auth/user.ts';
-import type { ApprovalKind } from '../decisions/approval-kinds.ts';
+import { APPROVAL_KIND_TEXT, type ApprovalKind } from '../decisions/approval-kinds.ts';
 import type { PendingApprovalRow } from '../decisions/approvals.repository.ts';
 import type { ApprovalPurchaseRow } from './approvals-page.repository.ts';
-import { FLAG_TEXT } from './queue-view.ts';
+import { flagView } from './queue-view.ts';
+import { CHANNEL_WORDS, VERDICT_WORDS, wordFor } from './words.ts';
 import { when } from './request-page.view.ts';
 
 /** What each kind of approval proposes, as the list says it. */
@@ -18,8 +19,9 @@ export function approvalsView(approvals: PendingApprovalRow[], purchases: Approv
     approvals: approvals.map((a) => ({
       ...a,
       what: PROPOSAL_TEXT[a.kind](a),
-      purchase: byApproval.get(a.id),
+      purchase: purchaseOf(byApproval.get(a.id)),
       match: matchOf(byApproval.get(a.id)),
+      conflicts: conflictsOf(a, approvals, byApproval),
       created: when(a.created_at),
       own: a.proposed_by === user.email,
     })),
@@ -29,6 +31,27 @@ export function approvalsView(approvals: PendingApprovalRow[], purchases: Approv
 /** The request's verdict and its flags in words, as the request page gives them. */
 function matchOf(purchase: ApprovalPurchaseRow | undefined) {
   if (!purchase?.verdict) return undefined;
-  const flags = (purchase.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag }));
-  return { verdict: purchase.verdict, flags };
+  const flags = (purchase.flags ?? []).map(flagView);
+  return { verdict: purchase.verdict, label: wordFor(VERDICT_WORDS, purchase.verdict), flags };
+}
+
+function purchaseOf(purchase: ApprovalPurchaseRow | undefined) {
+  if (!purchase) return undefined;
+  return { ...purchase, channelLabel: wordFor(CHANNEL_WORDS, purchase.channel) };
+}
+
+/**
+ * Other pending approvals on the same licence: approving both would, say, send a code and refund
+ * it. The desk refuses such an approval (approvals.service.ts); the list says why beforehand.
+ */
+function conflictsOf(
+  approval: PendingApprovalRow,
+  approvals: PendingApprovalRow[],
+  byApproval: Map<number, ApprovalPurchaseRow>,
+) {
+  const purchaseId = byApproval.get(approval.id)?.purchase_id;
+  if (purchaseId === undefined) return [];
+  return approvals
+    .filter((other) => other.id !== approval.id && byApproval.get(other.id)?.purchase_id === purchaseId)
+    .map((other) => ({ id: other.id, reference: other.reference, kind: APPROVAL_KIND_TEXT[other.kind] }));
 }

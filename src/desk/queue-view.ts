@@ -1,10 +1,13 @@
-import type { MatchFlag } from '../matching/flags.ts';
+import { MATCH_FLAGS, type MatchFlag } from '../matching/flags.ts';
+import { OUTCOME_VERDICTS } from '../queue/queue.repository.ts';
+import { STATUS_FILTERS } from '../queue/queue.schema.ts';
+import { DESIRED_OUTCOME_WORDS, FLAG_LABEL, STATUS_WORDS, VERDICT_WORDS, wordFor } from './words.ts';
 import type { QueueRow } from '../queue/queue.repository.ts';
 import type { QueuePage } from '../queue/queue.service.ts';
 import type { QueueQuery } from '../queue/queue.schema.ts';
 
-/** Every flag the matcher raises (MATCH_FLAGS), in a technician's words; read by stored name, so keyed by string. */
-export const FLAG_TEXT: Record<string, string> = {
+/** Every flag the matcher raises (MATCH_FLAGS), explained in a technician's words. */
+export const FLAG_TEXT: Record<MatchFlag, string> = {
   trial_license: 'Trial licence: it can be neither recovered nor refunded.',
   license_expired: 'The licence has expired: offer a renewal instead of a code.',
   license_refunded: 'The purchase was refunded: its codes no longer work.',
@@ -18,7 +21,12 @@ export const FLAG_TEXT: Record<string, string> = {
   duplicate_request: 'Another open request exists for this licence.',
   repeat_recovery: 'A code for this licence was sent recently.',
   velocity: 'Many requests came from this address or network in a short time.',
-} satisfies Record<MatchFlag, string>;
+};
+
+/** A stored flag as a chip shows it: a short label, and the sentence on hover or beside it. */
+export function flagView(flag: string) {
+  return { flag, label: wordFor(FLAG_LABEL, flag), text: wordFor(FLAG_TEXT, flag) };
+}
 
 /** "in 3 h", "2 d overdue": due times read at a glance. */
 export function dueText(due: Date, now = Date.now()): string {
@@ -52,21 +60,38 @@ export function queueView(page: QueuePage, query: QueueQuery) {
     rows: page.items.map((item) => ({
       ...item,
       due: dueColumn(item),
-      flagList: (item.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag })),
+      statusLabel: wordFor(STATUS_WORDS, item.status),
+      verdictLabel: item.verdict ? wordFor(VERDICT_WORDS, item.verdict) : null,
+      outcomeLabel: wordFor(DESIRED_OUTCOME_WORDS, item.desired_outcome),
+      flagList: (item.flags ?? []).map(flagView),
     })),
     counts: Object.entries(page.counts.byStatus).map(([status, n]) => ({
       status,
       n,
-      label: status.replace(/_/g, ' '),
+      label: wordFor(STATUS_WORDS, status),
       current: query.status === status,
     })),
     overdueCount: page.counts.overdue,
     countedAt: countedAt(page.counts.as_of),
     filters: query,
-    flags: Object.keys(FLAG_TEXT),
+    flags: MATCH_FLAGS.map((flag) => option(flag, FLAG_LABEL[flag], query.flag)),
+    statusOptions: STATUS_FILTERS.map((status) => option(status, STATUS_FILTER_WORDS[status], query.status)),
+    verdictOptions: [...OUTCOME_VERDICTS, 'unmatched' as const].map((verdict) =>
+      option(verdict, VERDICT_WORDS[verdict], query.verdict),
+    ),
     next,
     firstPage: query.cursor ? `/desk?${params}` : null,
   };
+}
+
+const STATUS_FILTER_WORDS: Record<(typeof STATUS_FILTERS)[number], string> = {
+  open: 'open',
+  all: 'all',
+  ...STATUS_WORDS,
+};
+
+function option(value: string, label: string, current: string | undefined) {
+  return { value, label, selected: value === current };
 }
 
 /** When the counts beside the queue were taken, for a <time> element. */

@@ -2,6 +2,7 @@ import type { ApprovalKind } from '../decisions/approval-kinds.ts';
 import type { RejectReason } from '../decisions/decisions.schema.ts';
 import type { EventType, RequestEvent } from '../history/events.ts';
 import { intakeChannelText } from '../requests/intake-channel.ts';
+import { FLAG_LABEL, VERDICT_WORDS, wordFor } from './words.ts';
 
 /** Each reject reason as the desk says it, for the reject form and the history. */
 export const REJECT_REASON_TEXT: Record<RejectReason, string> = {
@@ -40,8 +41,10 @@ const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_
 const WORDS: Record<EventType, (d: Data) => string> = {
   received: (d) => `filed the request${d.channel ? ` (${intakeChannelText(str(d.channel))})` : ''}`,
   matched: (d) =>
-    `matched it: verdict ${str(d.verdict)}, score ${str(d.score)}` +
-    (Array.isArray(d.flags) && d.flags.length ? `, flags ${d.flags.map(str).join(', ')}` : '') +
+    `matched it: ${wordFor(VERDICT_WORDS, str(d.verdict))}, score ${str(d.score)}` +
+    (Array.isArray(d.flags) && d.flags.length
+      ? `, flags: ${d.flags.map((f) => wordFor(FLAG_LABEL, str(f))).join(', ')}`
+      : '') +
     (d.license_number ? `, licence ${str(d.license_number)}` : ''),
   claimed: (d) => (d.auto ? 'claimed it on deciding' : 'claimed it'),
   taken_over: (d) => `took it over from ${str(d.from)}`,

@@ -1,15 +1,31 @@
 import { utcMinute } from '../time-text.ts';
 import { randomUUID } from 'node:crypto';
 import type { User } from '../auth/user.ts';
-import { REJECT_REASONS, type Decision, type DecisionType } from '../decisions/decisions.schema.ts';
+import { today } from '../decisions/decision-context.ts';
+import {
+  REJECT_REASONS,
+  type Decision,
+  type DecisionType,
+  type RejectReason,
+} from '../decisions/decisions.schema.ts';
 import { decisionsOpenIn } from '../decisions/decisions.service.ts';
+import { licenceDecisionBreaks, type LicenceDecisionBreaks } from '../decisions/rules.ts';
 import { RESENDABLE } from '../mail/resend.service.ts';
 import type { MatchResult } from '../matching/match-result.ts';
-import { expiresOn } from '../matching/verdict.ts';
+import { expiresOn, type Verdict } from '../matching/verdict.ts';
 import type { Ticket } from '../tickets/tickets.service.ts';
-import { dueText, FLAG_TEXT } from './queue-view.ts';
+import { dueText, flagView } from './queue-view.ts';
 import { historyLine, REJECT_REASON_TEXT } from './request-page.history.ts';
+import type { DeskPurchaseRow } from './request-page.repository.ts';
 import type { RequestPageData } from './request-page.service.ts';
+import {
+  CHANNEL_WORDS,
+  DESIRED_OUTCOME_WORDS,
+  REASON_WORDS,
+  STATUS_WORDS,
+  VERDICT_WORDS,
+  wordFor,
+} from './words.ts';
 
 /** What was typed into the form that failed, to show it again with the rule's message. */
 export interface KeptForm {
@@ -44,28 +60,47 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
   const heldByOther = ticket.claim !== null && ticket.claim.by !== user.email;
   // decide() holds the rule (409 otherwise); this only spares the technician forms that cannot work.
   const offered = decisionsOpenIn(ticket.status);
+  const breaks = licenceDecisionBreaks(data.purchase, match?.verdict ?? null, today());
   return {
     title: ticket.reference,
     reference: ticket.reference,
     status: ticket.status,
-    statusLabel: ticket.status.replace(/_/g, ' '),
-    match: match ? { verdict: match.verdict, score: match.score.toFixed(2) } : null,
+    statusLabel: wordFor(STATUS_WORDS, ticket.status),
+    match: match
+      ? { verdict: match.verdict, label: VERDICT_WORDS[match.verdict], score: match.score.toFixed(2) }
+      : null,
     due: dueView(ticket),
     claim: ticket.claim ? { by: ticket.claim.by, at: when(ticket.claim.at), mine: !heldByOther } : null,
     heldByOther,
     closed: ticket.status === 'resolved' || ticket.status === 'rejected',
-    request: { ...ticket.request, created_at: when(ticket.created_at) },
+    request: {
+      ...ticket.request,
+      created_at: when(ticket.created_at),
+      reasonLabel: wordFor(REASON_WORDS, ticket.request.reason),
+      outcomeLabel: wordFor(DESIRED_OUTCOME_WORDS, ticket.request.desired_outcome),
+    },
     duplicateOf: ticket.duplicate_of,
-    fields: (match?.fields ?? []).map((f) => ({
-      ...f,
-      label: FIELD_LABEL[f.field] ?? f.field,
-      typed: ticket.typed[f.field] ?? f.claimed,
-    })),
-    flags: (match?.flags ?? []).map((flag) => ({ flag, text: FLAG_TEXT[flag] ?? flag })),
+    fields: (match?.fields ?? []).map((f) => {
+      const typed = ticket.typed[f.field] ?? f.claimed;
+      // The channel is a choice, not typed text: both sides in words.
+      const shown = (v: string | null | undefined) =>
+        f.field === 'channel' && v ? wordFor(CHANNEL_WORDS, v) : v;
+      return {
+        ...f,
+        label: FIELD_LABEL[f.field] ?? f.field,
+        typed: shown(typed),
+        recorded: shown(f.recorded),
+      };
+    }),
+    flags: (match?.flags ?? []).map(flagView),
     reasons: match?.reasons ?? [],
     candidates: match?.candidates.map((c) => ({ ...c, score: c.score.toFixed(2) })) ?? [],
     purchase: data.purchase
-      ? { ...data.purchase, expires_on: expiresOn(data.purchase) ?? 'not activated yet' }
+      ? {
+          ...data.purchase,
+          expires_on: expiresOn(data.purchase) ?? 'not activated yet',
+          channelLabel: wordFor(CHANNEL_WORDS, data.purchase.channel),
+        }
       : null,
     attachments: data.attachments.map((a) => ({ ...a, kb: Math.max(1, Math.round(a.size / 1024)) })),
     history: ticket.history.map((event) => ({ ...historyLine(event), at: when(event.created_at) })),
@@ -79,8 +114,10 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
     pendingApprovals: ticket.approvals
       .filter((a) => a.status === 'pending')
       .map((a) => ({ ...a, created: when(a.created_at) })),
-    forms: formsView(offered, heldByOther, data.purchase?.price, kept),
+    forms: formsView(offered, heldByOther, data.purchase, breaks, match?.verdict ?? null, kept),
     error: kept?.error,
+    // A decision refused because someone took the request over: say so, and keep what was typed.
+    unsent: heldByOther && kept ? unsentText(kept) : undefined,
   };
 }
 
@@ -103,31 +140,69 @@ function dueView(ticket: Ticket) {
   };
 }
 
+/**
+ * The safe next step, made the primary button: a strong match's code; else, when the code cannot go
+ * out, the reject the rule suggests; else a question to the customer.
+ */
+type Primary = 'reissue' | 'request_info' | 'reject';
+
+function primaryOf(
+  offered: readonly DecisionType[],
+  breaks: LicenceDecisionBreaks,
+  verdict: Verdict | null,
+): { primary: Primary; suggested: RejectReason | undefined } {
+  const rejectOf = (d: Decision | undefined) => (d?.type === 'reject' ? d.reason : undefined);
+  const instead = rejectOf(breaks.reissue?.suggested);
+  const suggested = instead ?? rejectOf(breaks.refund?.suggested);
+  if (!breaks.reissue && verdict === 'strong' && offered.includes('reissue'))
+    return { primary: 'reissue', suggested };
+  // The code cannot go out at all, and the rule names the reject that can: that is the way out.
+  if (instead && offered.includes('reject')) return { primary: 'reject', suggested };
+  return { primary: offered.includes('request_info') ? 'request_info' : 'reject', suggested };
+}
+
 function formsView(
   offered: readonly DecisionType[],
   heldByOther: boolean,
-  price: string | undefined,
+  purchase: DeskPurchaseRow | undefined,
+  breaks: LicenceDecisionBreaks,
+  verdict: Verdict | null,
   kept: KeptForm | undefined,
 ) {
   const values = kept?.values ?? {};
   const keptFor = (type: DecisionType) => (values.type === type ? values : {});
-  const suggestedReason = kept?.suggested?.type === 'reject' ? kept.suggested.reason : undefined;
-  const rejectReason = keptFor('reject').reason ?? suggestedReason;
+  const { primary, suggested } = primaryOf(offered, breaks, verdict);
+  const keptSuggestion = kept?.suggested?.type === 'reject' ? kept.suggested.reason : undefined;
+  const rejectReason = keptFor('reject').reason ?? keptSuggestion ?? suggested;
+  // Only what the rules allow is offered; what they refuse is named with the rule's sentence.
+  const refused = [
+    offered.includes('reissue') && breaks.reissue ? `Reissue: ${breaks.reissue.message}` : null,
+    offered.includes('refund') && breaks.refund && breaks.refund !== breaks.reissue
+      ? `Refund: ${breaks.refund.message}`
+      : null,
+  ].filter((line): line is string => line !== null);
   return {
     any: offered.length > 0,
     // Someone else holds it: the forms give way to a "Take over to act" button.
     usable: offered.length > 0 && !heldByOther,
-    reissue: offered.includes('reissue') ? { key: randomUUID(), to: keptFor('reissue').to } : null,
-    refund: offered.includes('refund')
-      ? { key: randomUUID(), amount: keptFor('refund').amount ?? price ?? '' }
-      : null,
+    refused,
+    reissue:
+      offered.includes('reissue') && !breaks.reissue
+        ? { key: randomUUID(), to: keptFor('reissue').to, primary: primary === 'reissue' }
+        : null,
+    // Only the full price is accepted (rules.ts isFullPrice): it is shown, not typed.
+    refund:
+      offered.includes('refund') && !breaks.refund && purchase
+        ? { key: randomUUID(), amount: purchase.price, currency: purchase.currency }
+        : null,
     requestInfo: offered.includes('request_info')
-      ? { key: randomUUID(), message: keptFor('request_info').message }
+      ? { key: randomUUID(), message: keptFor('request_info').message, primary: primary === 'request_info' }
       : null,
     reject: offered.includes('reject')
       ? {
           key: randomUUID(),
           message: keptFor('reject').message,
+          primary: primary === 'reject',
           reasons: REJECT_REASONS.map((reason) => ({
             reason,
             label: REJECT_REASON_TEXT[reason],
@@ -137,4 +212,11 @@ function formsView(
       : null,
     note: values.type === 'note' ? values.text : undefined,
   };
+}
+
+/** What a technician typed into a decision or note that was refused because someone else holds the request. */
+function unsentText(kept: KeptForm): string | undefined {
+  const v = kept.values ?? {};
+  const text = v.type === 'note' ? v.text : v.message;
+  return text?.trim() ? text : undefined;
 }

@@ -42,7 +42,8 @@ export async function lockTicketById(tx: Queryable, id: number): Promise<LockedT
 /**
  * Moves a request to a new status and keeps its service-level clock: waiting on the customer
  * pauses it; leaving that state pushes both due times back by the pause; a closed request stops it.
- * `responded` marks the first response (a decision or a question to the customer).
+ * `responded` marks the first response: the first thing the customer hears (a code, a question,
+ * a rejection, an approved refund's email), never a proposal still waiting for approval.
  */
 export async function moveTicket(
   tx: Queryable,

@@ -141,3 +141,12 @@ export async function outcomeMails(
 export function mailText(mail: ReceivedMail): string {
   return `${mail.parsed.subject ?? ''}\n${mail.parsed.text ?? ''}\n${mail.parsed.html ?? ''}`;
 }
+
+/** The hidden idempotency_key of a request page's decision form of `type` (fails if the page has none). */
+export function decisionFormKey(html: string, type: string): string {
+  const key = new RegExp(
+    `name="type" value="${type}">\\s*<input type="hidden" name="idempotency_key" value="([^"]+)"`,
+  ).exec(html)?.[1];
+  if (!key) throw new Error(`the page has no ${type} form`);
+  return key;
+}
