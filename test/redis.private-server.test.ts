@@ -24,4 +24,18 @@ describe('a private redis-server', () => {
       await first.stop();
     }
   });
+
+  it('when something else killed it, then stop() returns at once instead of waiting for an exit that already came', async () => {
+    const server = await RedisServer.start({ dir: path.join(dir, 'killed') });
+    const pid = await redisProcessId(server.url);
+    assert.ok(pid);
+    process.kill(pid, 'SIGKILL');
+    while ((await redisProcessId(server.url, 100)) !== undefined) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200)); // the child's 'exit' event is delivered meanwhile
+    const stopped = await Promise.race([
+      server.stop().then(() => 'stopped'),
+      new Promise((r) => setTimeout(() => r('still waiting after 5 s'), 5_000).unref()),
+    ]);
+    assert.equal(stopped, 'stopped');
+  });
 });
