@@ -205,7 +205,7 @@ describe('reissue', () => {
 });
 
 describe('reissue to another address', () => {
-  it('when a technician asks to send the code elsewhere, then it waits for a different supervisor, who sends it there', async () => {
+  it('when a technician asks to send the code elsewhere, then it waits for a different supervisor, who sends it there, and the purchaser of record is told without the code', async () => {
     const p = await purchase(desk);
     const ticket = await fileMatchedRequest(desk, p, { email: 'new.mailbox@example.net' });
 
@@ -230,9 +230,18 @@ describe('reissue to another address', () => {
     await postApproval(desk, otherSupervisor.token, proposed.body.approval_id, 'approve').expect(409);
 
     const mails = await outcomeMails(desk, ticket.id, ticket.reference);
-    assert.equal(mails.length, 1, 'the requester is the recipient: no notice');
-    assert.deepEqual(mails[0]!.to, ['new.mailbox@example.net']);
-    assert.ok(mailText(mails[0]!).includes(p.activation_code));
+    assert.equal(mails.length, 2, 'the code to the new address, and a word to the purchaser');
+    const withCode = mails.filter((m) => mailText(m).includes(p.activation_code));
+    assert.equal(withCode.length, 1, 'the code in exactly one email');
+    assert.deepEqual(withCode[0]!.to, ['new.mailbox@example.net']);
+    const toPurchaser = mails.find((m) => m.to[0] === p.purchaser_email);
+    assert.ok(toPurchaser, 'the purchaser of record hears that their code went elsewhere');
+    assert.match(
+      toPurchaser.parsed.text ?? '',
+      /sent the activation code of your licence[\s\S]*n\*\*\*@example\.net/,
+    );
+    assert.match(toPurchaser.parsed.text ?? '', /reply to this email quoting RD-/);
+    assert.ok(!mailText(toPurchaser).includes('new.mailbox'), 'the new address masked');
     const row = await ticketRow(desk, ticket.id);
     assert.deepEqual(row.types.slice(-2), ['reissue_proposed', 'code_sent']);
     assert.equal(row.events.at(-1)!.actor, otherSupervisor.user.email);

@@ -48,6 +48,7 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     variants: { replaced: { replaced: true }, 'no expiry date': { expiresOn: undefined } },
   },
   'reissue-redirected-notice': { context: { ...common, maskedAddress: 'j***@gmail.com' } },
+  'code-sent-elsewhere': { context: { ...common, ...purchase, maskedAddress: 'n***@example.org' } },
   'refund-approved': { context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' } },
   'renewal-offer': {
     context: {

@@ -1,6 +1,6 @@
 import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueSecretEmail } from '../mail/mail.service.ts';
+import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
 import { queueEmailToRequester } from '../requests/customer-email.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
@@ -46,8 +46,9 @@ export interface CodeSent {
 }
 
 /**
- * Sends the licence's code (or a replacement) to `to` in the one email that carries it, and,
- * when the requester reads another mailbox, tells the requester where it went, masked.
+ * Sends the licence's code (or a replacement) to `to` in the one email that carries it; when the
+ * requester reads another mailbox, tells the requester where it went, masked; when `to` is not the
+ * purchaser's address of record, tells the purchaser, without the code.
  */
 export async function sendCode(
   ctx: DecisionContext,
@@ -84,12 +85,36 @@ export async function sendCode(
       context: { name: ticket.name, reference: ticket.reference, maskedAddress: maskEmail(to) },
     });
   }
+  // A code that leaves the purchaser's address of record (a supervisor approved it): the purchaser
+  // hears of it, without the code, and how to object.
+  const purchaserNotified = normaliseMailbox(purchase.purchaser_email) !== normaliseMailbox(to);
+  if (purchaserNotified) {
+    await queueEmail(tx, deps.templates, {
+      requestId: ticket.id,
+      template: 'code-sent-elsewhere',
+      locale,
+      to: purchase.purchaser_email,
+      context: {
+        name: purchase.purchaser_name,
+        reference: ticket.reference,
+        product: purchase.product_name,
+        licenseNumber: purchase.license_number,
+        maskedAddress: maskEmail(to),
+      },
+    });
+  }
   // 'code_sent' is what the matcher's repeat_recovery flag looks for.
   await insertEvent(tx, {
     requestId: ticket.id,
     actor: ctx.actor.email,
     type: 'code_sent',
-    data: { mode, to, requester_notified: notify, ...(approvalId ? { approval_id: approvalId } : {}) },
+    data: {
+      mode,
+      to,
+      requester_notified: notify,
+      purchaser_notified: purchaserNotified,
+      ...(approvalId ? { approval_id: approvalId } : {}),
+    },
   });
   return { sentTo: maskEmail(to), requesterNotified: notify };
 }

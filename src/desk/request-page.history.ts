@@ -52,6 +52,7 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   code_sent: (d) =>
     `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
     (d.requester_notified ? '; the requester was told where it went' : '') +
+    (d.purchaser_notified ? '; the purchaser was told, without the code' : '') +
     approvalRef(d),
   reissue_proposed: (d) =>
     `proposed sending the code (${str(d.mode)}) to ${str(d.to)}, for a supervisor to approve${approvalRef(d)}`,
