@@ -1,6 +1,5 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { newStatusLink, queueEmailToRequester } from '../requests/customer-email.ts';
-import { queueEmailWithStatusLink } from '../mail/mail.service.ts';
+import { queueEmailToRequester } from '../requests/customer-email.ts';
 import { ConflictError } from '../errors.ts';
 import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
 import { waitingProposalText } from './approval-kinds.ts';
@@ -131,13 +130,11 @@ export async function requestInfo(
   d: DecisionOf<'request_info'>,
 ): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  await queueEmailWithStatusLink(tx, deps.templates, deps.config.secretKey, {
-    requestId: ticket.id,
+  await queueEmailToRequester(tx, deps, ticket, {
     template: 'request-info',
     locale: ticketLocale(ticket),
     to: ticket.email,
     context: { name: ticket.name, reference: ticket.reference, message: d.message },
-    statusUrl: await newStatusLink(tx, deps.config.publicUrl, ticket),
   });
   await insertEvent(tx, {
     requestId: ticket.id,
