@@ -1,6 +1,6 @@
 /**
  * The desk under test, in a process of its own: the web side (createApp via startWeb) on the
- * configured database (PostgreSQL with DATABASE_URL, else embedded PGlite in DATA_DIR), and on
+ * configured database (the server at DATABASE_URL, else the embedded one under DATA_DIR), and on
  * the bench's request the job workers, timed rounds of match jobs and of emails, each beside its
  * baseline in this same process. Started by bench/run.ts with an IPC channel; settings from env.
  */
@@ -8,7 +8,6 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createOwnToken } from '../src/auth/tokens.service.ts';
 import { addUser } from '../src/auth/users.service.ts';
-import { autovacuumEmbedded } from '../src/db/embedded-autovacuum.ts';
 import { startWeb } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMailTransport, type OutgoingMessage } from '../src/mail/mail.transport.ts';
@@ -28,8 +27,6 @@ const db = await openDatabase(config, logger);
 // web and worker processes the bench starts later hand jobs to the same queues.
 const base: Base = { config, logger, db, redisUrl: config.redisUrl, queuePrefix: await queuePrefixOf(db) };
 const web = await startWeb(base);
-// As `npm start` does on the embedded database, which has no autovacuum.
-const stopAutovacuum = autovacuumEmbedded(db, logger);
 const templates = loadTemplates();
 const transport = createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger });
 const redis = connectRedis(config.redisUrl, 'worker', logger);
@@ -165,7 +162,6 @@ process.on('message', (message: HostRequest) => {
 // The bench closing the channel (or dying) stops the host.
 process.on('disconnect', () => {
   void (async () => {
-    stopAutovacuum();
     await workers?.stop();
     await web.stop();
     transport.close();

@@ -19,20 +19,19 @@ export class FaultDesk {
   readonly secretKey = randomBytes(32).toString('hex');
 
   private constructor(
-    readonly database: TestDatabase & { url: string },
+    readonly database: TestDatabase,
     readonly redis: RedisServer,
     readonly smtp: FaultySmtp,
     readonly dataDir: string,
   ) {}
 
-  /** The desk's parts, or why the test must be skipped (no PostgreSQL server). */
-  static async start(): Promise<FaultDesk | string> {
+  /** The desk's parts. */
+  static async start(): Promise<FaultDesk> {
     const database = await serverDatabase();
-    if (typeof database === 'string') return database;
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rd-fault-'));
     const redis = await RedisServer.start({ dir: path.join(dataDir, 'redis'), persistent: true });
     const smtp = await FaultySmtp.start();
-    return new FaultDesk(database as TestDatabase & { url: string }, redis, smtp, dataDir);
+    return new FaultDesk(database, redis, smtp, dataDir);
   }
 
   get db() {

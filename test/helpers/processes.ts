@@ -1,31 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { throwawayDatabase, type TestDatabase } from './database.ts';
+import { serverUrl, throwawayDatabase, type TestDatabase } from './database.ts';
 import { waitFor } from './wait.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The PostgreSQL server the multi-process tests use when DATABASE_URL is not set. */
-export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/**
- * A throwaway database on a PostgreSQL server (web and worker processes cannot share embedded
- * PGlite): on DATABASE_URL's server, else on the local one. Returns the reason to skip instead
- * when no server answers.
- */
-export async function serverDatabase(): Promise<TestDatabase | string> {
-  const adminUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
-  const probe = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await probe.connect();
-  } catch (error) {
-    return `no PostgreSQL server answers at ${adminUrl} (${(error as Error).message}); the multi-process fault tests need one`;
-  } finally {
-    await probe.end().catch(() => {});
-  }
-  return throwawayDatabase(adminUrl, 'rd_fault');
+/** A throwaway database on the suite's PostgreSQL server, for web and worker processes to share. */
+export async function serverDatabase(): Promise<TestDatabase> {
+  return throwawayDatabase(await serverUrl(), 'rd_fault');
 }
 
 export type ProcessKind = 'web' | 'worker';
