@@ -3,13 +3,7 @@
 import { startWorkers } from '../workers/index.ts';
 import { startWeb } from './http/server.ts';
 import { createLogger } from './logger.ts';
-import {
-  loadConfigOrExit,
-  locateRedis,
-  openDatabase,
-  queuePrefixOf,
-  stopOnSignals,
-} from './runtime.ts';
+import { loadConfigOrExit, locateRedis, openDatabase, queuePrefixOf, stopOnSignals } from './runtime.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);

@@ -15,7 +15,11 @@ export interface ThrowawayDatabase {
  * A new, migrated database named `<prefix>_<random>` on the server behind `serverUrl` (any
  * database there the user may connect to), for `desk eval`, the tests and the bench.
  */
-export async function throwawayDatabase(serverUrl: string, prefix: string, max = 5): Promise<ThrowawayDatabase> {
+export async function throwawayDatabase(
+  serverUrl: string,
+  prefix: string,
+  max = 5,
+): Promise<ThrowawayDatabase> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await onServer(serverUrl, `CREATE DATABASE ${name}`);
   const url = new URL(serverUrl);
