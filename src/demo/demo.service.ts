@@ -6,6 +6,7 @@ import { findUserByEmail } from '../auth/users.repository.ts';
 import type { Role } from '../auth/user.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
+import { notifyOutboxRows } from '../outbox/outbox.repository.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { openPurchaseFile } from '../purchases/purchase-file.ts';
 import { importPurchases, type ImportCounts } from '../purchases/purchases.import.ts';
@@ -63,6 +64,8 @@ export async function loadDemo(deps: { db: Db; config: Config; templates: Templa
     );
     requestsFiled.push({ label, reference: filed.reference, statusUrl: filed.statusUrl });
   }
+  // `desk` runs no relay: a running desk's relays hear of the rows now, not at their next poll.
+  if (requestsFiled.length > 0) await notifyOutboxRows(deps.db);
   return { purchases, usersAdded, requestsFiled };
 }
 
