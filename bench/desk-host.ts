@@ -11,7 +11,8 @@ import { addUser } from '../src/auth/users.service.ts';
 import { startWeb } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMailTransport, type OutgoingMessage } from '../src/mail/mail.transport.ts';
-import { queueEmail, sendEmail } from '../src/mail/mail.service.ts';
+import { queueEmail, sendEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
+import { createCodeCipher } from '../src/purchases/code-cipher.ts';
 import { connectRedis } from '../src/redis/redis.ts';
 import { loadConfigOrExit, openDatabase, queuePrefixOf, type Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
@@ -77,6 +78,8 @@ const sample = {
   reference: 'RD-7K2Q9XWM',
   statusUrl: `${config.publicUrl}/requests/RD-7K2Q9XWM?token=${randomBytes(32).toString('base64url')}`,
 };
+// The email job's cipher: the acknowledgement's status link is a secret fact, opened at send time.
+const cipher = createCodeCipher(config.secretKey);
 const prebuilt: OutgoingMessage = {
   id: 0,
   from: config.mailFrom,
@@ -86,23 +89,25 @@ const prebuilt: OutgoingMessage = {
 };
 
 /**
- * `count` acknowledgement emails at the email worker's concurrency over one SMTP pool: rendered,
- * stored and sent by the desk (queueEmail, then sendEmail: claim, send, mark
- * sent), or one prebuilt message sent as it is (the baseline).
+ * `count` acknowledgement emails at the email worker's concurrency over one SMTP pool: stored
+ * and sent by the desk (queueEmail, then sendEmail: claim, render, record, send, mark sent), or
+ * one prebuilt message sent as it is (the baseline).
  */
 async function emailRound(side: 'desk' | 'baseline', count: number) {
   let next = 0;
   const one = async (i: number) => {
     if (side === 'baseline') return transport.send({ ...prebuilt, id: i });
     // One statement stores the email with its job, atomic by itself, as intake does.
-    const emailId = await queueEmail(db, templates, {
+    const { statusUrl, ...facts } = sample;
+    const emailId = await queueEmail(db, config.secretKey, {
       requestId: null,
       template: 'request-received',
       locale: 'en',
       to: `customer${i}@example.com`,
-      context: { ...sample, name: `Customer ${i}` },
+      facts: { ...facts, name: `Customer ${i}` },
+      secrets: { statusUrl: statusLinkSecret(statusUrl) },
     });
-    await sendEmail(db, transport, config.mailFrom, emailId, false);
+    await sendEmail({ db, transport, from: config.mailFrom, templates, cipher }, emailId, false);
   };
   const started = performance.now();
   await Promise.all(

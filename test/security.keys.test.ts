@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { queueEmailWithStatusLink } from '../src/mail/mail.service.ts';
+import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
 import { createCodeCipher } from '../src/purchases/code-cipher.ts';
 import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
 import { openDatabase } from '../src/runtime.ts';
@@ -136,21 +136,25 @@ describe('a key change (README "Security", keys)', () => {
       activation_code_history: count(
         await db.query('SELECT ARRAY[code_enc] AS values FROM activation_code_history'),
       ),
-      emails: count(await db.query('SELECT ARRAY[secret_html_enc, secret_text_enc] AS values FROM emails')),
+      emails: count(
+        await db.query(
+          'SELECT ARRAY[secret_facts_enc, secret_html_enc, secret_text_enc] AS values FROM emails',
+        ),
+      ),
     };
   }
 
-  /** An email with a status link, rendered and encrypted under the old key, waiting to be sent. */
+  /** An email with a status link, its secret facts encrypted under the old key, waiting to be sent. */
   async function emailQueuedUnderOldKey(to: string): Promise<{ id: number; token: string }> {
     const token = randomBytes(16).toString('hex');
     const id = await desk.base.db.transaction((tx) =>
-      queueEmailWithStatusLink(tx, desk.web.templates, OLD_KEY, {
+      queueEmail(tx, OLD_KEY, {
         requestId: null,
         template: 'request-received',
         locale: 'en',
         to,
-        context: { name: 'Quentin Kumar', reference: 'RD-0000OLD0', request: {} },
-        statusUrl: `http://desk.test/requests/RD-0000OLD0?token=${token}`,
+        facts: { name: 'Quentin Kumar', reference: 'RD-0000OLD0' },
+        secrets: { statusUrl: statusLinkSecret(`http://desk.test/requests/RD-0000OLD0?token=${token}`) },
       }),
     );
     return { id, token };

@@ -38,7 +38,7 @@ export function startWorkers(base: Base): Workers {
     db,
     transport: createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger }),
     templates: loadTemplates(),
-    relay: startRelay(db, queues, logger),
+    relay: startRelay(db, queues, logger, { listenUrl: db.url }),
   };
   const byName: Partial<Record<string, JobHandler>> = handlers(deps);
   const missing = Object.keys(JOBS).filter((name) => !byName[name]);

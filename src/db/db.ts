@@ -17,6 +17,8 @@ export interface Queryable {
 export interface Db extends Queryable {
   /** `embedded`: the server the desk started itself under DATA_DIR (embedded-postgres.ts). */
   readonly kind: 'server' | 'embedded';
+  /** Its connection string, for a connection of one's own (the outbox relay's LISTEN). */
+  readonly url: string;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -56,6 +58,7 @@ export function openPostgres(connectionString: string, max = 10, kind: Db['kind'
   pool.on('error', () => {});
   return {
     kind,
+    url: connectionString,
     async query(sql, params) {
       return (await pool.query(prepared(sql, params))).rows as never[];
     },

@@ -49,9 +49,13 @@ export class FaultDesk {
     });
   }
 
-  /** Starts a web or worker process; it is stopped with the desk. */
-  async spawn(kind: ProcessKind, extra: Record<string, string> = {}): Promise<DeskProcess> {
-    const child = await DeskProcess.start(kind, this.env(extra));
+  /** Starts a web or worker process (from a build's output when `compiledDir` is given); it is stopped with the desk. */
+  async spawn(
+    kind: ProcessKind,
+    extra: Record<string, string> = {},
+    compiledDir?: string,
+  ): Promise<DeskProcess> {
+    const child = await DeskProcess.start(kind, this.env(extra), 60_000, compiledDir);
     this.processes.push(child);
     return child;
   }

@@ -17,8 +17,9 @@ const SCRIPTS: Record<ProcessKind, string> = { web: 'src/web.ts', worker: 'worke
 const READY: Record<ProcessKind, string> = { web: 'web listening', worker: 'workers started' };
 
 /**
- * A web or worker process of the desk, as production runs it (`node --import tsx …`), its log
- * lines (pino JSON) kept for the test to read and scan.
+ * A web or worker process of the desk, as production runs it (`node --import tsx …`, or the
+ * compiled JavaScript under `compiledDir`, a `npm run build` output), its log lines (pino JSON)
+ * kept for the test to read and scan.
  */
 export class DeskProcess {
   readonly lines: string[] = [];
@@ -29,8 +30,12 @@ export class DeskProcess {
   constructor(
     readonly kind: ProcessKind,
     env: Record<string, string>,
+    compiledDir?: string,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind]], {
+    const script = compiledDir
+      ? [path.join(compiledDir, SCRIPTS[kind].replace(/\.ts$/, '.js'))]
+      : ['--import', 'tsx', SCRIPTS[kind]];
+    this.child = spawn(process.execPath, script, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -51,8 +56,13 @@ export class DeskProcess {
     );
   }
 
-  static async start(kind: ProcessKind, env: Record<string, string>, timeoutMs = 60_000) {
-    const started = new DeskProcess(kind, env);
+  static async start(
+    kind: ProcessKind,
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    compiledDir?: string,
+  ) {
+    const started = new DeskProcess(kind, env, compiledDir);
     await started.ready(timeoutMs);
     return started;
   }
