@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
+import { notifyOutboxRows } from '../src/outbox/outbox.repository.ts';
 import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
 import { createCodeCipher } from '../src/purchases/code-cipher.ts';
 import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
@@ -157,6 +158,8 @@ describe('a key change (README "Security", keys)', () => {
         secrets: { statusUrl: statusLinkSecret(`http://desk.test/requests/RD-0000OLD0?token=${token}`) },
       }),
     );
+    // Written beside the desk, as a `desk` command would: it says so, and the relay listening moves it.
+    await notifyOutboxRows(desk.base.db);
     return { id, token };
   }
 
