@@ -368,7 +368,7 @@ describe('the start-up key check (README "Security", keys)', () => {
   it('issue 14: when no configured key opens the stored uploads, then the desk stops at start naming SECRET_KEY; with the old key in SECRET_KEY_PREVIOUS it starts', async () => {
     const database = await freshDatabase();
     const logger = createLogger('silent');
-    const underOld = await startDesk({ database, workers: false, env: { SECRET_KEY: OLD_KEY } });
+    const underOld = await startDesk({ database, env: { SECRET_KEY: OLD_KEY } });
     try {
       const ticket = await fileMatchedRequest(underOld, null);
       const tempPath = path.join(underOld.dataDir, 'receipt.part');
