@@ -1,6 +1,6 @@
 /**
  * The desk under test, in a process of its own: the web side (createApp via startWeb) on the
- * configured database (PostgreSQL with DATABASE_URL, else embedded PGlite in DATA_DIR), and on
+ * configured database (the server at DATABASE_URL, else the embedded one under DATA_DIR), and on
  * the bench's request the job workers, timed rounds of match jobs and of emails, each beside its
  * baseline in this same process. Started by bench/run.ts with an IPC channel; settings from env.
  */
@@ -8,11 +8,11 @@ import { randomBytes } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import { createOwnToken } from '../src/auth/tokens.service.ts';
 import { addUser } from '../src/auth/users.service.ts';
-import { autovacuumEmbedded } from '../src/db/embedded-autovacuum.ts';
 import { startWeb } from '../src/http/server.ts';
 import { createLogger } from '../src/logger.ts';
 import { createMailTransport, type OutgoingMessage } from '../src/mail/mail.transport.ts';
-import { queueEmail, sendEmail } from '../src/mail/mail.service.ts';
+import { queueEmail, sendEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
+import { createCodeCipher } from '../src/purchases/code-cipher.ts';
 import { connectRedis } from '../src/redis/redis.ts';
 import { loadConfigOrExit, openDatabase, queuePrefixOf, type Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
@@ -28,8 +28,6 @@ const db = await openDatabase(config, logger);
 // web and worker processes the bench starts later hand jobs to the same queues.
 const base: Base = { config, logger, db, redisUrl: config.redisUrl, queuePrefix: await queuePrefixOf(db) };
 const web = await startWeb(base);
-// As `npm start` does on the embedded database, which has no autovacuum.
-const stopAutovacuum = autovacuumEmbedded(db, logger);
 const templates = loadTemplates();
 const transport = createMailTransport({ smtpUrl: config.smtpUrl, dataDir: config.dataDir, logger });
 const redis = connectRedis(config.redisUrl, 'worker', logger);
@@ -80,6 +78,8 @@ const sample = {
   reference: 'RD-7K2Q9XWM',
   statusUrl: `${config.publicUrl}/requests/RD-7K2Q9XWM?token=${randomBytes(32).toString('base64url')}`,
 };
+// The email job's cipher: the acknowledgement's status link is a secret fact, opened at send time.
+const cipher = createCodeCipher(config.secretKey);
 const prebuilt: OutgoingMessage = {
   id: 0,
   from: config.mailFrom,
@@ -89,23 +89,25 @@ const prebuilt: OutgoingMessage = {
 };
 
 /**
- * `count` acknowledgement emails at the email worker's concurrency over one SMTP pool: rendered,
- * stored and sent by the desk (queueEmail, then sendEmail: claim, send, mark
- * sent), or one prebuilt message sent as it is (the baseline).
+ * `count` acknowledgement emails at the email worker's concurrency over one SMTP pool: stored
+ * and sent by the desk (queueEmail, then sendEmail: claim, render, record, send, mark sent), or
+ * one prebuilt message sent as it is (the baseline).
  */
 async function emailRound(side: 'desk' | 'baseline', count: number) {
   let next = 0;
   const one = async (i: number) => {
     if (side === 'baseline') return transport.send({ ...prebuilt, id: i });
     // One statement stores the email with its job, atomic by itself, as intake does.
-    const emailId = await queueEmail(db, templates, {
+    const { statusUrl, ...facts } = sample;
+    const emailId = await queueEmail(db, config.secretKey, {
       requestId: null,
       template: 'request-received',
       locale: 'en',
       to: `customer${i}@example.com`,
-      context: { ...sample, name: `Customer ${i}` },
+      facts: { ...facts, name: `Customer ${i}` },
+      secrets: { statusUrl: statusLinkSecret(statusUrl) },
     });
-    await sendEmail(db, transport, config.mailFrom, emailId, false);
+    await sendEmail({ db, transport, from: config.mailFrom, templates, cipher }, emailId, false);
   };
   const started = performance.now();
   await Promise.all(
@@ -165,7 +167,6 @@ process.on('message', (message: HostRequest) => {
 // The bench closing the channel (or dying) stops the host.
 process.on('disconnect', () => {
   void (async () => {
-    stopAutovacuum();
     await workers?.stop();
     await web.stop();
     transport.close();

@@ -1,17 +1,9 @@
 // `npm start`: web, workers and outbox relay in one process, on the embedded defaults.
 // The one place in src/ that reaches into workers/: it is the entry point that composes both.
 import { startWorkers } from '../workers/index.ts';
-import { autovacuumEmbedded } from './db/embedded-autovacuum.ts';
 import { startWeb } from './http/server.ts';
 import { createLogger } from './logger.ts';
-import {
-  loadConfigOrExit,
-  locateRedis,
-  openDatabase,
-  queuePrefixOf,
-  shareEmbeddedDatabase,
-  stopOnSignals,
-} from './runtime.ts';
+import { loadConfigOrExit, locateRedis, openDatabase, queuePrefixOf, stopOnSignals } from './runtime.ts';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config.logLevel);
@@ -26,9 +18,6 @@ try {
   if (privateServer) started.push(() => privateServer.stop());
   const db = await openDatabase(config, logger);
   started.push(() => db.close());
-  if (db.kind === 'pglite') started.push(await shareEmbeddedDatabase(db, config.dataDir, logger));
-  const stopAutovacuum = autovacuumEmbedded(db, logger);
-  started.push(() => Promise.resolve(stopAutovacuum()));
   const base = { config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) };
   const workers = startWorkers(base);
   started.push(() => workers.stop());

@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
-import { openDb, sharedSocketPath, type Db } from './db/db.ts';
+import { openDb, type Db } from './db/db.ts';
 import { findDeskInstanceId } from './db/desk-instance.repository.ts';
-import { shareDatabase } from './db/shared-embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { checkKeysOpenStoredData } from './keys/keys.service.ts';
 import type { Logger } from './logger.ts';
@@ -67,20 +66,6 @@ export function exitAsCannotStart(logger: Logger): (error: unknown) => never {
   };
 }
 
-/** Lets `desk` commands work on the embedded database while the desk holds it. */
-export async function shareEmbeddedDatabase(
-  db: Db,
-  dataDir: string,
-  logger: Logger,
-): Promise<() => Promise<void>> {
-  try {
-    return await shareDatabase(db, sharedSocketPath(dataDir));
-  } catch (error) {
-    logger.warn({ err: error }, 'desk commands cannot reach the embedded database while the desk runs');
-    return async () => {};
-  }
-}
-
 /**
  * Where Redis is. With REDIS_URL unset and nothing answering at the default address, the
  * all-in-one process starts a private redis-server under DATA_DIR (when installed).
@@ -116,16 +101,6 @@ async function rememberedPort(dir: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
-}
-
-/** Separate web and worker processes share one database server; embedded PGlite serves one process. */
-export function requireDatabaseServer(config: Config, what: string): void {
-  if (config.databaseUrl) return;
-  process.stderr.write(
-    `${what} runs beside other processes and needs a shared database: set DATABASE_URL.\n` +
-      'To try the desk on one machine with the embedded database, use `npm start`.\n',
-  );
-  process.exit(1);
 }
 
 /** On SIGTERM or SIGINT: stop in order, then exit; a second signal or 30 s forces the exit. */

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { PROJECT_ROOT } from './project-root.ts';
 import { isMessageKey, LOCALES, translate, type Locale } from './i18n/i18n.ts';
 
-export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../templates');
+export const TEMPLATES_DIR = path.join(PROJECT_ROOT, 'templates');
 
 type Compiled = Handlebars.TemplateDelegate;
 export interface RenderedEmail {

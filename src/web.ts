@@ -7,12 +7,10 @@ import {
   openDatabase,
   exitAsCannotStart,
   queuePrefixOf,
-  requireDatabaseServer,
   stopOnSignals,
 } from './runtime.ts';
 
 const config = loadConfigOrExit();
-requireDatabaseServer(config, 'npm run start:web');
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config, logger).catch(exitAsCannotStart(logger));
 const { url } = await locateRedis(config, logger, false);

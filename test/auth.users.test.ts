@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
 import {
@@ -14,7 +11,7 @@ import {
 import { addUser, disableUser } from '../src/auth/users.service.ts';
 import { openDb, type Queryable } from '../src/db/db.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { freshDatabase, type TestDatabase } from './helpers/database.ts';
+import { embeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
 import { createUserWithToken } from './helpers/users.ts';
 
 const CLI = { actor: 'cli', address: null } as const;
@@ -127,10 +124,11 @@ describe('API tokens', () => {
 
 describe('desk user add and desk token create', () => {
   let dir: string;
+  let remove = () => {};
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-users-'));
+    ({ dir, remove } = embeddedDataDir());
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => remove());
 
   const desk = (args: string[], input = '') =>
     spawnSync(process.execPath, ['bin/desk.js', ...args], {

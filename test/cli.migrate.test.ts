@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { openDb } from '../src/db/db.ts';
-import { lockDataDir } from '../src/db/pglite-lock.ts';
+import { embeddedDataDir } from './helpers/database.ts';
 
 function desk(args: string[], env: Record<string, string>) {
   return spawnSync(process.execPath, ['bin/desk.js', ...args], {
@@ -16,7 +15,7 @@ function desk(args: string[], env: Record<string, string>) {
 
 describe('desk migrate', () => {
   it('when run on a new embedded database, then it applies every migration; run again, it changes nothing', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
+    const { dir, remove } = embeddedDataDir();
     const env = { DATA_DIR: dir, DATABASE_URL: '' };
     try {
       const migrations = readdirSync('src/db/migrations')
@@ -37,20 +36,24 @@ describe('desk migrate', () => {
         migrations,
       );
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 
-  it('when another process holds the embedded database, then it refuses with a clear message and changes nothing', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
-    const unlock = lockDataDir(path.join(dir, 'pglite.lock'));
+  it('when a desk process holds the embedded server, then a command joins it and leaves it running for the desk', async () => {
+    const { dir, remove } = embeddedDataDir();
     try {
+      const running = await openDb({ dataDir: dir });
       const result = desk(['migrate'], { DATA_DIR: dir, DATABASE_URL: '' });
-      assert.equal(result.status, 1);
-      assert.match(result.stderr, new RegExp(`in use by process ${process.pid}`));
+      assert.equal(result.status, 0, result.stderr);
+      const [row] = await running.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations');
+      assert.ok(row!.n > 0);
+      assert.equal(running.kind, 'embedded');
+      await running.close();
+      // The last to leave stopped it: a new process starts it again.
+      assert.equal(existsSync(path.join(dir, 'postgres', 'cluster', 'postmaster.pid')), false);
     } finally {
-      unlock();
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 

@@ -11,7 +11,7 @@ import { openPurchaseFile, PurchaseFileError } from '../src/purchases/purchase-f
 import { PURCHASE_COLUMNS } from '../src/purchases/purchase-row.ts';
 import { importPurchases } from '../src/purchases/purchases.import.ts';
 import { findPurchaseByLicenseNumber } from '../src/purchases/purchases.repository.ts';
-import { freshDatabase, type TestDatabase } from './helpers/database.ts';
+import { embeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
 
 const SHARED_FILE = path.resolve(import.meta.dirname, '../../shared/data/purchases.csv');
 const SECRET_KEY = randomBytes(32).toString('hex');
@@ -453,7 +453,7 @@ describe('desk import purchases: the command', () => {
     });
 
   it('when the file is read, then rejected rows go to stderr, the summary to stdout, and it exits 0', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
+    const { dir: dataDir, remove } = embeddedDataDir();
     try {
       const file = writeFile('cli.csv', csv(csvLine(purchase()), csvLine(purchase({ status: 'lost' }))));
       const result = desk(['import', 'purchases', file], dataDir);
@@ -465,12 +465,12 @@ describe('desk import purchases: the command', () => {
         'no progress bar when stderr is not a terminal',
       );
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      remove();
     }
   });
 
   it('when the file cannot be read, then it says why and exits 1; when called wrongly, it exits 2', () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'rd-cli-'));
+    const { dir: dataDir, remove } = embeddedDataDir();
     try {
       const missing = desk(['import', 'purchases', path.join(dir, 'nothing-here.csv')], dataDir);
       assert.equal(missing.status, 1);
@@ -487,7 +487,7 @@ describe('desk import purchases: the command', () => {
         assert.match(wrong.stderr, /Usage: desk import purchases FILE/);
       }
     } finally {
-      rmSync(dataDir, { recursive: true, force: true });
+      remove();
     }
   });
 });

@@ -8,11 +8,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { loadConfig } from '../src/config.ts';
-import { openDb, sharedSocketPath } from '../src/db/db.ts';
-import { migrate } from '../src/db/migrate.ts';
-import { shareDatabase } from '../src/db/shared-embedded.ts';
 import { createLogger } from '../src/logger.ts';
-import { queueEmailWithStatusLink } from '../src/mail/mail.service.ts';
+import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
 import { createCodeCipher, keyId } from '../src/purchases/code-cipher.ts';
 import { createFileCipher } from '../src/purchases/file-cipher.ts';
 import { storeAttachment } from '../src/requests/attachment-store.ts';
@@ -31,26 +28,10 @@ const OLD_KEY = randomBytes(32).toString('hex');
 const NEW_KEY = randomBytes(32).toString('hex');
 const ROOT = path.resolve(import.meta.dirname, '..');
 
-/**
- * The desk's database as `desk` commands reach it: a throwaway database on the PostgreSQL server
- * when DATABASE_URL is set; otherwise embedded PGlite in a data directory, held and shared by this
- * process as `npm start` holds and shares it.
- */
+/** The desk's database, and the settings `desk` commands reach it with. */
 async function sharedDatabase(): Promise<{ database: TestDatabase; commandEnv: Record<string, string> }> {
-  if (process.env.DATABASE_URL) {
-    const database = await freshDatabase();
-    return { database, commandEnv: { DATABASE_URL: database.url! } };
-  }
-  const dir = mkdtempSync(path.join(tmpdir(), 'rd-keys-'));
-  const db = await openDb({ dataDir: dir });
-  await migrate(db);
-  const stopSharing = await shareDatabase(db, sharedSocketPath(dir));
-  const drop = async () => {
-    await stopSharing();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
-  };
-  return { database: { db, drop }, commandEnv: { DATA_DIR: dir, DATABASE_URL: '' } };
+  const database = await freshDatabase();
+  return { database, commandEnv: { DATABASE_URL: database.url } };
 }
 
 /** Runs `desk …` as the operator would, beside the running desk (not spawnSync: this process serves its database). */
@@ -158,7 +139,11 @@ describe('a key change (README "Security", keys)', () => {
       activation_code_history: count(
         await db.query('SELECT ARRAY[code_enc] AS values FROM activation_code_history'),
       ),
-      emails: count(await db.query('SELECT ARRAY[secret_html_enc, secret_text_enc] AS values FROM emails')),
+      emails: count(
+        await db.query(
+          'SELECT ARRAY[secret_facts_enc, secret_html_enc, secret_text_enc] AS values FROM emails',
+        ),
+      ),
       attachment_chunks: (
         await db.query<{ n: number }>('SELECT count(*)::int AS n FROM attachment_chunks WHERE key_id <> $1', [
           keyId(NEW_KEY),
@@ -185,17 +170,17 @@ describe('a key change (README "Security", keys)', () => {
     return content;
   }
 
-  /** An email with a status link, rendered and encrypted under the old key, waiting to be sent. */
+  /** An email with a status link, its secret facts encrypted under the old key, waiting to be sent. */
   async function emailQueuedUnderOldKey(to: string): Promise<{ id: number; token: string }> {
     const token = randomBytes(16).toString('hex');
     const id = await desk.base.db.transaction((tx) =>
-      queueEmailWithStatusLink(tx, desk.web.templates, OLD_KEY, {
+      queueEmail(tx, OLD_KEY, {
         requestId: null,
         template: 'request-received',
         locale: 'en',
         to,
-        context: { name: 'Quentin Kumar', reference: 'RD-0000OLD0', request: {} },
-        statusUrl: `http://desk.test/requests/RD-0000OLD0?token=${token}`,
+        facts: { name: 'Quentin Kumar', reference: 'RD-0000OLD0' },
+        secrets: { statusUrl: statusLinkSecret(`http://desk.test/requests/RD-0000OLD0?token=${token}`) },
       }),
     );
     return { id, token };
@@ -401,11 +386,11 @@ describe('the start-up key check (README "Security", keys)', () => {
 
   it('finding 6: when no configured key opens the stored codes, then the desk stops at start naming SECRET_KEY; with the old key in SECRET_KEY_PREVIOUS it starts', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rd-keycheck-'));
-    const server = process.env.DATABASE_URL ? await freshDatabase() : undefined;
+    const server = await freshDatabase();
     const settings = {
       NODE_ENV: 'test',
       DATA_DIR: dir,
-      DATABASE_URL: server?.url ?? '',
+      DATABASE_URL: server.url,
       LOG_LEVEL: 'silent',
     };
     const logger = createLogger('silent');
@@ -448,7 +433,7 @@ describe('the start-up key check (README "Security", keys)', () => {
       );
       await withPrevious.close();
     } finally {
-      await server?.drop();
+      await server.drop();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes, scryptSync } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
 import { insertUser } from '../src/auth/users.repository.ts';
 import { newPassword } from '../src/auth/users.schema.ts';
 import { DEMO_USERS } from '../src/demo/demo.service.ts';
+import { embeddedDataDir } from './helpers/database.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signIn, signInAs, type SignedIn } from './helpers/session.ts';
 
@@ -60,10 +58,11 @@ describe('password hashes', () => {
 
 describe('common passwords', () => {
   let dir: string;
+  let remove = () => {};
   before(() => {
-    dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-passwords-'));
+    ({ dir, remove } = embeddedDataDir());
   });
-  after(() => rmSync(dir, { recursive: true, force: true }));
+  after(() => remove());
 
   const userAdd = (email: string, password: string) =>
     spawnSync(process.execPath, ['bin/desk.js', 'user', 'add', '--email', email, '--role', 'technician'], {

@@ -7,11 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { embeddedDataDir } from './helpers/database.ts';
 import { openBrowser, screenshot, serve, signInThroughForm, skipWithoutChromium } from './helpers/browser.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signIn, signInAs, type SignedIn, postForm } from './helpers/session.ts';
@@ -159,7 +157,7 @@ describe('finding 13: tokens die with their user, expire, and record their creat
   });
 
   it('finding 13: when the operator runs desk token create, then the token records created_by cli, its --expires-in, and an audit event by cli', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'rd-cli-tokens-'));
+    const { dir, remove } = embeddedDataDir();
     try {
       const desk = (args: string[], input = '') =>
         spawnSync(process.execPath, ['bin/desk.js', ...args], {
@@ -207,7 +205,7 @@ describe('finding 13: tokens die with their user, expire, and record their creat
         await db.close();
       }
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      remove();
     }
   });
 });

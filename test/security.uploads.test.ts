@@ -12,7 +12,7 @@ import request from 'supertest';
 import { measureUploadMemory } from '../bench/upload-memory.ts';
 import { storedAttachments } from './helpers/attachments.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
-import { LOCAL_POSTGRES } from './helpers/processes.ts';
+import { serverUrl } from './helpers/database.ts';
 import { fileMatchedRequest, postDecision, purchase, ticketRow } from './helpers/tickets.ts';
 import { createUserWithToken } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -208,7 +208,7 @@ describe('finding 4: refused requests count against the intake limit', () => {
 
 /** A PostgreSQL server to run the web process on, or why the measurement is skipped. */
 async function postgresServer(): Promise<string | undefined> {
-  const url = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
+  const url = await serverUrl();
   const probe = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3_000 });
   try {
     await probe.connect();
@@ -229,7 +229,7 @@ describe('finding 4: the memory bound', () => {
       timeout: 300_000,
       // The embedded database's own heap moves by tens of MB in the same process (src/main.ts):
       // the bound is measured on the web process alone, which needs a PostgreSQL server.
-      skip: adminUrl ? false : `no PostgreSQL server at ${process.env.DATABASE_URL ?? LOCAL_POSTGRES}`,
+      skip: adminUrl ? false : 'no PostgreSQL server answers',
     },
     async () => {
       const result = await measureUploadMemory({ adminUrl });

@@ -6,13 +6,11 @@ import {
   openDatabase,
   exitAsCannotStart,
   queuePrefixOf,
-  requireDatabaseServer,
   stopOnSignals,
 } from '../src/runtime.ts';
 import { startWorkers } from './index.ts';
 
 const config = loadConfigOrExit();
-requireDatabaseServer(config, 'npm run start:worker');
 const logger = createLogger(config.logLevel);
 const db = await openDatabase(config, logger).catch(exitAsCannotStart(logger));
 const { url } = await locateRedis(config, logger, false);

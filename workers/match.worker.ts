@@ -1,17 +1,22 @@
 import { UnrecoverableError } from 'bullmq';
 import { z } from 'zod';
-import { matchRequest, RequestNotFoundError } from '../src/matching/matching.service.ts';
+import { createMatchBatcher } from '../src/matching/match-batcher.ts';
+import { RequestNotFoundError } from '../src/matching/matching.service.ts';
 import type { JobHandler, WorkerDeps } from './job-handler.ts';
 
 const payload = z.object({ requestId: z.number().int().positive() });
 
-/** Matches one request; a missing request ends the job, a database fault retries. */
+/**
+ * Matches one request; a missing request ends the job, a database fault retries. The jobs the
+ * worker has in hand at once share their database work (`createMatchBatcher`).
+ */
 export function matchHandler(deps: WorkerDeps): JobHandler {
+  const match = createMatchBatcher(deps.db);
   return async (job) => {
     const parsed = payload.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`bad match payload: ${parsed.error.message}`);
     try {
-      const result = await matchRequest(deps.db, parsed.data.requestId);
+      const result = await match(parsed.data.requestId);
       return { verdict: result.verdict, flags: result.flags };
     } catch (error) {
       if (error instanceof RequestNotFoundError) throw new UnrecoverableError(error.message);

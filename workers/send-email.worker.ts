@@ -6,7 +6,7 @@ import { isFinalAttempt, type JobHandler, type WorkerDeps } from './job-handler.
 
 const payload = z.object({ emailId: z.number().int().positive() });
 
-/** Sends one rendered email; a 5xx answer or a missing row ends the job, anything else retries. */
+/** Renders (from the row's facts) and sends one email; a 5xx answer or a missing row ends the job, anything else retries. */
 export function sendEmailHandler(deps: WorkerDeps): JobHandler {
   const cipher = createCodeCipher(deps.config.secretKey, deps.config.secretKeyPrevious);
   return async (job) => {
@@ -14,14 +14,14 @@ export function sendEmailHandler(deps: WorkerDeps): JobHandler {
     if (!parsed.success) throw new UnrecoverableError(`bad send-email payload: ${parsed.error.message}`);
     const { emailId } = parsed.data;
     try {
-      const outcome = await sendEmail(
-        deps.db,
-        deps.transport,
-        deps.config.mailFrom,
-        emailId,
-        isFinalAttempt(job),
-        (stored) => cipher.decrypt(stored),
-      );
+      const sender = {
+        db: deps.db,
+        transport: deps.transport,
+        from: deps.config.mailFrom,
+        templates: deps.templates,
+        cipher,
+      };
+      const outcome = await sendEmail(sender, emailId, isFinalAttempt(job));
       if (outcome === 'unconfirmed')
         deps.logger.error({ emailId }, 'email marked unconfirmed: its sender stopped mid-send');
       return outcome;

@@ -14,11 +14,7 @@ export class UsageError extends Error {}
 /** Runs fn against the configured database, brought up to date first, and closes it after. */
 export async function withDatabase<T>(fn: (db: Db, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const db = await openDb({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    joinRunningDesk: true,
-  });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrate(db);
     return await fn(db, config);

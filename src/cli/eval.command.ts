@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { openPglite } from '../db/db.ts';
-import { migrate } from '../db/migrate.ts';
+import { loadConfig } from '../config.ts';
+import { joinOrStartEmbedded } from '../db/embedded-postgres.ts';
+import { throwawayDatabase } from '../db/throwaway.ts';
 import { evaluateMatching, readLabelled, type Miss } from '../matching/evaluation.ts';
 import { openPurchaseFile } from '../purchases/purchase-file.ts';
 import { importPurchases } from '../purchases/purchases.import.ts';
@@ -8,7 +9,8 @@ import { parseOptions } from './arguments.ts';
 import { UsageError, type Command } from './command.ts';
 
 /**
- * `desk eval matching --purchases FILE --requests FILE`: a fresh in-memory database, the
+ * `desk eval matching --purchases FILE --requests FILE`: a throwaway database (on the configured
+ * server, or the embedded one under DATA_DIR), dropped at the end; the
  * purchases imported, every request filed and matched in file order through the worker's code
  * path. The metrics of shared/data/README.md go to stdout as one JSON line, the misses to stderr.
  */
@@ -27,9 +29,10 @@ export const evalCommand: Command = {
 
     const file = await openPurchaseFile(values.purchases);
     await openPurchaseFile(values.requests); // fails early, with a clear message, on a missing file
-    const db = await openPglite();
+    const config = loadConfig();
+    const embedded = config.databaseUrl ? undefined : await joinOrStartEmbedded(config.dataDir);
+    const { db, drop } = await throwawayDatabase(config.databaseUrl ?? embedded!.url, 'rd_eval');
     try {
-      await migrate(db);
       const imported = await importPurchases(db, file, randomBytes(32).toString('hex'), {
         rejected: (line, reason) => process.stderr.write(`purchases line ${line}: ${reason}\n`),
       });
@@ -39,7 +42,8 @@ export const evalCommand: Command = {
       process.stdout.write(`${JSON.stringify(metrics)}\n`);
       return 0;
     } finally {
-      await db.close();
+      await drop();
+      await embedded?.leave();
     }
   },
 };

@@ -10,11 +10,7 @@ export const migrateCommand: Command = {
   async run(args) {
     parseArgs({ args, options: {}, allowPositionals: false });
     const config = loadConfig();
-    const db = await openDb({
-      databaseUrl: config.databaseUrl,
-      dataDir: config.dataDir,
-      joinRunningDesk: true,
-    });
+    const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     try {
       const applied = await migrate(db);
       process.stdout.write(

@@ -1,24 +1,24 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
 import { from as copyFromStdin } from 'pg-copy-streams';
-import { DatabaseInUseError, lockDataDir } from './pglite-lock.ts';
-import { connectSharedDatabase } from './shared-embedded.ts';
+import { joinOrStartEmbedded } from './embedded-postgres.ts';
 
 /** Anything that runs SQL: the database itself, or one open transaction. */
 export interface Queryable {
   query<Row = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<Row[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** Runs `COPY … FROM STDIN`, streaming `data` (PostgreSQL server only; absent on PGlite). */
-  copyFrom?(sql: string, data: AsyncIterable<string> | string[]): Promise<void>;
+  /** Runs `COPY … FROM STDIN`, streaming `data`. */
+  copyFrom(sql: string, data: AsyncIterable<string> | string[]): Promise<void>;
 }
 
 export interface Db extends Queryable {
-  readonly kind: 'postgres' | 'pglite';
+  /** `embedded`: the server the desk started itself under DATA_DIR (embedded-postgres.ts). */
+  readonly kind: 'server' | 'embedded';
+  /** Its connection string, for a connection of one's own (the outbox relay's LISTEN). */
+  readonly url: string;
   /** Runs fn in one transaction: committed when it resolves, rolled back when it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -26,49 +26,25 @@ export interface Db extends Queryable {
 
 const INT8 = 20;
 const DATE = 1082;
-// Both drivers read bigint ids and counts as numbers, and dates as 'YYYY-MM-DD' strings
-// (a JavaScript Date would shift a calendar date by the local time zone).
+// Bigint ids and counts read as numbers, and dates as 'YYYY-MM-DD' strings (a JavaScript Date
+// would shift a calendar date by the local time zone).
 const parsers: Record<number, (value: string) => unknown> = {
   [INT8]: (v: string) => Number(v),
   [DATE]: (v: string) => v,
 };
 
-/** Where a running desk shares its embedded database with `desk` commands. */
-export const sharedSocketPath = (dataDir: string) => path.join(dataDir, 'desk.sock');
-
 /**
- * PostgreSQL when DATABASE_URL is set, else embedded PGlite under DATA_DIR. With
- * `joinRunningDesk`, a command finding the embedded database held by a running desk works
- * through the desk instead (see shared-embedded.ts).
+ * The PostgreSQL server at DATABASE_URL; with it unset, the embedded server under DATA_DIR,
+ * started or joined (embedded-postgres.ts) and left when the database is closed.
  */
-export async function openDb(options: {
-  databaseUrl?: string;
-  dataDir: string;
-  joinRunningDesk?: boolean;
-}): Promise<Db> {
-  if (options.databaseUrl) return openPostgres(options.databaseUrl);
-  const dir = path.join(options.dataDir, 'pglite');
-  mkdirSync(dir, { recursive: true });
-  let unlock: () => void;
-  try {
-    unlock = lockDataDir(path.join(options.dataDir, 'pglite.lock'));
-  } catch (error) {
-    const socket = sharedSocketPath(options.dataDir);
-    if (error instanceof DatabaseInUseError && options.joinRunningDesk && existsSync(socket)) {
-      return connectSharedDatabase(socket);
-    }
-    throw error;
-  }
-  try {
-    const db = await openPglite(dir);
-    return { ...db, close: () => db.close().finally(unlock) };
-  } catch (error) {
-    unlock();
-    throw error;
-  }
+export async function openDb(options: { databaseUrl?: string; dataDir: string; max?: number }): Promise<Db> {
+  if (options.databaseUrl) return openPostgres(options.databaseUrl, options.max);
+  const embedded = await joinOrStartEmbedded(options.dataDir);
+  const db = openPostgres(embedded.url, options.max, 'embedded');
+  return { ...db, close: () => db.close().finally(() => embedded.leave()) };
 }
 
-export function openPostgres(connectionString: string, max = 10): Db {
+export function openPostgres(connectionString: string, max = 10, kind: Db['kind'] = 'server'): Db {
   const pool = new pg.Pool({
     connectionString,
     max,
@@ -81,7 +57,8 @@ export function openPostgres(connectionString: string, max = 10): Db {
   // An idle client losing its connection must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   return {
-    kind: 'postgres',
+    kind,
+    url: connectionString,
     async query(sql, params) {
       return (await pool.query(prepared(sql, params))).rows as never[];
     },
@@ -133,32 +110,6 @@ function prepared(text: string, values: unknown[] | undefined): pg.QueryConfig {
 
 function copyInto(client: pg.ClientBase, sql: string, data: AsyncIterable<string> | string[]): Promise<void> {
   return pipeline(Readable.from(data), client.query(copyFromStdin(sql)));
-}
-
-/**
- * Embedded PostgreSQL; `dataDir` undefined keeps it in memory (tests). Loaded only when used:
- * the module alone adds 43 MB to a process that talks to a PostgreSQL server.
- */
-export async function openPglite(dataDir?: string): Promise<Db> {
-  const { PGlite } = await import('@electric-sql/pglite');
-  const lite = await PGlite.create({ dataDir, parsers });
-  return {
-    kind: 'pglite',
-    async query(sql, params) {
-      return (await lite.query(sql, params)).rows as never[];
-    },
-    async exec(sql) {
-      await lite.exec(sql);
-    },
-    transaction: (fn) =>
-      lite.transaction((tx) =>
-        fn({
-          query: async (sql, params) => (await tx.query(sql, params)).rows as never[],
-          exec: async (sql) => void (await tx.exec(sql)),
-        }),
-      ),
-    close: () => lite.close(),
-  };
 }
 
 const UNREACHABLE_CODES = new Set([

@@ -211,12 +211,12 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
     revokedBy: actor.id,
   });
   // To the purchaser of record: the money goes back to whoever paid.
-  await queueEmail(tx, deps.templates, {
+  await queueEmail(tx, deps.config.secretKey, {
     requestId: ticket.id,
     template: 'refund-approved',
     locale: ticketLocale(ticket),
     to: purchase.purchaser_email,
-    context: {
+    facts: {
       name: purchase.purchaser_name,
       reference: ticket.reference,
       amount: approval.amount,

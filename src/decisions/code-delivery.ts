@@ -1,6 +1,6 @@
 import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueEmail, queueSecretEmail } from '../mail/mail.service.ts';
+import { queueEmail } from '../mail/mail.service.ts';
 import { queueEmailToRequester } from '../requests/customer-email.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
@@ -61,12 +61,12 @@ export async function sendCode(
     mode === 'replace' ? await replaceCode(ctx, purchase) : ctx.cipher.decrypt(purchase.activation_code_enc);
   const { ticket, tx, deps } = ctx;
   const locale = ticketLocale(ticket);
-  await queueSecretEmail(tx, deps.templates, (plain) => ctx.cipher.encrypt(plain), {
+  await queueEmail(tx, deps.config.secretKey, {
     requestId: ticket.id,
     template: 'reissue-code',
     locale,
     to,
-    context: {
+    facts: {
       name: purchase.purchaser_name,
       reference: ticket.reference,
       product: purchase.product_name,
@@ -74,7 +74,7 @@ export async function sendCode(
       expiresOn: expiresOn(purchase),
       replaced: mode === 'replace',
     },
-    secret: { key: 'code', value: code, masked: MASKED_CODE },
+    secrets: { code: { value: code, masked: MASKED_CODE } },
   });
   const notify = normaliseMailbox(ticket.email) !== normaliseMailbox(to);
   if (notify) {
@@ -82,19 +82,19 @@ export async function sendCode(
       template: 'reissue-redirected-notice',
       locale,
       to: ticket.email,
-      context: { name: ticket.name, reference: ticket.reference, maskedAddress: maskEmail(to) },
+      facts: { name: ticket.name, reference: ticket.reference, maskedAddress: maskEmail(to) },
     });
   }
   // A code that leaves the purchaser's address of record (a supervisor approved it): the purchaser
   // hears of it, without the code, and how to object.
   const purchaserNotified = normaliseMailbox(purchase.purchaser_email) !== normaliseMailbox(to);
   if (purchaserNotified) {
-    await queueEmail(tx, deps.templates, {
+    await queueEmail(tx, deps.config.secretKey, {
       requestId: ticket.id,
       template: 'code-sent-elsewhere',
       locale,
       to: purchase.purchaser_email,
-      context: {
+      facts: {
         name: purchase.purchaser_name,
         reference: ticket.reference,
         product: purchase.product_name,

@@ -134,7 +134,7 @@ export async function requestInfo(
     template: 'request-info',
     locale: ticketLocale(ticket),
     to: ticket.email,
-    context: { name: ticket.name, reference: ticket.reference, message: d.message },
+    facts: { name: ticket.name, reference: ticket.reference, message: d.message },
   });
   await insertEvent(tx, {
     requestId: ticket.id,
@@ -165,7 +165,7 @@ export async function reject(ctx: DecisionContext, d: DecisionOf<'reject'>): Pro
     template,
     locale: ticketLocale(ticket),
     to: ticket.email,
-    context: {
+    facts: {
       name: ticket.name,
       reference: ticket.reference,
       reason: d.reason,

@@ -1,12 +1,13 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { addUser } from '../auth/users.service.ts';
 import { findUserByEmail } from '../auth/users.repository.ts';
 import type { Role } from '../auth/user.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
+import { notifyOutboxRows } from '../outbox/outbox.repository.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { openPurchaseFile } from '../purchases/purchase-file.ts';
 import { importPurchases, type ImportCounts } from '../purchases/purchases.import.ts';
 import { alreadyFiled } from './demo.repository.ts';
@@ -14,7 +15,7 @@ import { storeWithFreshReference } from '../requests/requests.service.ts';
 import { parseRecoveryRequest } from '../requests/requests.schema.ts';
 import type { Templates } from '../templates.ts';
 
-export const DEMO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../demo');
+export const DEMO_DIR = path.join(PROJECT_ROOT, 'demo');
 
 /** Who can sign in to a demo desk. The passwords are printed and public: demo only. */
 export const DEMO_USERS: { email: string; role: Role; password: string }[] = [
@@ -63,6 +64,8 @@ export async function loadDemo(deps: { db: Db; config: Config; templates: Templa
     );
     requestsFiled.push({ label, reference: filed.reference, statusUrl: filed.statusUrl });
   }
+  // `desk` runs no relay: a running desk's relays hear of the rows now, not at their next poll.
+  if (requestsFiled.length > 0) await notifyOutboxRows(deps.db);
   return { purchases, usersAdded, requestsFiled };
 }
 

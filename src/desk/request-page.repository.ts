@@ -7,11 +7,14 @@ import type { Queryable } from '../db/db.ts';
 export interface DeskEmailRow {
   id: number;
   template: string;
+  locale: string;
   to_address: string;
-  subject: string;
+  /** The masked copy: what the console may show (null until the email job renders it). */
+  subject: string | null;
+  text: string | null;
+  /** What the email job renders it from (secrets masked). */
+  facts: Record<string, unknown> | null;
   status: string;
-  /** The masked copy: what the console may show. */
-  text: string;
   created_at: Date;
   sent_at: Date | null;
   /** Why the last try failed (an SMTP answer, a dropped connection), for failed and unconfirmed emails. */
@@ -20,20 +23,30 @@ export interface DeskEmailRow {
 
 export async function listDeskEmails(db: Queryable, reference: string): Promise<DeskEmailRow[]> {
   return db.query<DeskEmailRow>(
-    `SELECT e.id, e.template, e.to_address, e.subject, e.status, e.text, e.created_at, e.sent_at, e.last_error
+    `SELECT e.id, e.template, e.locale, e.to_address, e.subject, e.text, e.facts, e.status, e.created_at, e.sent_at,
+            e.last_error
        FROM emails e JOIN recovery_requests r ON r.id = e.request_id
       WHERE r.reference = $1 ORDER BY e.id`,
     [reference],
   );
 }
 
-/** The masked HTML copy of one email that belongs to a request (console mail only). */
-export async function findEmailHtml(db: Queryable, id: number): Promise<string | undefined> {
-  const [row] = await db.query<{ html: string }>(
-    'SELECT html FROM emails WHERE id = $1 AND request_id IS NOT NULL',
+export interface DeskEmailCopyRow {
+  template: string;
+  locale: string;
+  facts: Record<string, unknown> | null;
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+}
+
+/** The masked copy of one email that belongs to a request (console mail only), or its masked facts. */
+export async function findEmailCopy(db: Queryable, id: number): Promise<DeskEmailCopyRow | undefined> {
+  const [row] = await db.query<DeskEmailCopyRow>(
+    'SELECT template, locale, facts, subject, html, text FROM emails WHERE id = $1 AND request_id IS NOT NULL',
     [id],
   );
-  return row?.html;
+  return row;
 }
 
 export interface DeskAttachmentRow {

@@ -5,9 +5,11 @@ import { fileCipherOf, openAttachmentContent } from '../requests/attachment-stor
 import type { Config } from '../config.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { getTicket, type Ticket } from '../tickets/tickets.service.ts';
+import { recordedCopy } from '../mail/email-render.ts';
+import type { Templates } from '../templates.ts';
 import {
   findAttachment,
-  findEmailHtml,
+  findEmailCopy,
   findMatchedPurchase,
   listDeskAttachments,
   listDeskEmails,
@@ -19,12 +21,18 @@ import {
 /** Everything the request page shows: the ticket of the API, plus ids, masked email text and the purchase now. */
 export interface RequestPageData {
   ticket: Ticket;
-  emails: DeskEmailRow[];
+  emails: DeskEmail[];
   attachments: DeskAttachmentRow[];
   purchase: DeskPurchaseRow | undefined;
 }
 
-export async function loadRequestPage(deps: { db: Db }, referenceInput: string): Promise<RequestPageData> {
+/** An email as the page lists it: its masked copy, recorded or (still waiting) rendered from its facts. */
+export type DeskEmail = Omit<DeskEmailRow, 'subject' | 'text' | 'facts'> & { subject: string; text: string };
+
+export async function loadRequestPage(
+  deps: { db: Db; templates: Templates },
+  referenceInput: string,
+): Promise<RequestPageData> {
   const ticket = await getTicket(deps, referenceInput);
   const [emails, attachments, purchase] = await Promise.all([
     listDeskEmails(deps.db, ticket.reference),
@@ -33,7 +41,11 @@ export async function loadRequestPage(deps: { db: Db }, referenceInput: string):
   ]);
   return {
     ticket,
-    emails,
+    emails: emails.map(({ facts, subject, text, ...row }) => {
+      if (subject !== null && text !== null) return { ...row, subject, text };
+      const copy = recordedCopy(deps.templates, { ...row, facts, subject, text, html: null });
+      return { ...row, subject: copy.subject, text: copy.text };
+    }),
     attachments,
     purchase,
   };
@@ -58,9 +70,9 @@ export async function readAttachment(
   return { name: row.name, type: row.type, size: row.size, content };
 }
 
-/** The masked HTML copy of an email, as stored. */
-export async function emailHtml(deps: { db: Db }, id: number): Promise<string> {
-  const html = await findEmailHtml(deps.db, id);
-  if (html === undefined) throw new NotFoundError('No email has this id.');
-  return html;
+/** The masked HTML copy of an email, as recorded (or as the email job will record it). */
+export async function emailHtml(deps: { db: Db; templates: Templates }, id: number): Promise<string> {
+  const row = await findEmailCopy(deps.db, id);
+  if (row === undefined) throw new NotFoundError('No email has this id.');
+  return recordedCopy(deps.templates, row).html;
 }

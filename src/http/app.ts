@@ -21,7 +21,7 @@ import { opsRoutes } from '../ops/ops.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { serializeError } from '../logger.ts';
-import { TEMPLATES_DIR } from '../templates.ts';
+import { PROJECT_ROOT } from '../project-root.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
@@ -63,7 +63,7 @@ export function createApp(deps: WebDeps): express.Express {
     }),
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
-  app.use('/static', express.static(path.join(TEMPLATES_DIR, '..', 'public'), { maxAge: '1h' }));
+  app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 

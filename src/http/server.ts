@@ -31,7 +31,7 @@ export function buildWebDeps(base: Base): WebDeps {
     db,
     redis,
     queues,
-    relay: startRelay(db, queues, logger),
+    relay: startRelay(db, queues, logger, { listenUrl: db.url }),
     templates: loadTemplates(),
     intakeLimits: createIntakeLimits(redis, {
       prefix: base.queuePrefix,

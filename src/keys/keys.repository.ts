@@ -21,8 +21,9 @@ export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 const COLUMNS: Record<TextTable, { encrypted: readonly string[]; fingerprint: string | null }> = {
   purchases: { encrypted: ['activation_code_enc'], fingerprint: 'activation_code_hmac' },
   activation_code_history: { encrypted: ['code_enc'], fingerprint: 'code_hmac' },
-  // The bodies as sent, of emails that carry a code or a status link; null in the rest.
-  emails: { encrypted: ['secret_html_enc', 'secret_text_enc'], fingerprint: null },
+  // Of emails that carry a code or a status link: the secret facts they are rendered from, and
+  // the bodies as sent once rendered; null in the rest.
+  emails: { encrypted: ['secret_facts_enc', 'secret_html_enc', 'secret_text_enc'], fingerprint: null },
 };
 
 export const hasFingerprint = (table: TextTable) => COLUMNS[table].fingerprint !== null;
@@ -100,8 +101,8 @@ export async function sampleEncryptedValues(db: Queryable): Promise<{ source: Te
     `(SELECT 'purchases' AS source, activation_code_enc AS value FROM purchases ORDER BY id LIMIT 1)
      UNION ALL (SELECT 'purchases', activation_code_enc FROM purchases ORDER BY id DESC LIMIT 1)
      UNION ALL (SELECT 'activation_code_history', code_enc FROM activation_code_history ORDER BY id DESC LIMIT 1)
-     UNION ALL (SELECT 'emails', secret_text_enc FROM emails
-                 WHERE status = 'pending' AND secret_text_enc IS NOT NULL LIMIT 1)`,
+     UNION ALL (SELECT 'emails', coalesce(secret_text_enc, secret_facts_enc) FROM emails
+                 WHERE status = 'pending' AND coalesce(secret_text_enc, secret_facts_enc) IS NOT NULL LIMIT 1)`,
   );
 }
 

@@ -7,10 +7,15 @@ export interface EmailRow {
   template: string;
   locale: string;
   to_address: string;
-  subject: string;
-  html: string;
-  text: string;
-  /** The bodies as sent, encrypted, when the email carries an activation code (html/text are then masked). */
+  /** What the template needs (secrets in their masked form); null on rows rendered when written. */
+  facts: Record<string, unknown> | null;
+  /** The secret facts (see EmailSecrets), encrypted; null when the email carries none. */
+  secret_facts_enc: string | null;
+  /** The recorded copy, masked: null until the email job renders it. */
+  subject: string | null;
+  html: string | null;
+  text: string | null;
+  /** The bodies as sent, encrypted, when the email carries a secret (html/text are then masked). */
   secret_html_enc: string | null;
   secret_text_enc: string | null;
   message_uuid: string;
@@ -22,12 +27,11 @@ export interface EmailRow {
   sent_at: Date | null;
 }
 
-/** An email row as written. */
-export type EmailWrite = Pick<
-  EmailRow,
-  'request_id' | 'template' | 'locale' | 'to_address' | 'subject' | 'html' | 'text'
-> &
-  Partial<Pick<EmailRow, 'secret_html_enc' | 'secret_text_enc'>>;
+/** An email row as queued: what to send, not yet rendered. */
+export type EmailWrite = Pick<EmailRow, 'request_id' | 'template' | 'locale' | 'to_address'> & {
+  facts: Record<string, unknown>;
+  secret_facts_enc: string | null;
+};
 
 /** The columns an email is written with, and their values from `firstParam` on. */
 export function emailColumns(email: Omit<EmailWrite, 'request_id'>, firstParam: number) {
@@ -35,15 +39,13 @@ export function emailColumns(email: Omit<EmailWrite, 'request_id'>, firstParam: 
     email.template,
     email.locale,
     email.to_address,
-    email.subject,
-    email.html,
-    email.text,
-    email.secret_html_enc ?? null,
-    email.secret_text_enc ?? null,
+    JSON.stringify(email.facts),
+    email.secret_facts_enc,
   ];
+  const types = ['text', 'text', 'text', 'jsonb', 'text'];
   return {
-    columns: 'template, locale, to_address, subject, html, text, secret_html_enc, secret_text_enc',
-    placeholders: values.map((_, i) => `$${firstParam + i}::text`).join(', '),
+    columns: 'template, locale, to_address, facts, secret_facts_enc',
+    placeholders: values.map((_, i) => `$${firstParam + i}::${types[i]}`).join(', '),
     values,
   };
 }
@@ -102,6 +104,19 @@ export async function claimForSending(db: Queryable, id: number): Promise<EmailR
     [id],
   );
   return row;
+}
+
+/** The rendered copy, kept for the record before the email leaves (a resend sends this copy again). */
+export async function recordRendered(
+  db: Queryable,
+  id: number,
+  copy: Pick<EmailRow, 'subject' | 'html' | 'text' | 'secret_html_enc' | 'secret_text_enc'>,
+): Promise<void> {
+  await db.query(
+    `UPDATE emails SET subject = $2, html = $3, text = $4, secret_html_enc = $5, secret_text_enc = $6
+      WHERE id = $1 AND status = 'sending' AND subject IS NULL`,
+    [id, copy.subject, copy.html, copy.text, copy.secret_html_enc, copy.secret_text_enc],
+  );
 }
 
 export async function markSent(db: Queryable, id: number): Promise<void> {

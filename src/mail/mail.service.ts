@@ -1,7 +1,8 @@
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { createCodeCipher } from '../purchases/code-cipher.ts';
-import type { Templates } from '../templates.ts';
+import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
+import type { RenderedEmail, Templates } from '../templates.ts';
+import { EmailRenderError, renderForSending, type EmailSecret } from './email-render.ts';
 import type { MailTransport } from './mail.transport.ts';
 import {
   claimForSending,
@@ -10,6 +11,7 @@ import {
   markAttemptFailed,
   markSent,
   markUnconfirmed,
+  recordRendered,
   type EmailRow,
   type EmailWrite,
 } from './mail.repository.ts';
@@ -22,122 +24,82 @@ export interface EmailToQueue {
   template: string;
   locale: Locale;
   to: string;
-  context: Record<string, unknown>;
-}
-
-/** An email as it is stored, rendered (and its secret bodies encrypted) before any SQL runs. */
-export type RenderedEmailRow = Omit<EmailWrite, 'request_id'>;
-
-/**
- * Renders an email and queues its sending, inside the caller's transaction: the email
- * exists exactly when the change that caused it does.
- */
-export async function queueEmail(tx: Queryable, templates: Templates, email: EmailToQueue): Promise<number> {
-  const rendered = templates.email(email.template, email.locale, email.context);
-  return insertEmailToSend(tx, {
-    request_id: email.requestId,
-    template: email.template,
-    locale: email.locale,
-    to_address: email.to,
-    ...rendered,
-  });
+  /** What the template needs, stored as JSON: plain values only, and never a secret. */
+  facts: Record<string, unknown>;
+  /** Facts stored encrypted (a code, a status link with its token), keyed by their template names. */
+  secrets?: Record<string, EmailSecret>;
 }
 
 /**
- * Renders an email that carries a secret (an activation code) twice: with the secret, encrypted
- * for the sender alone, and with `masked` in its place, which is what the rows' html/text columns
- * (and so every page and API listing emails) hold.
+ * Queues an email and its send job inside the caller's transaction (the email exists exactly when
+ * the change that caused it does). Nothing is rendered here: the email job renders it from what
+ * the row records (STYLE habit 5). The one cost here is encrypting the secrets, if any.
  */
-export function renderSecretEmail(
-  templates: Templates,
-  encrypt: (plain: string) => string,
-  email: Omit<EmailToQueue, 'requestId'> & { secret: { key: string; value: string; masked: string } },
-): RenderedEmailRow {
-  const { key, value, masked } = email.secret;
-  const real = templates.email(email.template, email.locale, { ...email.context, [key]: value });
-  const shown = templates.email(email.template, email.locale, { ...email.context, [key]: masked });
-  if (real.subject.includes(value))
-    throw new Error(`template ${email.template} puts the secret in its subject`);
+export async function queueEmail(tx: Queryable, secretKey: string, email: EmailToQueue): Promise<number> {
+  return insertEmailToSend(tx, { request_id: email.requestId, ...emailToWrite(secretKey, email) });
+}
+
+/** The email row's part of `queueEmail`, for a statement that writes more (intake's). */
+export function emailToWrite(
+  secretKey: string,
+  email: Omit<EmailToQueue, 'requestId'>,
+): Omit<EmailWrite, 'request_id'> {
+  const facts = { ...email.facts };
+  let clear: Record<string, string> | undefined;
+  for (const [key, secret] of Object.entries(email.secrets ?? {})) {
+    facts[key] = secret.masked;
+    (clear ??= {})[key] = secret.value;
+  }
   return {
     template: email.template,
     locale: email.locale,
     to_address: email.to,
-    ...shown,
-    secret_html_enc: encrypt(real.html),
-    secret_text_enc: encrypt(real.text),
+    facts,
+    secret_facts_enc: clear ? cipherFor(secretKey).encrypt(JSON.stringify(clear)) : null,
   };
 }
 
-/** Queues an email that carries a secret (see renderSecretEmail) inside the caller's transaction. */
-export async function queueSecretEmail(
-  tx: Queryable,
-  templates: Templates,
-  encrypt: (plain: string) => string,
-  email: EmailToQueue & { secret: { key: string; value: string; masked: string } },
-): Promise<number> {
-  return insertEmailToSend(tx, {
-    request_id: email.requestId,
-    ...renderSecretEmail(templates, encrypt, email),
-  });
+/**
+ * The customer's status link as a secret: its token is as good as a password (status tokens are
+ * stored hashed), so the recorded copy links to the page without it.
+ */
+export function statusLinkSecret(statusUrl: string): EmailSecret {
+  return { value: statusUrl, masked: statusUrl.replace(/\?token=.*$/, '') };
 }
 
 // One cipher a key: deriving it (HKDF) for every email would be wasted work.
-const ciphers = new Map<string, ReturnType<typeof createCodeCipher>>();
-function cipherFor(secretKey: string) {
+const ciphers = new Map<string, CodeCipher>();
+function cipherFor(secretKey: string): CodeCipher {
   let cipher = ciphers.get(secretKey);
   if (!cipher) ciphers.set(secretKey, (cipher = createCodeCipher(secretKey)));
   return cipher;
-}
-
-/**
- * Renders an email with the customer's status link. The link's token is as good as a password
- * (status tokens are stored hashed), so the stored copy links to the page without it and the
- * email as sent is kept encrypted for the sender, like an activation code.
- */
-export function renderEmailWithStatusLink(
-  templates: Templates,
-  secretKey: string,
-  email: Omit<EmailToQueue, 'requestId'> & { statusUrl: string },
-): RenderedEmailRow {
-  const cipher = cipherFor(secretKey);
-  const { statusUrl, ...rest } = email;
-  return renderSecretEmail(templates, (plain) => cipher.encrypt(plain), {
-    ...rest,
-    secret: { key: 'statusUrl', value: statusUrl, masked: statusUrl.replace(/\?token=.*$/, '') },
-  });
-}
-
-/** Queues an email with the customer's status link (see renderEmailWithStatusLink). */
-export function queueEmailWithStatusLink(
-  tx: Queryable,
-  templates: Templates,
-  secretKey: string,
-  email: EmailToQueue & { statusUrl: string },
-): Promise<number> {
-  return insertEmailToSend(tx, {
-    request_id: email.requestId,
-    ...renderEmailWithStatusLink(templates, secretKey, email),
-  });
 }
 
 export type SendOutcome = 'sent' | 'already_done' | 'unconfirmed';
 
 export class PermanentSendError extends Error {}
 
+/** What sending needs. `cipher` opens and seals the secret parts; only the email job holds it. */
+export interface MailSender {
+  db: Queryable;
+  transport: MailTransport;
+  from: string;
+  templates: Templates;
+  cipher?: CodeCipher;
+}
+
 /**
- * Sends one rendered email at most once. Only a row still 'pending' is sent; a row found
- * 'sending' whose sender has gone quiet past the lease is marked 'unconfirmed' for a person
- * to check, never resent by itself. `finalAttempt` marks the row failed if this try fails.
+ * Sends one email at most once. Only a row still 'pending' is sent; a row found 'sending' whose
+ * sender has gone quiet past the lease is marked 'unconfirmed' for a person to check, never resent
+ * by itself. A row not yet rendered is rendered from its facts and the copy kept before it leaves,
+ * so "Send again" sends what was first rendered. `finalAttempt` marks the row failed if this fails.
  */
 export async function sendEmail(
-  db: Queryable,
-  transport: MailTransport,
-  from: string,
+  sender: MailSender,
   emailId: number,
   finalAttempt: boolean,
-  /** Decrypts the bodies of an email queued with queueSecretEmail; only the sender holds it. */
-  reveal?: (stored: string) => string,
 ): Promise<SendOutcome> {
+  const { db, transport, from } = sender;
   const email = await claimForSending(db, emailId);
   if (!email) {
     const current = await findEmail(db, emailId);
@@ -146,17 +108,23 @@ export async function sendEmail(
     if (await markUnconfirmed(db, emailId, SENDING_LEASE_SECONDS)) return 'unconfirmed';
     throw new Error(`email ${emailId} is being sent by another worker`);
   }
-  let bodies: { html: string; text: string } | undefined;
+  let message: RenderedEmail | undefined;
   try {
-    bodies = bodiesToSend(email, reveal);
+    message = await messageToSend(sender, email);
   } catch (error) {
-    // Nothing has left: the row goes back to pending (or failed, on the last try), never to
-    // 'unconfirmed', which would say it might have been sent. A key that does not open it is
-    // the likely cause (SECRET_KEY changed without SECRET_KEY_PREVIOUS).
-    await markAttemptFailed(db, emailId, `cannot decrypt the email: ${describe(error)}`, finalAttempt);
-    throw error;
+    // Nothing has left: the row goes back to pending (or failed, on the last try or when the
+    // template cannot make it), never to 'unconfirmed', which would say it might have been sent.
+    // A key that does not open it is the likely cause (SECRET_KEY changed without SECRET_KEY_PREVIOUS).
+    const permanent = error instanceof EmailRenderError;
+    await markAttemptFailed(
+      db,
+      emailId,
+      `cannot prepare the email: ${describe(error)}`,
+      permanent || finalAttempt,
+    );
+    throw permanent ? new PermanentSendError(describe(error)) : error;
   }
-  if (!bodies) {
+  if (!message) {
     await markAttemptFailed(db, emailId, 'encrypted email and no key to read it', true);
     throw new PermanentSendError(`email ${emailId} is encrypted and the sender has no key`);
   }
@@ -165,8 +133,7 @@ export async function sendEmail(
       id: email.id,
       from,
       to: email.to_address,
-      subject: email.subject,
-      ...bodies,
+      ...message,
       messageId: `<${email.message_uuid}@${senderDomain(from)}>`,
     });
   } catch (error) {
@@ -178,15 +145,31 @@ export async function sendEmail(
   return 'sent';
 }
 
-/** The bodies as they leave: decrypted when the row carries a secret, else as stored. */
-function bodiesToSend(
-  email: EmailRow,
-  reveal: ((stored: string) => string) | undefined,
-): { html: string; text: string } | undefined {
-  if (email.secret_html_enc === null || email.secret_text_enc === null)
-    return { html: email.html, text: email.text };
-  if (!reveal) return undefined;
-  return { html: reveal(email.secret_html_enc), text: reveal(email.secret_text_enc) };
+/**
+ * The message as it leaves: the recorded copy (its secret bodies decrypted) when the row was
+ * rendered before (a resend, or a row written rendered), else rendered now from its facts and
+ * recorded first. Undefined when it carries a secret and the sender has no key.
+ */
+async function messageToSend(sender: MailSender, email: EmailRow): Promise<RenderedEmail | undefined> {
+  const { cipher } = sender;
+  if (email.subject !== null && email.html !== null && email.text !== null) {
+    if (email.secret_html_enc === null || email.secret_text_enc === null)
+      return { subject: email.subject, html: email.html, text: email.text };
+    if (!cipher) return undefined;
+    return {
+      subject: email.subject,
+      html: cipher.decrypt(email.secret_html_enc),
+      text: cipher.decrypt(email.secret_text_enc),
+    };
+  }
+  const rendered = renderForSending(sender.templates, email, cipher);
+  if (!rendered) return undefined;
+  await recordRendered(sender.db, email.id, {
+    ...rendered.record,
+    secret_html_enc: rendered.secretHtmlEnc,
+    secret_text_enc: rendered.secretTextEnc,
+  });
+  return rendered.sent;
 }
 
 /** A 5xx answer means the server will never take this message; anything else may pass. */

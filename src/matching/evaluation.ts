@@ -6,7 +6,7 @@ import { newReference, newStatusToken } from '../requests/reference.ts';
 import { insertRequest } from '../requests/requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from '../requests/requests.schema.ts';
 import type { MatchResult } from './match-result.ts';
-import { findPurchaseRecord, findRequestToMatch } from './matching.repository.ts';
+import { findPurchaseRecord, findRequestsToMatch } from './matching.repository.ts';
 import { claimOf, matchRequest, VELOCITY } from './matching.service.ts';
 import { assess, isStolenReceipt } from './verdict.ts';
 
@@ -124,10 +124,11 @@ export async function evaluateMatching(
  */
 async function carriesStolenReceipt(db: Db, requestId: number, licenseNumber: string | null) {
   if (!licenseNumber) return false;
-  const [request, purchase] = await Promise.all([
-    findRequestToMatch(db, requestId, VELOCITY),
+  const [requests, purchase] = await Promise.all([
+    findRequestsToMatch(db, [requestId], VELOCITY),
     findPurchaseRecord(db, licenseNumber),
   ]);
+  const request = requests.get(requestId);
   return !!request && !!purchase && isStolenReceipt(assess(claimOf(request), purchase));
 }
 

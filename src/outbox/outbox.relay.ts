@@ -1,5 +1,6 @@
 import type { Db, Queryable } from '../db/db.ts';
 import type { Logger } from '../logger.ts';
+import { listenForOutboxRows } from './outbox-listener.ts';
 import { insertOutboxJob, findUndispatched, markDispatched, redispatchStale } from './outbox.repository.ts';
 import { isJobName, outboxJob, type JobName, type JobPayloads, type Queues } from '../queues.ts';
 
@@ -8,6 +9,15 @@ const BATCH = 200;
 export const STALE_SECONDS = 20 * 60;
 const MAX_TRIES = 3;
 const SWEEP_EVERY_MS = 60_000;
+/** While LISTENing, polling is only a safety net (a writer that died between commit and wake). */
+const QUIET_POLL_MS = 30_000;
+
+export interface RelayOptions {
+  /** How often to look for rows while not listening (no listenUrl, the listener down, Redis failing). */
+  intervalMs?: number;
+  /** A PostgreSQL URL for the listening connection; without it the relay polls every intervalMs. */
+  listenUrl?: string;
+}
 
 /** Queues a job inside the caller's transaction (the outbox pattern of STYLE.md). */
 export function enqueueInTransaction<N extends JobName>(tx: Queryable, name: N, payload: JobPayloads[N]) {
@@ -25,14 +35,18 @@ export interface Relay {
 }
 
 /**
- * Moves outbox rows into BullMQ: right after a commit (wake) and every `intervalMs`, so that
- * rows written while Redis was down leave once it is back. The job id is the row's own uuid, so
- * a row handed over twice (a crash between add and mark, two relays) is still one job.
+ * Moves outbox rows into BullMQ: right after a commit in this process (wake); when another
+ * process without a relay says it wrote rows (a NOTIFY on OUTBOX_CHANNEL, see notifyOutboxRows);
+ * and by polling, every `intervalMs` while it cannot listen or Redis refuses (rows written
+ * meanwhile leave once it is back), else every 30 s. The job id is the row's own uuid, so a row
+ * handed over twice (a crash between add and mark, two relays) is still one job.
  */
-export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 1_000): Relay {
+export function startRelay(db: Db, queues: Queues, logger: Logger, options: RelayOptions = {}): Relay {
+  const intervalMs = options.intervalMs ?? 1_000;
   let running: Promise<number> | null = null;
   let again = false;
   let failing = false;
+  let lastRun = 0;
 
   async function moveAll(): Promise<number> {
     let moved = 0;
@@ -63,6 +77,7 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
       again = true;
       return running;
     }
+    lastRun = Date.now();
     running = moveAll()
       .then((moved) => {
         if (failing) logger.info('outbox relay reaches Redis again');
@@ -91,7 +106,13 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
     return handed;
   }
 
-  const timer = setInterval(() => void run(), intervalMs);
+  const listener = options.listenUrl
+    ? listenForOutboxRows(options.listenUrl, logger, () => void run())
+    : undefined;
+  const timer = setInterval(() => {
+    const quiet = listener?.listening && !failing;
+    if (!quiet || Date.now() - lastRun >= QUIET_POLL_MS) void run();
+  }, intervalMs);
   timer.unref();
   const sweeper = setInterval(() => {
     sweep().catch((error: unknown) => logger.warn({ err: error }, 'outbox sweep failed; will retry'));
@@ -111,6 +132,7 @@ export function startRelay(db: Db, queues: Queues, logger: Logger, intervalMs = 
     async stop() {
       clearInterval(timer);
       clearInterval(sweeper);
+      await listener?.stop();
       again = false;
       await running;
     },

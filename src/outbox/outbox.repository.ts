@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { JOBS, type JobName, type OutboxJob } from '../queues.ts';
+import { OUTBOX_CHANNEL } from './outbox-listener.ts';
 
 /** `$n::text` for a value appended to `params`. */
 const textParam = (params: unknown[]) => (value: string) => `$${params.push(value)}::text`;
@@ -32,6 +33,16 @@ export function insertOutboxJobsFrom(sources: { job: JobName; from: string }[], 
     return `SELECT ${param(queue)}, ${param(job)}, jsonb_build_object(${param(subject.idKey)}, ${from}.id) FROM ${from}`;
   });
   return `INSERT INTO outbox (queue, job_name, payload)\n       ${selects.join('\n       UNION ALL\n       ')}`;
+}
+
+/**
+ * Tells every listening relay that the outbox has rows, for a writer that runs no relay of its own
+ * (`desk demo`); call it after the commit. Processes that run a relay wake it instead: a NOTIFY
+ * inside the writing transaction would serialize commits (PostgreSQL holds a database-wide lock
+ * from the NOTIFY's queueing to the end of the commit), which intake cannot afford.
+ */
+export async function notifyOutboxRows(db: Queryable): Promise<void> {
+  await db.query("SELECT pg_notify($1, '')", [OUTBOX_CHANNEL]);
 }
 
 export async function findUndispatched(db: Queryable, limit: number): Promise<OutboxRow[]> {

@@ -132,8 +132,7 @@ export async function upsertPurchases(
   const done = (batchRows: number, { inserted, updated }: Written) =>
     onBatch({ inserted, updated, unchanged: batchRows - inserted - updated });
   if (await loadIntoEmpty(db, source, done)) return;
-  if (db.copyFrom) return copyBatches(db, source, done);
-  await arrayBatches(db, source, done);
+  await copyBatches(db, source, done);
 }
 
 async function arrayBatches(
@@ -187,7 +186,7 @@ async function loadIntoEmpty(db: Db, source: Batches, done: (rows: number, writt
       await arrayBatches(tx, source, done, INSERT_BATCH);
     }
     // Each build sorts every key; at the server's default 64 MB a million of them spill to disk.
-    if (db.kind === 'postgres') await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+    await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
     for (const index of indexes) await tx.exec(index.definition);
     return true;
   });
@@ -205,7 +204,7 @@ async function copyBatches(db: Db, source: Batches, done: (rows: number, written
     const streamed = new Promise<void>((resolve) => (copied = resolve));
     const batch = db.transaction(async (tx) => {
       await tx.exec(CREATE_STAGING);
-      await tx.copyFrom!(
+      await tx.copyFrom(
         COPY_INTO_STAGING,
         source.copyText(COPY_BATCH, (n) => (count = n)),
       );

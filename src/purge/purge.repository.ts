@@ -48,10 +48,11 @@ export async function listEmailIds(tx: Queryable, ids: number[]): Promise<number
   return rows.map((r) => Number(r.id));
 }
 
-/** Emails keep their template, language, subject, status and times; not the address or the bodies. */
+/** Emails keep their template, language, subject, status and times; not the address, the facts or the bodies. */
 export async function redactEmails(tx: Queryable, ids: number[]): Promise<void> {
   await tx.query(
-    `UPDATE emails SET to_address = '[redacted]', html = '', text = '', secret_html_enc = NULL, secret_text_enc = NULL
+    `UPDATE emails SET to_address = '[redacted]', html = '', text = '', secret_html_enc = NULL, secret_text_enc = NULL,
+            subject = coalesce(subject, template), facts = '{}', secret_facts_enc = NULL
       WHERE request_id = ANY($1::bigint[])`,
     [ids],
   );

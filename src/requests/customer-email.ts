@@ -1,8 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { queueEmailWithStatusLink, type EmailToQueue } from '../mail/mail.service.ts';
-import type { Templates } from '../templates.ts';
+import { queueEmail, statusLinkSecret, type EmailToQueue } from '../mail/mail.service.ts';
 import { newStatusToken } from './reference.ts';
 import { insertStatusToken } from './requests.repository.ts';
 
@@ -28,19 +27,19 @@ export function formUrl(publicUrl: string, locale: Locale): string {
 /**
  * Queues an email to the requester with their next steps at hand: `statusUrl`, a fresh link to
  * their status page (where they can read the outcome and write to us; kept encrypted like a code,
- * see renderEmailWithStatusLink), and `formUrl`.
+ * see statusLinkSecret), and `formUrl`.
  */
 export async function queueEmailToRequester(
   tx: Queryable,
-  deps: { templates: Templates; config: Pick<Config, 'publicUrl' | 'secretKey'> },
+  deps: { config: Pick<Config, 'publicUrl' | 'secretKey'> },
   request: { id: number; reference: string },
-  email: Omit<EmailToQueue, 'requestId'>,
+  email: Omit<EmailToQueue, 'requestId' | 'secrets'>,
 ): Promise<number> {
   const { publicUrl, secretKey } = deps.config;
-  return queueEmailWithStatusLink(tx, deps.templates, secretKey, {
+  return queueEmail(tx, secretKey, {
     ...email,
     requestId: request.id,
-    context: { ...email.context, formUrl: formUrl(publicUrl, email.locale) },
-    statusUrl: await newStatusLink(tx, publicUrl, request),
+    facts: { ...email.facts, formUrl: formUrl(publicUrl, email.locale) },
+    secrets: { statusUrl: statusLinkSecret(await newStatusLink(tx, publicUrl, request)) },
   });
 }

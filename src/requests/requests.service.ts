@@ -3,7 +3,7 @@ import type { IntakeChannel } from './intake-channel.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { renderEmailWithStatusLink } from '../mail/mail.service.ts';
+import { emailToWrite, statusLinkSecret } from '../mail/mail.service.ts';
 import { checkUpload, type AttachmentProblem, type ReceivedFile } from './attachments.ts';
 import { fileCipherOf, storeAttachment, whenWriterFree } from './attachment-store.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
@@ -87,7 +87,7 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
  * statement, or one transaction when there is more to store), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
  */
 export async function storeWithFreshReference(
-  deps: Pick<WebDeps, 'db' | 'config' | 'templates'>,
+  deps: Pick<WebDeps, 'db' | 'config'>,
   request: NewRecoveryRequest,
   locale: Locale,
   clientIp: string,
@@ -107,13 +107,13 @@ export async function storeWithFreshReference(
       clientIp,
       dueHours: deps.config.dueHours,
     };
-    // Rendered (and the sent copy encrypted) before the database is asked anything.
-    const email = renderEmailWithStatusLink(deps.templates, deps.config.secretKey, {
+    // What to send, not the email: the email job renders it (only the status link is encrypted here).
+    const email = emailToWrite(deps.config.secretKey, {
       template: 'request-received',
       locale,
       to: request.email,
-      context: { name: request.name, reference, request },
-      statusUrl,
+      facts: { name: request.name, reference },
+      secrets: { statusUrl: statusLinkSecret(statusUrl) },
     });
     const event = { channel };
     try {

@@ -60,9 +60,15 @@ export interface TicketEmailRow {
   sent_at: Date | null;
 }
 
-export async function listEmails(db: Queryable, requestId: number): Promise<TicketEmailRow[]> {
-  return db.query<TicketEmailRow>(
-    `SELECT template, locale, to_address, subject, status, created_at, sent_at
+/** As stored: `subject` is null until the email job renders it, and `facts` are what it renders from. */
+export type StoredTicketEmailRow = Omit<TicketEmailRow, 'subject'> & {
+  subject: string | null;
+  facts: Record<string, unknown> | null;
+};
+
+export async function listEmails(db: Queryable, requestId: number): Promise<StoredTicketEmailRow[]> {
+  return db.query<StoredTicketEmailRow>(
+    `SELECT template, locale, to_address, subject, facts, status, created_at, sent_at
        FROM emails WHERE request_id = $1 ORDER BY id`,
     [requestId],
   );

@@ -2,7 +2,9 @@ import { listEvents } from '../history/history.repository.ts';
 import type { RequestEvent } from '../history/events.ts';
 import type { Db } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
+import { recordedCopy } from '../mail/email-render.ts';
 import { normaliseReference } from '../requests/reference.ts';
+import type { Templates } from '../templates.ts';
 import {
   findMatchResult,
   findTicketRequest,
@@ -11,6 +13,7 @@ import {
   listEmails,
   type TicketApprovalRow,
   type TicketAttachmentRow,
+  type StoredTicketEmailRow,
   type TicketEmailRow,
   type TicketRequestRow,
   type TicketWorkRow,
@@ -52,7 +55,10 @@ export interface Ticket {
   approvals: TicketApprovalRow[];
 }
 
-export async function getTicket(deps: { db: Db }, referenceInput: string): Promise<Ticket> {
+export async function getTicket(
+  deps: { db: Db; templates: Templates },
+  referenceInput: string,
+): Promise<Ticket> {
   const reference = normaliseReference(referenceInput);
   const row = reference ? await findTicketRequest(deps.db, reference) : undefined;
   if (!row) throw new NotFoundError('No request has this reference.');
@@ -64,7 +70,7 @@ export async function getTicket(deps: { db: Db }, referenceInput: string): Promi
   const [match, history, emails, attachments, approvals] = await Promise.all([
     findMatchResult(deps.db, id),
     listEvents(deps.db, id),
-    listEmails(deps.db, id),
+    listEmails(deps.db, id).then((rows) => rows.map((row) => withSubject(deps.templates, row))),
     listAttachments(deps.db, id),
     listApprovals(deps.db, id),
   ]);
@@ -90,5 +96,14 @@ export async function getTicket(deps: { db: Db }, referenceInput: string): Promi
       paused_seconds,
     },
     approvals,
+  };
+}
+
+/** An email's subject as recorded, or as the email job will record it (one still waiting). */
+function withSubject(templates: Templates, row: StoredTicketEmailRow): TicketEmailRow {
+  const { facts, subject, ...rest } = row;
+  return {
+    ...rest,
+    subject: subject ?? recordedCopy(templates, { ...row, facts, subject, html: null, text: null }).subject,
   };
 }

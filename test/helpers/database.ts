@@ -1,49 +1,55 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
-import { openPglite, openPostgres, type Db } from '../../src/db/db.ts';
-import { migrate } from '../../src/db/migrate.ts';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { joinOrStartEmbedded, stopEmbeddedNow } from '../../src/db/embedded-postgres.ts';
+import { throwawayDatabase, type ThrowawayDatabase } from '../../src/db/throwaway.ts';
 
-export interface TestDatabase {
-  db: Db;
-  /** A connection string other processes can use (PostgreSQL server only). */
-  url?: string;
-  drop(): Promise<void>;
+export type TestDatabase = ThrowawayDatabase;
+export { throwawayDatabase };
+
+/**
+ * A fresh, migrated database of the test's own, dropped by `drop()`, on the PostgreSQL server at
+ * DATABASE_URL. `npm test` (test/run.ts) sets it to an embedded server it starts for the run; a
+ * test file run on its own without it starts a private embedded server for its process.
+ */
+export async function freshDatabase(): Promise<TestDatabase> {
+  return throwawayDatabase(await serverUrl(), 'rd_test');
+}
+
+let privateServer: Promise<string> | undefined;
+
+export function serverUrl(): Promise<string> {
+  const configured = process.env.DATABASE_URL;
+  if (configured) return Promise.resolve(configured);
+  privateServer ??= startPrivateServer();
+  return privateServer;
+}
+
+/** An embedded server in a temporary folder, stopped and deleted when this process exits. */
+export async function startPrivateServer(): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rd-pg-'));
+  // As root the server runs as the postgres user, which must reach its folder.
+  chmodSync(dir, 0o755);
+  const server = await joinOrStartEmbedded(dir);
+  process.once('exit', () => {
+    stopEmbeddedNow(dir);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return server.url;
 }
 
 /**
- * A fresh, migrated database of the test's own: embedded PGlite in memory by default, or,
- * when DATABASE_URL is set, a throwaway database created on that PostgreSQL server.
+ * A DATA_DIR for a desk on its embedded defaults, reachable by the postgres user when the tests run
+ * as root; `remove()` stops whatever embedded server is left there and deletes the folder.
  */
-export async function freshDatabase(): Promise<TestDatabase> {
-  const adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    const db = await openPglite();
-    await migrate(db);
-    return { db, drop: () => db.close() };
-  }
-  return throwawayDatabase(adminUrl, 'rd_test');
-}
-
-/** A new, migrated database on the server behind `adminUrl`, dropped by `drop()`. */
-export async function throwawayDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
-  const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  const db = openPostgres(url.toString(), 5);
-  await migrate(db);
+export function embeddedDataDir(): { dir: string; remove: () => void } {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rd-data-'));
+  chmodSync(dir, 0o755);
   return {
-    db,
-    url: url.toString(),
-    async drop() {
-      await db.close();
-      const again = new pg.Client({ connectionString: adminUrl });
-      await again.connect();
-      await again.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await again.end();
+    dir,
+    remove: () => {
+      stopEmbeddedNow(dir);
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }

@@ -19,20 +19,19 @@ export class FaultDesk {
   readonly secretKey = randomBytes(32).toString('hex');
 
   private constructor(
-    readonly database: TestDatabase & { url: string },
+    readonly database: TestDatabase,
     readonly redis: RedisServer,
     readonly smtp: FaultySmtp,
     readonly dataDir: string,
   ) {}
 
-  /** The desk's parts, or why the test must be skipped (no PostgreSQL server). */
-  static async start(): Promise<FaultDesk | string> {
+  /** The desk's parts. */
+  static async start(): Promise<FaultDesk> {
     const database = await serverDatabase();
-    if (typeof database === 'string') return database;
     const dataDir = mkdtempSync(path.join(tmpdir(), 'rd-fault-'));
     const redis = await RedisServer.start({ dir: path.join(dataDir, 'redis'), persistent: true });
     const smtp = await FaultySmtp.start();
-    return new FaultDesk(database as TestDatabase & { url: string }, redis, smtp, dataDir);
+    return new FaultDesk(database, redis, smtp, dataDir);
   }
 
   get db() {
@@ -50,9 +49,13 @@ export class FaultDesk {
     });
   }
 
-  /** Starts a web or worker process; it is stopped with the desk. */
-  async spawn(kind: ProcessKind, extra: Record<string, string> = {}): Promise<DeskProcess> {
-    const child = await DeskProcess.start(kind, this.env(extra));
+  /** Starts a web or worker process (from a build's output when `compiledDir` is given); it is stopped with the desk. */
+  async spawn(
+    kind: ProcessKind,
+    extra: Record<string, string> = {},
+    compiledDir?: string,
+  ): Promise<DeskProcess> {
+    const child = await DeskProcess.start(kind, this.env(extra), 60_000, compiledDir);
     this.processes.push(child);
     return child;
   }

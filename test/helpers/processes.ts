@@ -1,31 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { throwawayDatabase, type TestDatabase } from './database.ts';
+import { serverUrl, throwawayDatabase, type TestDatabase } from './database.ts';
 import { waitFor } from './wait.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The PostgreSQL server the multi-process tests use when DATABASE_URL is not set. */
-export const LOCAL_POSTGRES = 'postgres://postgres@127.0.0.1:5432/postgres';
-
-/**
- * A throwaway database on a PostgreSQL server (web and worker processes cannot share embedded
- * PGlite): on DATABASE_URL's server, else on the local one. Returns the reason to skip instead
- * when no server answers.
- */
-export async function serverDatabase(): Promise<TestDatabase | string> {
-  const adminUrl = process.env.DATABASE_URL ?? LOCAL_POSTGRES;
-  const probe = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 3_000 });
-  try {
-    await probe.connect();
-  } catch (error) {
-    return `no PostgreSQL server answers at ${adminUrl} (${(error as Error).message}); the multi-process fault tests need one`;
-  } finally {
-    await probe.end().catch(() => {});
-  }
-  return throwawayDatabase(adminUrl, 'rd_fault');
+/** A throwaway database on the suite's PostgreSQL server, for web and worker processes to share. */
+export async function serverDatabase(): Promise<TestDatabase> {
+  return throwawayDatabase(await serverUrl(), 'rd_fault');
 }
 
 export type ProcessKind = 'web' | 'worker';
@@ -34,8 +17,9 @@ const SCRIPTS: Record<ProcessKind, string> = { web: 'src/web.ts', worker: 'worke
 const READY: Record<ProcessKind, string> = { web: 'web listening', worker: 'workers started' };
 
 /**
- * A web or worker process of the desk, as production runs it (`node --import tsx …`), its log
- * lines (pino JSON) kept for the test to read and scan.
+ * A web or worker process of the desk, as production runs it (`node --import tsx …`, or the
+ * compiled JavaScript under `compiledDir`, a `npm run build` output), its log lines (pino JSON)
+ * kept for the test to read and scan.
  */
 export class DeskProcess {
   readonly lines: string[] = [];
@@ -46,8 +30,12 @@ export class DeskProcess {
   constructor(
     readonly kind: ProcessKind,
     env: Record<string, string>,
+    compiledDir?: string,
   ) {
-    this.child = spawn(process.execPath, ['--import', 'tsx', SCRIPTS[kind]], {
+    const script = compiledDir
+      ? [path.join(compiledDir, SCRIPTS[kind].replace(/\.ts$/, '.js'))]
+      : ['--import', 'tsx', SCRIPTS[kind]];
+    this.child = spawn(process.execPath, script, {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -68,8 +56,13 @@ export class DeskProcess {
     );
   }
 
-  static async start(kind: ProcessKind, env: Record<string, string>, timeoutMs = 60_000) {
-    const started = new DeskProcess(kind, env);
+  static async start(
+    kind: ProcessKind,
+    env: Record<string, string>,
+    timeoutMs = 60_000,
+    compiledDir?: string,
+  ) {
+    const started = new DeskProcess(kind, env, compiledDir);
     await started.ready(timeoutMs);
     return started;
   }
