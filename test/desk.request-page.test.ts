@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { fileCipherOf, storeAttachment } from '../src/requests/attachment-store.ts';
 import type { TestDesk } from './helpers/desk.ts';
 import { signInAs, type SignedIn } from './helpers/session.ts';
 import {
@@ -280,14 +281,22 @@ describe('notes and attachments', () => {
   it('when an attachment is downloaded, then it comes as an attachment with its stored type and nosniff, and only under its own request', async () => {
     const ticket = await fileMatchedRequest(desk, null);
     const other = await fileMatchedRequest(desk, null);
-    const storagePath = path.join('uploads', 'test', `${ticket.reference}.png`);
-    mkdirSync(path.join(desk.dataDir, 'uploads', 'test'), { recursive: true });
     const content = Buffer.from('89504e470d0a1a0a0000000d49484452', 'hex');
-    writeFileSync(path.join(desk.dataDir, storagePath), content);
+    const tempPath = path.join(desk.dataDir, `${ticket.reference}.part`);
+    writeFileSync(tempPath, content);
+    await desk.base.db.transaction((tx) =>
+      storeAttachment(tx, fileCipherOf(desk.base.config), ticket.id, {
+        originalName: 'receipt "1".png',
+        tempPath,
+        size: content.length,
+        sha256: 'x',
+        contentType: 'image/png',
+        extension: 'png',
+      }),
+    );
     const [row] = await desk.base.db.query<{ id: number }>(
-      `INSERT INTO attachments (request_id, original_name, content_type, size_bytes, sha256, storage_path)
-       VALUES ($1, $2, 'image/png', $3, 'x', $4) RETURNING id`,
-      [ticket.id, 'receipt "1".png', content.length, storagePath],
+      'SELECT id FROM attachments WHERE request_id = $1',
+      [ticket.id],
     );
 
     const html = await openPage(tech, ticket.reference);

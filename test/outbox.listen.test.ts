@@ -36,9 +36,9 @@ before(async () => {
   const client = connectRedis(redis.url, 'client', logger);
   disconnect = () => client.disconnect();
   queues = createQueues(client, `t${process.pid}`);
-  const direct = new URL(database.url!);
+  const direct = new URL(database.url);
   proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
-  const viaProxy = new URL(database.url!);
+  const viaProxy = new URL(database.url);
   viaProxy.hostname = '127.0.0.1';
   viaProxy.port = String(proxy.port);
   relay = startRelay(database.db, queues, logger, { listenUrl: viaProxy.toString(), intervalMs: 60_000 });

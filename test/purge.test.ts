@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { purgeClosedRequests } from '../src/purge/purge.service.ts';
+import { storedAttachments } from './helpers/attachments.ts';
 import type { TestDesk } from './helpers/desk.ts';
 import { fileMatchedRequest, outcomeMails, postDecision, startDecisionDesk } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
@@ -115,18 +116,29 @@ describe('desk purge', () => {
     await closedDaysAgo(recent.id, 10);
     const before = await everythingAbout(old.id);
     for (const word of old.personal) assert.ok(before.includes(word), `before: ${word} is stored`);
-    const [file] = await desk.base.db.query<{ storage_path: string }>(
-      'SELECT storage_path FROM attachments WHERE request_id = $1',
-      [old.id],
+    const [file] = await storedAttachments(desk.base.db, old.id);
+    assert.ok(file!.chunks > 0, 'the uploaded file is in the database');
+    // A file an older desk left on disk, not yet moved in by `desk migrate`, goes too.
+    const onDisk = path.join('uploads', '2024-05', `${secret()}.pdf`);
+    mkdirSync(path.join(desk.dataDir, 'uploads', '2024-05'), { recursive: true });
+    writeFileSync(path.join(desk.dataDir, onDisk), PDF);
+    await desk.base.db.query(
+      `INSERT INTO attachments (request_id, original_name, content_type, size_bytes, sha256, storage_path)
+       VALUES ($1, 'old.pdf', 'application/pdf', $2, 'x', $3)`,
+      [old.id, PDF.length, onDisk],
     );
-    assert.ok(existsSync(path.join(desk.dataDir, file!.storage_path)));
 
     const first = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
 
-    assert.deepEqual(first, { purged: 1, filesRemoved: 1, outboxFilesRemoved: 0 });
+    assert.deepEqual(first, { purged: 1, filesRemoved: 2, outboxFilesRemoved: 0 });
     const after = await everythingAbout(old.id);
     for (const word of old.personal) assert.ok(!after.includes(word), `after: ${word} is gone`);
-    assert.ok(!existsSync(path.join(desk.dataDir, file!.storage_path)), 'the uploaded file is removed');
+    const [purged] = await storedAttachments(desk.base.db, old.id);
+    assert.equal(purged!.chunks, 0, 'the uploaded file is removed from the database');
+    assert.equal(purged!.storage_path, '');
+    assert.ok(!existsSync(path.join(desk.dataDir, onDisk)), 'and the one an older desk left on disk');
+    const [kept] = await storedAttachments(desk.base.db, recent.id);
+    assert.ok(kept!.chunks > 0, 'a request within retention keeps its file');
     const events = await desk.base.db.query<{ type: string; actor: string }>(
       'SELECT type, actor FROM request_events WHERE request_id = $1 ORDER BY id',
       [old.id],

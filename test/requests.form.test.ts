@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { fileCipherOf, openAttachmentContent } from '../src/requests/attachment-store.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 
 let desk: TestDesk;
@@ -17,7 +18,7 @@ const PNG = Buffer.from(
   'hex',
 );
 
-/** Every file under DATA_DIR/uploads, temporary ones included (the empty tmp folder itself aside). */
+/** Every file under DATA_DIR/uploads, temporary ones included (the empty tmp folder itself aside): none is kept there. */
 function uploadedFiles(): string[] {
   const dir = path.join(desk.dataDir, 'uploads');
   const all = existsSync(dir) ? readdirSync(dir, { recursive: true }).map(String) : [];
@@ -108,7 +109,7 @@ describe('the public form', () => {
     assert.match(res.text, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
   });
 
-  it('when a PDF or PNG is attached, then it is stored under DATA_DIR by content type with its original name kept', async () => {
+  it('when a PDF or PNG is attached, then it is stored in the database by content type with its original name kept', async () => {
     for (const [file, type] of [
       [{ buffer: PDF, name: '..\\..\\receipt.pdf' }, 'application/pdf'],
       [{ buffer: PNG, name: 'photo.png' }, 'image/png'],
@@ -116,17 +117,22 @@ describe('the public form', () => {
       const body = validRequest();
       await postForm(body, file).expect(303);
       const [row] = await desk.base.db.query<{
+        id: number;
         original_name: string;
         content_type: string;
-        storage_path: string;
+        storage_path: string | null;
         size_bytes: number;
       }>(`SELECT a.* FROM attachments a JOIN recovery_requests r ON r.id = a.request_id WHERE r.email = $1`, [
         body.email,
       ]);
       assert.equal(row!.content_type, type);
       assert.equal(row!.original_name, path.basename(file.name.replace(/\\/g, '/')));
-      assert.ok(!row!.storage_path.includes('..'));
-      assert.deepEqual(readFileSync(path.join(desk.dataDir, row!.storage_path)), file.buffer);
+      assert.equal(row!.storage_path, null, 'no file of it under DATA_DIR');
+      const content = await openAttachmentContent(desk.base.db, fileCipherOf(desk.base.config), {
+        id: row!.id,
+        size: Number(row!.size_bytes),
+      });
+      assert.deepEqual(Buffer.concat(await content.toArray()), file.buffer);
     }
   });
 

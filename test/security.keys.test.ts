@@ -11,13 +11,16 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { notifyOutboxRows } from '../src/outbox/outbox.repository.ts';
 import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
-import { createCodeCipher } from '../src/purchases/code-cipher.ts';
+import { createCodeCipher, keyId } from '../src/purchases/code-cipher.ts';
+import { createFileCipher } from '../src/purchases/file-cipher.ts';
+import { storeAttachment } from '../src/requests/attachment-store.ts';
 import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
 import { openDatabase } from '../src/runtime.ts';
 import { freshDatabase, type TestDatabase } from './helpers/database.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { insertPurchase } from './helpers/purchases.ts';
-import { csrfFrom } from './helpers/session.ts';
+import { csrfFrom, signInAs } from './helpers/session.ts';
+import { download } from './helpers/attachments.ts';
 import { fileMatchedRequest, mailText, outcomeMails, postDecision } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -142,7 +145,30 @@ describe('a key change (README "Security", keys)', () => {
           'SELECT ARRAY[secret_facts_enc, secret_html_enc, secret_text_enc] AS values FROM emails',
         ),
       ),
+      attachment_chunks: (
+        await db.query<{ n: number }>('SELECT count(*)::int AS n FROM attachment_chunks WHERE key_id <> $1', [
+          keyId(NEW_KEY),
+        ])
+      )[0]!.n,
     };
+  }
+
+  /** An uploaded file of the request, stored under the old key, three chunks long; its bytes. */
+  async function fileStoredUnderOldKey(requestId: number): Promise<Buffer> {
+    const content = Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(600_000)]);
+    const tempPath = path.join(desk.dataDir, `old-${randomBytes(4).toString('hex')}.part`);
+    writeFileSync(tempPath, content);
+    await desk.base.db.transaction((tx) =>
+      storeAttachment(tx, createFileCipher(OLD_KEY), requestId, {
+        originalName: 'old.pdf',
+        tempPath,
+        size: content.length,
+        sha256: 'x',
+        contentType: 'application/pdf',
+        extension: 'pdf',
+      }),
+    );
+    return content;
   }
 
   /** An email with a status link, its secret facts encrypted under the old key, waiting to be sent. */
@@ -229,8 +255,10 @@ describe('a key change (README "Security", keys)', () => {
       v1Ciphertext(OLD_KEY, kept.activation_code),
     ]);
     await emailQueuedUnderOldKey(`rotate.${randomBytes(4).toString('hex')}@example.com`);
+    const upload = await fileStoredUnderOldKey(ticket.id);
     const before = await underOtherKeys();
     assert.ok(before.purchases! >= 1 && before.activation_code_history! >= 1 && before.emails! >= 1);
+    assert.equal(before.attachment_chunks, 3);
 
     const first = await deskCommand({ ...shared.commandEnv, ...afterChange }, 'keys', 'rotate');
     assert.equal(first.status, 0, first.stderr);
@@ -240,10 +268,16 @@ describe('a key change (README "Security", keys)', () => {
         purchases: reported.purchases,
         activation_code_history: reported.activation_code_history,
         emails: reported.emails,
+        attachment_chunks: reported.attachment_chunks,
       },
       before,
     );
-    assert.deepEqual(await underOtherKeys(), { purchases: 0, activation_code_history: 0, emails: 0 });
+    assert.deepEqual(await underOtherKeys(), {
+      purchases: 0,
+      activation_code_history: 0,
+      emails: 0,
+      attachment_chunks: 0,
+    });
     const [stored] = await desk.base.db.query<{ enc: string; hmac: string }>(
       'SELECT activation_code_enc AS enc, activation_code_hmac AS hmac FROM purchases WHERE id = $1',
       [kept.id],
@@ -279,6 +313,14 @@ describe('a key change (README "Security", keys)', () => {
       }).expect(200);
       const mails = await outcomeMails(onlyNew, again.id, again.reference);
       assert.ok(mails.some((m) => mailText(m).includes(kept.activation_code)));
+      // The uploaded file, re-sealed under the new key, opens with it alone.
+      const [stored] = await onlyNew.base.db.query<{ id: number }>(
+        `SELECT id FROM attachments WHERE request_id = $1 AND original_name = 'old.pdf'`,
+        [ticket.id],
+      );
+      const viewer = await signInAs(onlyNew.app, onlyNew.base.db, 'technician');
+      const res = await download(viewer.agent, ticket.reference, stored!.id).expect(200);
+      assert.ok((res.body as Buffer).equals(upload));
     } finally {
       await onlyNew.stop();
     }
@@ -311,6 +353,40 @@ describe('a key change (README "Security", keys)', () => {
 });
 
 describe('the start-up key check (README "Security", keys)', () => {
+  it('issue 14: when no configured key opens the stored uploads, then the desk stops at start naming SECRET_KEY; with the old key in SECRET_KEY_PREVIOUS it starts', async () => {
+    const database = await freshDatabase();
+    const logger = createLogger('silent');
+    const underOld = await startDesk({ database, env: { SECRET_KEY: OLD_KEY } });
+    try {
+      const ticket = await fileMatchedRequest(underOld, null);
+      const tempPath = path.join(underOld.dataDir, 'receipt.part');
+      writeFileSync(tempPath, '%PDF-1.4\n');
+      await underOld.base.db.transaction((tx) =>
+        storeAttachment(tx, createFileCipher(OLD_KEY), ticket.id, {
+          originalName: 'receipt.pdf',
+          tempPath,
+          size: 9,
+          sha256: 'x',
+          contentType: 'application/pdf',
+          extension: 'pdf',
+        }),
+      );
+      const settings = { NODE_ENV: 'test', DATA_DIR: underOld.dataDir, DATABASE_URL: database.url ?? '' };
+      await assert.rejects(
+        openDatabase(loadConfig({ ...settings, SECRET_KEY: NEW_KEY }), logger),
+        /SECRET_KEY does not open the uploaded files.*key id/s,
+      );
+      const withPrevious = await openDatabase(
+        loadConfig({ ...settings, SECRET_KEY: NEW_KEY, SECRET_KEY_PREVIOUS: OLD_KEY }),
+        logger,
+      );
+      await withPrevious.close();
+    } finally {
+      await underOld.stop();
+      await database.drop();
+    }
+  });
+
   it('finding 6: when no configured key opens the stored codes, then the desk stops at start naming SECRET_KEY; with the old key in SECRET_KEY_PREVIOUS it starts', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'rd-keycheck-'));
     const server = await freshDatabase();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
 import request from 'supertest';
 import { measureUploadMemory } from '../bench/upload-memory.ts';
+import { storedAttachments } from './helpers/attachments.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { serverUrl } from './helpers/database.ts';
 import { fileMatchedRequest, postDecision, purchase, ticketRow } from './helpers/tickets.ts';
@@ -18,8 +19,9 @@ import { waitFor } from './helpers/wait.ts';
 
 // Issue 11, finding 4: each multipart upload was held in memory (5 MB) before any check, and
 // refused requests did not count against the intake limit. Now a file streams to a temporary file
-// under DATA_DIR/uploads/tmp, is checked there, moved into place, and no temporary file outlives
-// its request; every attempt from an address costs it a point.
+// under DATA_DIR/uploads/tmp, is checked there, stored in the database (issue 14: encrypted
+// chunks, test/requests.attachment-storage.test.ts), and no temporary file outlives its request;
+// every attempt from an address costs it a point.
 
 const PDF = Buffer.from(
   '%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n',
@@ -57,21 +59,20 @@ function postForm(
 }
 
 describe('finding 4: uploads stream to disk and leave nothing behind', () => {
-  it('finding 4: when a PDF is uploaded, then it is moved into uploads/<month> with mode 0600 and its hash, and no temporary file remains', async () => {
+  it('finding 4: when a PDF is uploaded, then it is stored in the database with its hash, nothing is written under DATA_DIR but the temporary file, and that is gone', async () => {
     const body = validRequest();
     await postForm(body, [{ buffer: PDF, name: 'receipt.pdf' }]).expect(303);
-    const [row] = await desk.base.db.query<{ storage_path: string; sha256: string; size_bytes: number }>(
-      `SELECT a.storage_path, a.sha256, a.size_bytes FROM attachments a
-         JOIN recovery_requests r ON r.id = a.request_id WHERE r.email = $1`,
+    const [request] = await desk.base.db.query<{ id: number }>(
+      'SELECT id FROM recovery_requests WHERE email = $1',
       [body.email],
     );
-    assert.match(row!.storage_path, /^uploads\/\d{4}-\d{2}\/[0-9a-f-]{36}\.pdf$/);
-    const stored = path.join(desk.dataDir, row!.storage_path);
-    assert.deepEqual(readFileSync(stored), PDF);
-    assert.equal(statSync(stored).mode & 0o777, 0o600);
+    const [row] = await storedAttachments(desk.base.db, request!.id);
+    assert.equal(row!.storage_path, null, 'in attachment_chunks, not on disk');
+    assert.equal(row!.chunks, 1);
     assert.equal(row!.sha256, createHash('sha256').update(PDF).digest('hex'));
     assert.equal(Number(row!.size_bytes), PDF.length);
     assert.deepEqual(tempFiles(), []);
+    assert.deepEqual(readdirSync(path.join(desk.dataDir, 'uploads')), ['tmp']);
   });
 
   it('finding 4: when an upload is refused (not a PDF, over 5 MB, two files, a broken body), then no temporary file remains and nothing is stored', async () => {
@@ -129,7 +130,7 @@ describe('finding 4: uploads stream to disk and leave nothing behind', () => {
     await waitFor(() => tempFiles().length === 0, 10_000, 'the temporary file to be removed');
   });
 
-  it('finding 4: when a customer reply carries a PDF, then it goes the same way: stored under uploads, nothing left in tmp', async () => {
+  it('finding 4: when a customer reply carries a PDF, then it goes the same way: stored in the database, nothing left in tmp', async () => {
     const tech = await createUserWithToken(desk.base.db, 'technician');
     const ticket = await fileMatchedRequest(desk, await purchase(desk));
     await postDecision(desk, tech.token, ticket.reference, {
@@ -142,11 +143,10 @@ describe('finding 4: uploads stream to disk and leave nothing behind', () => {
       .field('message', 'Here it is.')
       .attach('attachment', PDF, 'receipt.pdf')
       .expect(303);
-    const [row] = await desk.base.db.query<{ storage_path: string }>(
-      'SELECT storage_path FROM attachments WHERE request_id = $1',
-      [ticket.id],
-    );
-    assert.deepEqual(readFileSync(path.join(desk.dataDir, row!.storage_path)), PDF);
+    const [row] = await storedAttachments(desk.base.db, ticket.id);
+    assert.equal(row!.storage_path, null);
+    assert.equal(row!.chunks, 1);
+    assert.equal(row!.sha256, createHash('sha256').update(PDF).digest('hex'));
     assert.equal((await ticketRow(desk, ticket.id)).status, 'triage');
     assert.deepEqual(tempFiles(), []);
   });

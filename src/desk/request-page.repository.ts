@@ -67,9 +67,12 @@ export async function listDeskAttachments(db: Queryable, reference: string): Pro
 }
 
 export interface StoredAttachmentRow {
+  id: number;
   name: string;
   type: string;
-  storage_path: string;
+  size: number;
+  /** NULL: in attachment_chunks; '': purged; else a file an older desk wrote, not yet moved in. */
+  storage_path: string | null;
 }
 
 /** One attachment, only if it belongs to the request named: an id alone opens nothing. */
@@ -79,7 +82,7 @@ export async function findAttachment(
   id: number,
 ): Promise<StoredAttachmentRow | undefined> {
   const [row] = await db.query<StoredAttachmentRow>(
-    `SELECT a.original_name AS name, a.content_type AS type, a.storage_path
+    `SELECT a.id, a.original_name AS name, a.content_type AS type, a.size_bytes AS size, a.storage_path
        FROM attachments a JOIN recovery_requests r ON r.id = a.request_id
       WHERE r.reference = $1 AND a.id = $2`,
     [reference, id],

@@ -1,4 +1,5 @@
 import { Router, type Request, type Response } from 'express';
+import { pipeline } from 'node:stream/promises';
 import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { setFlash } from '../auth/session.ts';
@@ -66,8 +67,15 @@ export function requestPageRoutes(deps: WebDeps): Router {
   router.get(`${page}/attachments/:id`, tech, async (req, res) => {
     const file = await readAttachment(deps, param(req), pathId(String(req.params.id), 'attachment'));
     res.attachment(file.name);
-    res.set({ 'Content-Type': file.type, 'X-Content-Type-Options': 'nosniff' });
-    res.send(file.content);
+    res.set({
+      'Content-Type': file.type,
+      'Content-Length': String(file.size),
+      'X-Content-Type-Options': 'nosniff',
+    });
+    await pipeline(file.content, res).catch((error: unknown) => {
+      // The browser went away mid-download: no one to answer, nothing went wrong here.
+      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+    });
   });
 
   // The HTML part as stored (masked), in a sandbox: no scripts, no requests out, no forms.

@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { Db } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
+import { fileCipherOf, openAttachmentContent } from '../requests/attachment-store.ts';
+import type { Config } from '../config.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { getTicket, type Ticket } from '../tickets/tickets.service.ts';
 import { recordedCopy } from '../mail/email-render.ts';
@@ -50,24 +51,23 @@ export async function loadRequestPage(
   };
 }
 
-/** A stored upload of the request, read from DATA_DIR, with the type checked at upload. */
+/** A stored upload of the request, streamed from the database, with the type checked at upload. */
 export async function readAttachment(
-  deps: { db: Db; config: { dataDir: string } },
+  deps: { db: Db; config: Pick<Config, 'secretKey' | 'secretKeyPrevious'> },
   referenceInput: string,
   id: number,
-): Promise<{ name: string; type: string; content: Buffer }> {
+): Promise<{ name: string; type: string; size: number; content: Readable }> {
   const reference = normaliseReference(referenceInput);
   const row = reference ? await findAttachment(deps.db, reference, id) : undefined;
   if (!row) throw new NotFoundError('No attachment has this id on this request.');
-  // storage_path is ours (uploads/<month>/<uuid>.<ext>); still, never read outside DATA_DIR.
-  const root = path.resolve(deps.config.dataDir);
-  const file = path.resolve(root, row.storage_path);
-  if (!file.startsWith(root + path.sep))
-    throw new NotFoundError('No attachment has this id on this request.');
-  const content = await readFile(file).catch(() => {
-    throw new NotFoundError('The file of this attachment is missing.');
-  });
-  return { name: row.name, type: row.type, content };
+  if (row.storage_path === '')
+    throw new NotFoundError('The file of this attachment was removed by `desk purge`.');
+  if (row.storage_path !== null)
+    throw new NotFoundError(
+      'The file of this attachment is still on the disk of an older desk: run `desk migrate` where its DATA_DIR is.',
+    );
+  const content = await openAttachmentContent(deps.db, fileCipherOf(deps.config), row);
+  return { name: row.name, type: row.type, size: row.size, content };
 }
 
 /** The masked HTML copy of an email, as recorded (or as the email job will record it). */

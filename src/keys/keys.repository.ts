@@ -1,7 +1,16 @@
 import type { Queryable } from '../db/db.ts';
 
-/** Every table that holds values encrypted under SECRET_KEY (README "Security"). */
-export const ENCRYPTED_TABLES = ['purchases', 'activation_code_history', 'emails'] as const;
+/** Tables whose encrypted values are text from the code cipher (code-cipher.ts). */
+const TEXT_TABLES = ['purchases', 'activation_code_history', 'emails'] as const;
+export type TextTable = (typeof TEXT_TABLES)[number];
+export const isTextTable = (table: EncryptedTable): table is TextTable =>
+  (TEXT_TABLES as readonly string[]).includes(table);
+
+/**
+ * Every table that holds values encrypted under SECRET_KEY (README "Security"); attachment_chunks
+ * holds bytes from the file cipher (file-cipher.ts), with the key id in a column of its own.
+ */
+export const ENCRYPTED_TABLES = [...TEXT_TABLES, 'attachment_chunks'] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
 /**
@@ -9,7 +18,7 @@ export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
  * code-fingerprint.ts), which is recomputed with the first one. Only these names, never input,
  * are put into the SQL below.
  */
-const COLUMNS: Record<EncryptedTable, { encrypted: readonly string[]; fingerprint: string | null }> = {
+const COLUMNS: Record<TextTable, { encrypted: readonly string[]; fingerprint: string | null }> = {
   purchases: { encrypted: ['activation_code_enc'], fingerprint: 'activation_code_hmac' },
   activation_code_history: { encrypted: ['code_enc'], fingerprint: 'code_hmac' },
   // Of emails that carry a code or a status link: the secret facts they are rendered from, and
@@ -17,7 +26,7 @@ const COLUMNS: Record<EncryptedTable, { encrypted: readonly string[]; fingerprin
   emails: { encrypted: ['secret_facts_enc', 'secret_html_enc', 'secret_text_enc'], fingerprint: null },
 };
 
-export const hasFingerprint = (table: EncryptedTable) => COLUMNS[table].fingerprint !== null;
+export const hasFingerprint = (table: TextTable) => COLUMNS[table].fingerprint !== null;
 
 export interface EncryptedRow {
   id: number;
@@ -28,7 +37,7 @@ export interface EncryptedRow {
 /** The next rows after `afterId` with a value not yet under the key whose values start with `prefix`. */
 export async function rowsNotUnder(
   db: Queryable,
-  table: EncryptedTable,
+  table: TextTable,
   prefix: string,
   afterId: number,
   limit: number,
@@ -51,7 +60,7 @@ export interface ReEncryptedRow extends EncryptedRow {
 /** Writes the batch in one statement; returns how many rows were still as read, and so changed. */
 export async function writeReEncrypted(
   db: Queryable,
-  table: EncryptedTable,
+  table: TextTable,
   rows: ReEncryptedRow[],
 ): Promise<number> {
   const { encrypted, fingerprint } = COLUMNS[table];
@@ -87,9 +96,7 @@ export async function writeReEncrypted(
  * A few stored values to try the keys on at start: the first and the last purchase's code, the
  * last replaced code, one email waiting to be sent. Each an index lookup.
  */
-export async function sampleEncryptedValues(
-  db: Queryable,
-): Promise<{ source: EncryptedTable; value: string }[]> {
+export async function sampleEncryptedValues(db: Queryable): Promise<{ source: TextTable; value: string }[]> {
   return db.query(
     `(SELECT 'purchases' AS source, activation_code_enc AS value FROM purchases ORDER BY id LIMIT 1)
      UNION ALL (SELECT 'purchases', activation_code_enc FROM purchases ORDER BY id DESC LIMIT 1)
@@ -107,4 +114,44 @@ export async function codesNotUnder(db: Queryable, prefix: string): Promise<bool
     [prefix],
   );
   return row?.found ?? false;
+}
+
+export interface ChunkRow {
+  attachment_id: number;
+  seq: number;
+  key_id: string;
+  data: Buffer;
+}
+
+/** The next chunks after (attachmentId, seq) not sealed under key `keyId`, in key order. */
+export async function chunksNotUnder(
+  db: Queryable,
+  keyId: string,
+  after: { attachmentId: number; seq: number },
+  limit: number,
+): Promise<ChunkRow[]> {
+  return db.query<ChunkRow>(
+    `SELECT attachment_id, seq, key_id, data FROM attachment_chunks
+      WHERE (attachment_id, seq) > ($2, $3) AND key_id <> $1 ORDER BY attachment_id, seq LIMIT $4`,
+    [keyId, after.attachmentId, after.seq, limit],
+  );
+}
+
+/** Writes one re-sealed chunk unless it changed meanwhile (a purge); returns whether it did. */
+export async function writeReEncryptedChunk(db: Queryable, old: ChunkRow, keyId: string, data: Buffer) {
+  const rows = await db.query(
+    `UPDATE attachment_chunks SET key_id = $4, data = $5
+      WHERE attachment_id = $1 AND seq = $2 AND key_id = $3 RETURNING seq`,
+    [old.attachment_id, old.seq, old.key_id, keyId, data],
+  );
+  return rows.length > 0;
+}
+
+/** The first and the last stored chunk, to try the keys on at start (primary-key lookups). */
+export async function sampleChunks(db: Queryable): Promise<ChunkRow[]> {
+  return db.query<ChunkRow>(
+    `(SELECT attachment_id, seq, key_id, data FROM attachment_chunks ORDER BY attachment_id, seq LIMIT 1)
+     UNION ALL
+     (SELECT attachment_id, seq, key_id, data FROM attachment_chunks ORDER BY attachment_id DESC, seq DESC LIMIT 1)`,
+  );
 }

@@ -3,16 +3,23 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { createCodeCipher, NoKeyOpensError, type CodeCipher } from '../purchases/code-cipher.ts';
 import { createCodeFingerprint } from '../purchases/code-fingerprint.ts';
+import { chunkContext, createFileCipher, type FileCipher } from '../purchases/file-cipher.ts';
 import {
+  chunksNotUnder,
   codesNotUnder,
   ENCRYPTED_TABLES,
   hasFingerprint,
+  isTextTable,
   rowsNotUnder,
+  sampleChunks,
   sampleEncryptedValues,
   writeReEncrypted,
+  writeReEncryptedChunk,
+  type ChunkRow,
   type EncryptedRow,
   type EncryptedTable,
   type ReEncryptedRow,
+  type TextTable,
 } from './keys.repository.ts';
 
 type Keys = Pick<Config, 'secretKey' | 'secretKeyPrevious'>;
@@ -21,12 +28,17 @@ const WHAT: Record<EncryptedTable, string> = {
   purchases: 'the activation codes',
   activation_code_history: 'the replaced activation codes',
   emails: 'the emails waiting to be sent',
+  attachment_chunks: 'the uploaded files',
 };
 
 /** The configured keys do not open what the database holds: the process must not start. */
 export class KeyMismatchError extends Error {}
 
-function mismatch(table: EncryptedTable, cipher: CodeCipher, error: NoKeyOpensError): KeyMismatchError {
+function mismatch(
+  table: EncryptedTable,
+  cipher: { keyId: string },
+  error: NoKeyOpensError,
+): KeyMismatchError {
   const written = error.keyId ? `key id ${error.keyId}` : 'written before key ids';
   return new KeyMismatchError(
     `SECRET_KEY does not open ${WHAT[table]} stored in this database (${written}; SECRET_KEY's key id is ` +
@@ -49,6 +61,16 @@ export async function checkKeysOpenStoredData(db: Db, keys: Keys): Promise<void>
       throw error instanceof NoKeyOpensError ? mismatch(source, cipher, error) : error;
     }
   }
+  const files = createFileCipher(keys.secretKey, keys.secretKeyPrevious);
+  for (const chunk of await sampleChunks(db)) openChunk(files, chunk);
+}
+
+function openChunk(cipher: FileCipher, chunk: ChunkRow): Buffer {
+  try {
+    return cipher.decrypt(chunk.key_id, chunk.data, chunkContext(chunk.attachment_id, chunk.seq));
+  } catch (error) {
+    throw error instanceof NoKeyOpensError ? mismatch('attachment_chunks', cipher, error) : error;
+  }
 }
 
 /**
@@ -66,6 +88,8 @@ export async function requireCodesUnderCurrentKey(db: Db, keys: Keys): Promise<v
 }
 
 const BATCH = 500;
+// Chunks are up to 256 KiB each: a few at a time keep `desk keys rotate` small in memory.
+const CHUNK_BATCH = 8;
 
 export type RotationCounts = Record<EncryptedTable, number>;
 
@@ -78,8 +102,17 @@ export type RotationCounts = Record<EncryptedTable, number>;
 export async function rotateKeys(db: Db, keys: Keys): Promise<RotationCounts> {
   const cipher = createCodeCipher(keys.secretKey, keys.secretKeyPrevious);
   const fingerprint = createCodeFingerprint(keys.secretKey);
-  const counts: RotationCounts = { purchases: 0, activation_code_history: 0, emails: 0 };
+  const counts: RotationCounts = {
+    purchases: 0,
+    activation_code_history: 0,
+    emails: 0,
+    attachment_chunks: 0,
+  };
   for (const table of ENCRYPTED_TABLES) {
+    if (!isTextTable(table)) {
+      counts[table] = await rotateChunks(db, createFileCipher(keys.secretKey, keys.secretKeyPrevious));
+      continue;
+    }
     let after = 0;
     for (;;) {
       const rows = await rowsNotUnder(db, table, cipher.currentPrefix, after, BATCH);
@@ -98,8 +131,23 @@ export async function rotateKeys(db: Db, keys: Keys): Promise<RotationCounts> {
   return counts;
 }
 
+/** Each chunk not under SECRET_KEY opened and sealed again under it, in the same place. */
+async function rotateChunks(db: Db, cipher: FileCipher): Promise<number> {
+  let changed = 0;
+  for (let after = { attachmentId: 0, seq: -1 }; ;) {
+    const chunks = await chunksNotUnder(db, cipher.keyId, after, CHUNK_BATCH);
+    if (chunks.length === 0) return changed;
+    for (const chunk of chunks) {
+      const sealed = cipher.encrypt(openChunk(cipher, chunk), chunkContext(chunk.attachment_id, chunk.seq));
+      if (await writeReEncryptedChunk(db, chunk, cipher.keyId, sealed)) changed++;
+    }
+    const last = chunks.at(-1)!;
+    after = { attachmentId: last.attachment_id, seq: last.seq };
+  }
+}
+
 function reEncrypt(
-  table: EncryptedTable,
+  table: TextTable,
   row: EncryptedRow,
   cipher: CodeCipher,
   fingerprint: (code: string) => string,

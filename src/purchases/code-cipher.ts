@@ -1,9 +1,9 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomFillSync } from 'node:crypto';
 
 const VERSION = 'v2';
-const NONCE_BYTES = 12;
+export const NONCE_BYTES = 12;
 // GCM accepts tags from 4 bytes up unless told otherwise; a short tag is a forgery made easy.
-const TAG_BYTES = 16;
+export const TAG_BYTES = 16;
 
 /**
  * Activation codes (and emails that carry one) at rest: AES-256-GCM with a key derived
@@ -40,12 +40,25 @@ export function keyId(secretKey: string): string {
   return createHmac('sha256', secretKey).update('recovery-desk key id').digest('base64url').slice(0, 8);
 }
 
+/**
+ * The AES-256 keys for one purpose (`info`), derived from SECRET_KEY and then SECRET_KEY_PREVIOUS,
+ * each with its key id. Each purpose gets its own key from the same setting, so the key ids (and
+ * `desk keys rotate`) stay one story.
+ */
+export function derivedKeys(
+  secretKey: string,
+  previousKeys: readonly string[],
+  info: string,
+): { id: string; key: Buffer }[] {
+  return [secretKey, ...previousKeys.filter((k) => k !== secretKey)].map((k) => ({
+    id: keyId(k),
+    key: Buffer.from(hkdfSync('sha256', k, 'recovery-desk', info, 32)),
+  }));
+}
+
 /** `secretKey` encrypts; it and `previousKeys` (in that order) decrypt. */
 export function createCodeCipher(secretKey: string, previousKeys: readonly string[] = []): CodeCipher {
-  const keys = [secretKey, ...previousKeys.filter((k) => k !== secretKey)].map((k) => ({
-    id: keyId(k),
-    key: Buffer.from(hkdfSync('sha256', k, 'recovery-desk', 'activation-codes', 32)),
-  }));
+  const keys = derivedKeys(secretKey, previousKeys, 'activation-codes');
   const current = keys[0]!;
   const byId = new Map(keys.map((k) => [k.id, k.key]));
   const nonces = new NonceSource();
@@ -104,7 +117,7 @@ function open(key: Buffer, nonceText: string, tagText: string, dataText: string)
  * Random 96-bit nonces, drawn from the system's generator 4,096 at a time: one call for each
  * nonce was a third of the cost of encrypting a code (an import encrypts a million).
  */
-class NonceSource {
+export class NonceSource {
   private readonly pool = Buffer.alloc(NONCE_BYTES * 4096);
   private at = this.pool.length;
 

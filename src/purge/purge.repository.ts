@@ -68,6 +68,7 @@ export async function redactEvents(tx: Queryable, ids: number[], keptKeys: reado
   );
 }
 
+/** Files an older desk wrote under DATA_DIR and `desk migrate` has not moved into the database. */
 export async function listAttachmentPaths(tx: Queryable, ids: number[]): Promise<string[]> {
   const rows = await tx.query<{ storage_path: string }>(
     `SELECT storage_path FROM attachments WHERE request_id = ANY($1::bigint[]) AND storage_path <> ''`,
@@ -82,6 +83,19 @@ export async function redactAttachments(tx: Queryable, ids: number[]): Promise<v
     `UPDATE attachments SET original_name = '[redacted]', storage_path = '' WHERE request_id = ANY($1::bigint[])`,
     [ids],
   );
+}
+
+/** Deletes the stored content of the requests' attachments; returns how many files it held. */
+export async function deleteAttachmentChunks(tx: Queryable, ids: number[]): Promise<number> {
+  const [row] = await tx.query<{ files: number }>(
+    `WITH gone AS (
+       DELETE FROM attachment_chunks c USING attachments a
+        WHERE c.attachment_id = a.id AND a.request_id = ANY($1::bigint[])
+       RETURNING c.attachment_id)
+     SELECT count(DISTINCT attachment_id)::int AS files FROM gone`,
+    [ids],
+  );
+  return row?.files ?? 0;
 }
 
 /** The match result keeps verdict, score, flags and outcomes; not the names and addresses compared. */

@@ -4,6 +4,7 @@ import type { Db, Queryable } from '../db/db.ts';
 import { outboxDir, outboxFileName } from '../mail/mail.transport.ts';
 import {
   countPurgeable,
+  deleteAttachmentChunks,
   listAttachmentPaths,
   listEmailIds,
   lockPurgeable,
@@ -35,6 +36,7 @@ const BATCH = 500;
 
 export interface PurgeResult {
   purged: number;
+  /** Uploaded files: their chunks in the database, or files an older desk left under DATA_DIR. */
   filesRemoved: number;
   /** .eml files of the requests' emails, written to DATA_DIR/outbox when SMTP_URL was not set. */
   outboxFilesRemoved: number;
@@ -56,14 +58,17 @@ export async function purgeClosedRequests(
     const done = await deps.db.transaction(async (tx) => {
       const ids = await lockPurgeable(tx, olderThanDays, BATCH);
       if (ids.length === 0) return 0;
-      // Files go before the rows forget them: should the commit fail, the next run removes none twice
-      // (rmSync force) and still finds the rows to redact.
+      // Files an older desk left on disk go before the rows forget them: should the commit fail, the
+      // next run removes none twice (rmSync force) and still finds the rows to redact.
       for (const file of await listAttachmentPaths(tx, ids)) {
         rmSync(path.join(deps.dataDir, file), { force: true });
         result.filesRemoved++;
       }
       result.outboxFilesRemoved += await removeOutboxFiles(tx, deps.dataDir, ids);
+      // Rows first, then content: the row lock makes a `desk migrate` moving a file in meanwhile
+      // either finish before (and its chunks go here) or find the row purged (and move nothing).
       await redactAttachments(tx, ids);
+      result.filesRemoved += await deleteAttachmentChunks(tx, ids);
       await redactEmails(tx, ids);
       await redactEvents(tx, ids, AUDIT_KEYS);
       await redactMatchResults(tx, ids);

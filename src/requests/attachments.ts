@@ -1,6 +1,3 @@
-import { mkdir, rename, rm } from 'node:fs/promises';
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
 import { fileTypeFromFile } from 'file-type';
 
 export const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
@@ -44,23 +41,4 @@ export function displayName(name: string): string {
     .trim()
     .slice(0, 200);
   return clean || 'attachment';
-}
-
-/**
- * Moves the checked temporary file under DATA_DIR/uploads with a generated name (a rename on the
- * same file system: no copy, and it keeps its mode 0600); returns its path relative to DATA_DIR.
- */
-export async function storeUpload(
-  dataDir: string,
-  upload: CheckedUpload,
-): Promise<{ storagePath: string; sha256: string }> {
-  const month = new Date().toISOString().slice(0, 7);
-  const storagePath = path.join('uploads', month, `${randomUUID()}.${upload.extension}`);
-  await mkdir(path.join(dataDir, 'uploads', month), { recursive: true, mode: 0o700 });
-  await rename(upload.tempPath, path.join(dataDir, storagePath));
-  return { storagePath, sha256: upload.sha256 };
-}
-
-export async function removeUpload(dataDir: string, storagePath: string): Promise<void> {
-  await rm(path.join(dataDir, storagePath), { force: true });
 }

@@ -2,15 +2,9 @@ import { ConflictError, ValidationError, type FieldErrors } from '../errors.ts';
 import { maskActivationCodes } from '../identifiers/identifiers.ts';
 import { isPlainText, unifyLineBreaks } from '../identifiers/plain-text.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
-import {
-  checkUpload,
-  displayName,
-  removeUpload,
-  storeUpload,
-  type AttachmentProblem,
-  type ReceivedFile,
-} from './attachments.ts';
-import { insertAttachment } from './requests.repository.ts';
+import { checkUpload, displayName, type AttachmentProblem, type ReceivedFile } from './attachments.ts';
+import { fileCipherOf, storeAttachment, whenWriterFree } from './attachment-store.ts';
+import type { Queryable } from '../db/db.ts';
 import { MAX_DETAILS } from './requests.schema.ts';
 import { findRequestForCustomer } from './requests.service.ts';
 import type { WebDeps } from '../deps.ts';
@@ -48,38 +42,27 @@ export async function replyAsCustomer(
   if (typeof checked === 'string') errors.attachment = { key: checked };
   if (Object.keys(errors).length > 0 || typeof checked === 'string') throw new ValidationError(errors);
 
-  const stored = checked ? await storeUpload(deps.config.dataDir, checked) : undefined;
-  try {
-    await deps.db.transaction(async (tx) => {
-      const ticket = await lockTicketById(tx, row.id);
-      const writing = ticket ? customerWriting(ticket) : 'none';
-      if (writing === 'none') throw new ConflictError('This request is not waiting for a message from you.');
-      if (checked && stored)
-        await insertAttachment(tx, {
-          requestId: row.id,
-          originalName: displayName(checked.originalName),
-          contentType: checked.contentType,
-          size: checked.size,
-          ...stored,
-        });
-      await insertEvent(tx, {
-        requestId: row.id,
-        actor: 'customer',
-        type: 'customer_replied',
-        data: {
-          message: maskActivationCodes(message),
-          ...(checked ? { attachment: displayName(checked.originalName) } : {}),
-          ...(writing === 'reopen' ? { reopened: true } : {}),
-        },
-      });
-      await moveTicket(tx, row.id, 'triage', false);
-      // An answer may bring new evidence; a message after the outcome is for a person to read.
-      if (writing === 'answer') await enqueueInTransaction(tx, 'match', { requestId: row.id });
+  const transaction = (work: (tx: Queryable) => Promise<void>) =>
+    checked ? whenWriterFree(() => deps.db.transaction(work)) : deps.db.transaction(work);
+  await transaction(async (tx) => {
+    const ticket = await lockTicketById(tx, row.id);
+    const writing = ticket ? customerWriting(ticket) : 'none';
+    if (writing === 'none') throw new ConflictError('This request is not waiting for a message from you.');
+    if (checked) await storeAttachment(tx, fileCipherOf(deps.config), row.id, checked);
+    await insertEvent(tx, {
+      requestId: row.id,
+      actor: 'customer',
+      type: 'customer_replied',
+      data: {
+        message: maskActivationCodes(message),
+        ...(checked ? { attachment: displayName(checked.originalName) } : {}),
+        ...(writing === 'reopen' ? { reopened: true } : {}),
+      },
     });
-  } catch (error) {
-    if (stored) await removeUpload(deps.config.dataDir, stored.storagePath);
-    throw error;
-  }
+    await moveTicket(tx, row.id, 'triage', false);
+    // An answer may bring new evidence; a message after the outcome is for a person to read.
+    if (writing === 'answer') await enqueueInTransaction(tx, 'match', { requestId: row.id });
+  });
   deps.relay.wake();
   return { reference: row.reference, status: 'triage' };
 }

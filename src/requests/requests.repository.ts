@@ -157,24 +157,6 @@ export async function insertStatusToken(tx: Queryable, requestId: number, tokenH
   ]);
 }
 
-export async function insertAttachment(
-  tx: Queryable,
-  a: {
-    requestId: number;
-    originalName: string;
-    contentType: string;
-    size: number;
-    sha256: string;
-    storagePath: string;
-  },
-): Promise<void> {
-  await tx.query(
-    `INSERT INTO attachments (request_id, original_name, content_type, size_bytes, sha256, storage_path)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [a.requestId, a.originalName, a.contentType, a.size, a.sha256, a.storagePath],
-  );
-}
-
 export async function countRequestsByStatus(db: Queryable): Promise<{ status: string; n: number }[]> {
   return db.query('SELECT status, count(*)::int AS n FROM recovery_requests GROUP BY status');
 }

@@ -4,19 +4,12 @@ import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { emailToWrite, statusLinkSecret } from '../mail/mail.service.ts';
-import {
-  checkUpload,
-  displayName,
-  removeUpload,
-  storeUpload,
-  type AttachmentProblem,
-  type ReceivedFile,
-} from './attachments.ts';
+import { checkUpload, type AttachmentProblem, type ReceivedFile } from './attachments.ts';
+import { fileCipherOf, storeAttachment, whenWriterFree } from './attachment-store.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
 import {
   findByReference,
   hasStatusToken,
-  insertAttachment,
   insertFiledRequest,
   type RecoveryRequestRow,
 } from './requests.repository.ts';
@@ -77,32 +70,16 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
     throw new RateLimitedError(wait);
   }
   const locale = request.locale ?? filing.locale;
-  const stored = checked ? await storeUpload(deps.config.dataDir, checked) : undefined;
-  try {
-    const filed = await storeWithFreshReference(
-      deps,
-      request,
-      locale,
-      filing.clientIp,
-      filing.channel,
-      checked && stored
-        ? (tx, requestId) =>
-            insertAttachment(tx, {
-              requestId,
-              originalName: displayName(checked.originalName),
-              contentType: checked.contentType,
-              size: checked.size,
-              ...stored,
-            })
-        : undefined,
-    );
-    deps.metrics.intake.inc({ outcome: 'accepted' });
-    deps.relay.wake();
-    return filed;
-  } catch (error) {
-    if (stored) await removeUpload(deps.config.dataDir, stored.storagePath);
-    throw error;
-  }
+  const filed = checked
+    ? await whenWriterFree(() =>
+        storeWithFreshReference(deps, request, locale, filing.clientIp, filing.channel, (tx, requestId) =>
+          storeAttachment(tx, fileCipherOf(deps.config), requestId, checked),
+        ),
+      )
+    : await storeWithFreshReference(deps, request, locale, filing.clientIp, filing.channel);
+  deps.metrics.intake.inc({ outcome: 'accepted' });
+  deps.relay.wake();
+  return filed;
 }
 
 /**
