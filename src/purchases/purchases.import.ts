@@ -37,8 +37,8 @@ export interface ImportListener {
  * 1. check: which licence numbers appear on more than one valid row, and the last line of each
  *    (a Bloom filter of ~1.2 MB a million rows, see repeated-license-numbers.ts; nothing is
  *    written yet, so a file that is not a purchases file at all fails before any change);
- * 2. import: the main thread reads records and streams to COPY; worker threads, one a core
- *    (row-workers.ts), validate each row again, encrypt and fingerprint its code. A row whose
+ * 2. import: the main thread reads records and streams to COPY; worker threads (row-workers.ts:
+ *    none on two cores) validate each row again, encrypt and fingerprint its code. A row whose
  *    licence number appears again further down is rejected, naming the later line, since the
  *    later row wins. Knowing that before writing keeps a re-import of a file with repeated
  *    licence numbers from rewriting those records twice. The rest is written in batches, each
