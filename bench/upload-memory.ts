@@ -3,10 +3,9 @@
  * more than 50 MB. Starts the desk on a private redis-server, posts the uploads to /recover at
  * once, and reads the process's VmRSS and VmHWM (peak, reset just before) from /proc.
  *
- * With a PostgreSQL server (DATABASE_URL, an admin connection string: a throwaway database is made
- * on it) the process measured is the web process alone (`src/web.ts`, as production runs it).
- * Without one it is the all-in-one desk (`src/main.ts`, as `npm start` runs it) on embedded PGlite,
- * whose own WASM heap grows and shrinks by tens of MB on its own: a rougher figure.
+ * The process measured is the web process alone (`src/web.ts`), on a throwaway database made on
+ * the PostgreSQL server at DATABASE_URL (an admin connection string), or, without it, on an
+ * embedded server started for the measurement.
  *
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/upload-memory.ts
  *
@@ -14,19 +13,20 @@
  */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { joinOrStartEmbedded } from '../src/db/embedded-postgres.ts';
 import { RedisServer } from '../src/redis/redis-server.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MB = 1024 * 1024;
 
 export interface UploadMemory {
-  process: 'web (src/web.ts, PostgreSQL)' | 'all-in-one (src/main.ts, PGlite)';
+  process: 'web (src/web.ts)';
   uploads: number;
   fileBytes: number;
   statuses: Record<string, number>;
@@ -142,15 +142,18 @@ function startDesk(script: string, env: Record<string, string>) {
   };
 }
 
-/** The measurement; `adminUrl` (a PostgreSQL server) measures the web process alone, else all-in-one on PGlite. */
+/** The measurement, on the server behind `adminUrl`, else on an embedded server of its own. */
 export async function measureUploadMemory(
   options: { uploads?: number; adminUrl?: string } = {},
 ): Promise<UploadMemory> {
   const uploads = options.uploads ?? 40;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'rd-upload-memory-'));
+  // As root, an embedded server runs as the postgres user, which must reach its folder.
+  chmodSync(dataDir, 0o755);
   const redis = await RedisServer.start({ dir: path.join(dataDir, 'redis') });
-  const database = options.adminUrl ? await throwawayDatabase(options.adminUrl) : undefined;
-  const desk = startDesk(database ? 'src/web.ts' : 'src/main.ts', {
+  const embedded = options.adminUrl ? undefined : await joinOrStartEmbedded(path.join(dataDir, 'pg'));
+  const database = await throwawayDatabase(options.adminUrl ?? embedded!.url);
+  const desk = startDesk('src/web.ts', {
     NODE_ENV: 'test',
     PORT: '0',
     DATA_DIR: path.join(dataDir, 'desk'),
@@ -159,7 +162,7 @@ export async function measureUploadMemory(
     LOG_LEVEL: 'info',
     INTAKE_LIMIT_PER_IP: '0',
     INTAKE_LIMIT_PER_EMAIL: '0',
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    DATABASE_URL: database.url,
   });
   try {
     const port = await desk.listening;
@@ -184,7 +187,7 @@ export async function measureUploadMemory(
     for (const s of statuses) count[s] = (count[s] ?? 0) + 1;
     const mb = (bytes: number) => Math.round((bytes / MB) * 10) / 10;
     return {
-      process: database ? 'web (src/web.ts, PostgreSQL)' : 'all-in-one (src/main.ts, PGlite)',
+      process: 'web (src/web.ts)',
       uploads,
       fileBytes: file.length,
       statuses: count,
@@ -195,7 +198,8 @@ export async function measureUploadMemory(
     };
   } finally {
     await desk.stop();
-    await database?.drop();
+    await database.drop();
+    await embedded?.leave();
     await redis.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }

@@ -20,12 +20,7 @@ const log = (message: string) =>
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const pick = <T>(list: T[]): T => list[Math.floor(Math.random() * list.length)]!;
 
-const started = await FaultDesk.start();
-if (typeof started === 'string') {
-  process.stderr.write(`soak: ${started}\n`);
-  process.exit(2);
-}
-const desk = started;
+const desk = await FaultDesk.start();
 const webs: DeskProcess[] = await Promise.all([desk.spawn('web'), desk.spawn('web')]);
 const workers: DeskProcess[] = await Promise.all([desk.spawn('worker'), desk.spawn('worker')]);
 const purchases: TestPurchase[] = [];

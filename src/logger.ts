@@ -11,7 +11,7 @@ const redact = [
   '*.password',
 ];
 
-/** A PostgreSQL error (pg and PGlite alike): a severity and a five-character SQLSTATE. */
+/** A PostgreSQL error: a severity and a five-character SQLSTATE. */
 function isDatabaseError(error: unknown): error is Record<string, unknown> & { code: string } {
   const e = error as { severity?: unknown; code?: unknown } | null;
   return (
@@ -25,8 +25,8 @@ function isDatabaseError(error: unknown): error is Record<string, unknown> & { c
 
 /**
  * Errors as logged. A database error's message, `detail` and `where` quote the values that failed
- * (`invalid input syntax for type bigint: "…"`, `Key (email)=(…) already exists`) and PGlite adds
- * the query's parameters: what a customer submitted, which has no place in a log. Such an error is
+ * (`invalid input syntax for type bigint: "…"`, `Key (email)=(…) already exists`): what a customer
+ * submitted, which has no place in a log. Such an error is
  * logged by its SQLSTATE, its constraint and where in our code it was raised.
  */
 export function serializeError(error: unknown): unknown {

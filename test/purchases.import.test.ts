@@ -67,11 +67,17 @@ function writeFile(name: string, content: string): string {
   return file;
 }
 
-async function importFile(database: TestDatabase, file: string) {
+/** `threads`: worker threads (0: all on this thread); unset, the import decides by the file's size. */
+async function importFile(database: TestDatabase, file: string, threads?: number) {
   const rejects: { line: number; reason: string }[] = [];
-  const counts = await importPurchases(database.db, await openPurchaseFile(file), SECRET_KEY, {
-    rejected: (line, reason) => rejects.push({ line, reason }),
-  });
+  const listener = { rejected: (line: number, reason: string) => rejects.push({ line, reason }) };
+  const counts = await importPurchases(
+    database.db,
+    await openPurchaseFile(file),
+    SECRET_KEY,
+    listener,
+    threads,
+  );
   return { counts, rejects };
 }
 
@@ -445,10 +451,66 @@ describe('desk import purchases: the first load into an empty table', () => {
   });
 });
 
+describe('desk import purchases: on worker threads', () => {
+  let onWorkers: TestDatabase;
+  let onThisThread: TestDatabase;
+  before(async () => ([onWorkers, onThisThread] = await Promise.all([freshDatabase(), freshDatabase()])));
+  after(() => Promise.all([onWorkers.drop(), onThisThread.drop()]));
+
+  const stored = (database: TestDatabase) =>
+    database.db.query<{ license_number: string; activation_code_enc: string } & Record<string, unknown>>(
+      `SELECT * FROM purchases ORDER BY license_number`,
+    );
+
+  it('when a file is imported by worker threads, then its records, decrypted codes, fingerprints and rejected lines are those of an import on this thread', async () => {
+    // Several batches a worker, bad rows and a repeated licence number among them.
+    const rows = Array.from({ length: 1500 }, () => purchase({ store: 'Store, "Tab\there"' }));
+    const lines = rows.map(csvLine);
+    lines.splice(700, 0, csvLine(purchase({ seats: 'many' })));
+    lines.splice(1300, 0, csvLine({ ...rows[1400]!, status: 'revoked' }));
+    lines.push('not,a,row');
+    const file = writeFile('threads.csv', csv(...lines));
+
+    const threaded = await importFile(onWorkers, file, 2);
+    const single = await importFile(onThisThread, file, 0);
+
+    assert.deepEqual(threaded.counts, { rows: 1503, inserted: 1500, updated: 0, unchanged: 0, rejected: 3 });
+    assert.deepEqual(threaded.counts, single.counts);
+    assert.deepEqual(threaded.rejects, single.rejects);
+    assert.deepEqual(
+      threaded.rejects.map((r) => r.line),
+      [702, 1302, 1504],
+    );
+    assert.match(threaded.rejects[0]!.reason, /^seats: "many" is not a whole number/);
+    const fingerprint = createCodeFingerprint(SECRET_KEY);
+    // The ciphertext differs by its random nonce, and the ids and times by when each was written.
+    const comparable = (row: Record<string, unknown>) => ({
+      ...Object.fromEntries(
+        Object.entries(row).filter(
+          ([column]) => !['id', 'activation_code_enc', 'imported_at', 'updated_at'].includes(column),
+        ),
+      ),
+      code: cipher.decrypt(row.activation_code_enc as string),
+    });
+    const [fromWorkers, fromThisThread] = await Promise.all([stored(onWorkers), stored(onThisThread)]);
+    assert.deepEqual(fromWorkers.map(comparable), fromThisThread.map(comparable));
+    const byNumber = new Map(fromWorkers.map((row) => [row.license_number, row]));
+    for (const row of rows) {
+      const record = byNumber.get(row.license_number);
+      assert.equal(cipher.decrypt(record!.activation_code_enc), row.activation_code);
+      assert.equal(record!.activation_code_hmac, fingerprint(row.activation_code));
+    }
+  });
+});
+
 describe('desk import purchases: the command', () => {
+  // The import needs a PostgreSQL server: the test's own when DATABASE_URL is set, else the embedded one.
+  let database: TestDatabase;
+  before(async () => (database = await freshDatabase()));
+  after(() => database.drop());
   const desk = (args: string[], dataDir: string) =>
     spawnSync(process.execPath, ['bin/desk.js', ...args], {
-      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', SECRET_KEY },
+      env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: database.url ?? '', SECRET_KEY },
       encoding: 'utf8',
     });
 

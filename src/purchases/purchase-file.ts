@@ -58,12 +58,56 @@ function formatOf(file: string, head: Buffer): PurchaseFile['format'] {
     : 'csv';
 }
 
-/** The file's rows, streamed; `bytesRead()` says how far into the file the reader is. */
-export function readRecords(file: PurchaseFile): { records: AsyncIterable<FileRecord>; bytesRead(): number } {
+/**
+ * One record of the file as its text, its fields not yet read: what the import's worker threads
+ * are sent. Finding where a record ends (and numbering its lines) is the one sequential part;
+ * reading its fields is done wherever the record goes.
+ */
+export type RawRecord = { line: number; text: string } | { line: number; error: string };
+
+/**
+ * The file's records as text, streamed. A CSV file's header is read (and checked: a file that is
+ * not a purchases file fails here) before its first record; `header()` then gives its columns.
+ */
+export function readRawRecords(file: PurchaseFile): {
+  records: AsyncIterable<RawRecord>;
+  header(): string[] | undefined;
+  bytesRead(): number;
+} {
   const stream = createReadStream(file.path);
   const lines = new LineSource(createInterface({ input: stream, crlfDelay: Infinity }));
-  const records = file.format === 'csv' ? csvRecords(lines) : ndjsonRecords(lines);
-  return { records, bytesRead: () => stream.bytesRead };
+  const found: { header?: string[] } = {};
+  const records = file.format === 'csv' ? csvRecords(lines, found) : ndjsonRecords(lines);
+  return { records, header: () => found.header, bytesRead: () => stream.bytesRead };
+}
+
+/** A raw record's values by column; `header` is the CSV file's (unused for NDJSON). */
+export function readRecord(
+  format: PurchaseFile['format'],
+  header: readonly string[] | undefined,
+  record: RawRecord,
+): FileRecord {
+  if ('error' in record) return record;
+  return format === 'csv' ? csvValues(header!, record) : ndjsonValues(record);
+}
+
+/**
+ * One column's value of a raw record (undefined when the record cannot be read), without
+ * building the others: most CSV records have no quotes, and are split at their commas only.
+ */
+export function readField(
+  format: PurchaseFile['format'],
+  header: readonly string[] | undefined,
+  record: RawRecord,
+  column: string,
+): unknown {
+  if ('error' in record) return undefined;
+  if (format === 'csv' && !record.text.includes('"')) {
+    const fields = record.text.split(',');
+    return fields.length === header!.length ? fields[header!.indexOf(column)] : undefined;
+  }
+  const read = readRecord(format, header, record);
+  return 'values' in read ? read.values[column] : undefined;
 }
 
 interface Line {
@@ -96,26 +140,26 @@ class LineSource {
   }
 }
 
-async function* ndjsonRecords(lines: LineSource): AsyncGenerator<FileRecord> {
+async function* ndjsonRecords(lines: LineSource): AsyncGenerator<RawRecord> {
   for (let line = await lines.next(); line; line = await lines.next()) {
-    if (line.text.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line.text);
-    } catch (error) {
-      yield { line: line.number, error: `not valid JSON (${(error as Error).message})` };
-      continue;
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      yield { line: line.number, error: 'not a JSON object' };
-    } else {
-      yield { line: line.number, values: value as Record<string, unknown> };
-    }
+    if (line.text.trim() !== '') yield { line: line.number, text: line.text };
   }
 }
 
-async function* csvRecords(lines: LineSource): AsyncGenerator<FileRecord> {
-  let header: string[] | undefined;
+function ndjsonValues(record: { line: number; text: string }): FileRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(record.text);
+  } catch (error) {
+    return { line: record.line, error: `not valid JSON (${(error as Error).message})` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { line: record.line, error: 'not a JSON object' };
+  }
+  return { line: record.line, values: value as Record<string, unknown> };
+}
+
+async function* csvRecords(lines: LineSource, found: { header?: string[] }): AsyncGenerator<RawRecord> {
   for (let first = await lines.next(); first; first = await lines.next()) {
     if (first.text.trim() === '') continue;
     const taken = [first];
@@ -132,21 +176,25 @@ async function* csvRecords(lines: LineSource): AsyncGenerator<FileRecord> {
       // Only this record is lost: the lines it swallowed are read again as records of their own.
       lines.unread(taken.slice(1));
       yield { line: first.number, error: 'a quoted field is never closed' };
-      continue;
-    }
-    const fields = splitCsvRecord(text);
-    if (typeof fields === 'string') {
-      yield { line: first.number, error: fields };
-    } else if (!header) {
-      header = checkHeader(fields, first.number);
-    } else if (fields.length !== header.length) {
-      yield { line: first.number, error: `expected ${header.length} fields, found ${fields.length}` };
+    } else if (found.header) {
+      yield { line: first.number, text };
     } else {
-      const values: Record<string, string> = {};
-      header.forEach((column, i) => (values[column] = fields[i]!));
-      yield { line: first.number, values };
+      const fields = splitCsvRecord(text);
+      if (typeof fields === 'string') yield { line: first.number, error: fields };
+      else found.header = checkHeader(fields, first.number);
     }
   }
+}
+
+function csvValues(header: readonly string[], record: { line: number; text: string }): FileRecord {
+  const fields = splitCsvRecord(record.text);
+  if (typeof fields === 'string') return { line: record.line, error: fields };
+  if (fields.length !== header.length) {
+    return { line: record.line, error: `expected ${header.length} fields, found ${fields.length}` };
+  }
+  const values: Record<string, string> = {};
+  header.forEach((column, i) => (values[column] = fields[i]!));
+  return { line: record.line, values };
 }
 
 function countQuotes(text: string): number {

@@ -199,8 +199,8 @@ export function parsePurchaseRow(values: Record<string, unknown>): PurchaseRowRe
   return reasons.length ? { ok: false, reason: reasons.join('; ') } : { ok: true, row: row as PurchaseRow };
 }
 
-/** The row's licence number in its canonical form, or null when it has none that is valid. */
-export function readLicenseNumber(values: Record<string, unknown>): string | null {
-  const read = readColumn(RULES.license_number, values.license_number);
+/** A licence number column's value in its canonical form, or null when it is not valid. */
+export function readLicenseNumber(value: unknown): string | null {
+  const read = readColumn(RULES.license_number, value);
   return read instanceof Problem ? null : (read as string);
 }

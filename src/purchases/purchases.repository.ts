@@ -1,14 +1,6 @@
 import type { Db, Queryable } from '../db/db.ts';
 import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from './purchase-record.ts';
-import type { PurchaseRow } from './purchase-row.ts';
-
-/** A purchase as it is written: the file's row, its lookup keys, and the code encrypted. */
-export interface PurchaseWrite extends Omit<PurchaseRow, 'activation_code'> {
-  order_key: string;
-  purchaser_mailbox: string;
-  activation_code_enc: string;
-  activation_code_hmac: string;
-}
+import { WRITE_COLUMNS, WRITE_NAMES } from './purchase-write.ts';
 
 export interface UpsertCounts {
   inserted: number;
@@ -16,34 +8,14 @@ export interface UpsertCounts {
   unchanged: number;
 }
 
-// Every written column with its type, in one place: the staging table, the unnest casts and the
-// upsert are all made from it.
-const COLUMNS = {
-  license_number: 'text',
-  license_key: 'text',
-  order_number: 'text',
-  order_key: 'text',
-  channel: 'text',
-  store: 'text',
-  country: 'text',
-  purchased_at: 'date',
-  purchaser_email: 'text',
-  purchaser_mailbox: 'text',
-  purchaser_name: 'text',
-  product_sku: 'text',
-  product_name: 'text',
-  seats: 'integer',
-  term_days: 'integer',
-  license_type: 'text',
-  activation_code_enc: 'text',
-  activation_code_hmac: 'text',
-  first_activated_at: 'date',
-  status: 'text',
-  price: 'numeric',
-  currency: 'text',
-} as const satisfies Record<keyof PurchaseWrite, string>;
+/** Rows in COPY's text format (columns in WRITE_NAMES order), and how many. */
+export interface CopyChunk {
+  text: string;
+  rows: number;
+}
 
-const NAMES = Object.keys(COLUMNS) as (keyof PurchaseWrite)[];
+const COLUMNS = WRITE_COLUMNS;
+const NAMES = WRITE_NAMES;
 // What makes a record different. Not the ciphertext: its nonce is random; the code's HMAC stands for it.
 const COMPARED = NAMES.filter((name) => name !== 'license_number' && name !== 'activation_code_enc');
 
@@ -94,19 +66,7 @@ function distinct(stored: string, imported: string): string {
   return `(${columns(stored)}) IS DISTINCT FROM (${columns(imported)})`;
 }
 
-// PGlite: one statement, each column one array parameter (a multi-row insert of any size).
-const FROM_ARRAYS = `unnest(${NAMES.map((name, i) => `$${i + 1}::${COLUMNS[name]}[]`).join(', ')}) AS s(${NAMES.join(', ')})`;
-const UPSERT_FROM_ARRAYS = upsertFrom(FROM_ARRAYS);
-// Into the empty table (see loadIntoEmpty) every row is new: no lookup, no conflict to handle.
-const INSERT_FROM_ARRAYS = `
-  WITH written AS (INSERT INTO purchases (${NAMES.join(', ')}) SELECT * FROM ${FROM_ARRAYS} RETURNING 1)
-  SELECT count(*)::int AS inserted, 0 AS updated FROM written`;
-// An upsert of a batch looks up and may lock each row: small batches. A plain insert into the
-// empty table is cheaper a row the bigger the batch (PGlite: 8.6 s → 7.0 s for 200,000 rows).
-const UPSERT_BATCH = { sql: UPSERT_FROM_ARRAYS, rows: 500 };
-const INSERT_BATCH = { sql: INSERT_FROM_ARRAYS, rows: 5000 };
-
-// PostgreSQL server: COPY into a staging table of the session, then one upsert from it.
+// COPY into a staging table of the session, then one upsert from it.
 const STAGING = 'purchase_import';
 const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING}
   (${NAMES.map((name) => `${name} ${COLUMNS[name]}`).join(', ')}) ON COMMIT DELETE ROWS`;
@@ -119,35 +79,19 @@ type Written = { inserted: number; updated: number };
 /**
  * Writes a stream of rows (each licence number once), telling `onBatch` what each batch did.
  * Into an empty table it is one bulk load (see loadIntoEmpty); otherwise rows go in batches,
- * each in its own transaction, each an upsert. Rows are never gathered as objects: on a
- * PostgreSQL server they stream straight into COPY, on PGlite into one array a column of a
- * small batch.
+ * each in its own transaction, each an upsert. Rows arrive already in COPY's text format and
+ * stream straight into COPY: they are never gathered.
  */
 export async function upsertPurchases(
   db: Db,
-  rows: AsyncIterable<PurchaseWrite>,
+  chunks: AsyncIterable<CopyChunk>,
   onBatch: (counts: UpsertCounts) => void,
 ): Promise<void> {
-  const source = new Batches(rows[Symbol.asyncIterator]());
+  const source = new Batches(chunks[Symbol.asyncIterator]());
   const done = (batchRows: number, { inserted, updated }: Written) =>
     onBatch({ inserted, updated, unchanged: batchRows - inserted - updated });
   if (await loadIntoEmpty(db, source, done)) return;
   await copyBatches(db, source, done);
-}
-
-async function arrayBatches(
-  db: Queryable,
-  source: Batches,
-  done: (rows: number, written: Written) => void,
-  batch = UPSERT_BATCH,
-) {
-  while (!source.finished) {
-    const columns = NAMES.map((): (string | number | null)[] => []);
-    const count = await source.each(batch.rows, (row) =>
-      NAMES.forEach((name, i) => columns[i]!.push(row[name])),
-    );
-    if (count) done(count, (await db.query<Written>(batch.sql, columns))[0]!);
-  }
 }
 
 // The table's indexes that no constraint owns (the primary key and the licence number's unique
@@ -158,11 +102,20 @@ const SECONDARY_INDEXES = `
    WHERE i.schemaname = current_schema() AND i.tablename = 'purchases'
      AND NOT EXISTS (SELECT 1 FROM pg_constraint c
                       WHERE c.conindid = format('%I.%I', i.schemaname, i.indexname)::regclass)`;
+// Unique constraints no foreign key leans on (the licence number's): dropped and added again
+// around the first load too, each with the clause that makes it again. Kept up during COPY, the
+// licence number's index cost a million-row load about 6.5 s; built at the end, 2.5.
+const UNIQUE_CONSTRAINTS = `
+  SELECT format('%I', c.conname) AS name, pg_get_constraintdef(c.oid) AS definition
+    FROM pg_constraint c
+   WHERE c.conrelid = 'purchases'::regclass AND c.contype = 'u'
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = c.conindid)`;
 const COPY_INTO_PURCHASES = `COPY purchases (${NAMES.join(', ')}) FROM STDIN`;
 
 /**
- * The first load, into an empty table, in one transaction: the secondary indexes are dropped,
- * every row is written, and the indexes are built again from the sorted whole. Kept up row by
+ * The first load, into an empty table, in one transaction: the secondary indexes and the
+ * licence number's unique constraint are dropped, every row is written, and they are built
+ * again from the sorted whole. Kept up row by
  * row, eight indexes of random keys cost a million-row load 38 of its seconds; built at the end,
  * about 10. The table is locked meanwhile (readers wait; an empty table had nothing to tell
  * them), and a failure leaves it as it was: empty, with its indexes. False when the table
@@ -174,19 +127,20 @@ async function loadIntoEmpty(db: Db, source: Batches, done: (rows: number, writt
     const [table] = await tx.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT FROM purchases) AS empty');
     if (!table?.empty) return false;
     const indexes = await tx.query<{ name: string; definition: string }>(SECONDARY_INDEXES);
+    const uniques = await tx.query<{ name: string; definition: string }>(UNIQUE_CONSTRAINTS);
     for (const index of indexes) await tx.exec(`DROP INDEX ${index.name}`);
-    if (tx.copyFrom) {
-      let count = 0;
-      await tx.copyFrom(
-        COPY_INTO_PURCHASES,
-        source.copyText(Infinity, (n) => (count = n)),
-      );
-      done(count, { inserted: count, updated: 0 });
-    } else {
-      await arrayBatches(tx, source, done, INSERT_BATCH);
-    }
+    for (const unique of uniques) await tx.exec(`ALTER TABLE purchases DROP CONSTRAINT ${unique.name}`);
+    let count = 0;
+    await tx.copyFrom(
+      COPY_INTO_PURCHASES,
+      source.copyText(Infinity, (n) => (count = n)),
+    );
+    done(count, { inserted: count, updated: 0 });
     // Each build sorts every key; at the server's default 64 MB a million of them spill to disk.
     await tx.exec(`SET LOCAL maintenance_work_mem = '256MB'`);
+    // The check pass wrote each licence number once, so adding its constraint again cannot fail.
+    for (const unique of uniques)
+      await tx.exec(`ALTER TABLE purchases ADD CONSTRAINT ${unique.name} ${unique.definition}`);
     for (const index of indexes) await tx.exec(index.definition);
     return true;
   });
@@ -220,70 +174,29 @@ async function copyBatches(db: Db, source: Batches, done: (rows: number, written
   await previous;
 }
 
-/** Cuts one stream of rows into batches without closing it between them. */
+/** Cuts one stream of COPY chunks into batches of rows without closing it between them. */
 class Batches {
   finished = false;
 
-  constructor(private readonly rows: AsyncIterator<PurchaseWrite>) {}
-
-  /** Calls fn on up to `size` rows; returns how many there were. */
-  async each(size: number, fn: (row: PurchaseWrite) => void): Promise<number> {
-    let count = 0;
-    for await (const row of this.take(size)) {
-      fn(row);
-      count++;
-    }
-    return count;
-  }
+  constructor(private readonly chunks: AsyncIterator<CopyChunk>) {}
 
   /**
-   * Up to `size` rows in COPY's text format, as a stream of chunks of about 64 kB (one socket
-   * write each, not one a row); `counted` learns how many rows there were once it ends.
+   * Chunks until they hold at least `size` rows (or the stream ends), as COPY's input;
+   * `counted` learns how many rows there were once it ends.
    */
   async *copyText(size: number, counted: (n: number) => void): AsyncGenerator<string> {
     let count = 0;
-    let chunk = '';
-    for (; count < size; count++) {
-      const next = await this.rows.next();
+    while (count < size) {
+      const next = await this.chunks.next();
       if (next.done) {
         this.finished = true;
         break;
       }
-      chunk += copyLine(next.value);
-      if (chunk.length < 65_536) continue;
-      yield chunk;
-      chunk = '';
+      count += next.value.rows;
+      if (next.value.text) yield next.value.text;
     }
-    if (chunk) yield chunk;
     counted(count);
   }
-
-  private async *take(size: number): AsyncGenerator<PurchaseWrite> {
-    for (let i = 0; i < size; i++) {
-      const next = await this.rows.next();
-      if (next.done) {
-        this.finished = true;
-        return;
-      }
-      yield next.value;
-    }
-  }
-}
-
-/** One row in COPY's text format: tab-separated, \N for null, backslash escapes. */
-function copyLine(row: PurchaseWrite): string {
-  let line = copyValue(row[NAMES[0]!]);
-  for (let i = 1; i < NAMES.length; i++) line += `\t${copyValue(row[NAMES[i]!])}`;
-  return `${line}\n`;
-}
-
-const COPY_SPECIAL = /[\\\t\n\r]/;
-const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
-
-function copyValue(value: string | number | null): string {
-  if (value === null) return '\\N';
-  if (typeof value === 'number') return String(value);
-  return COPY_SPECIAL.test(value) ? value.replace(/[\\\t\n\r]/g, (c) => COPY_ESCAPES[c]!) : value;
 }
 
 /** A stored purchase with its encrypted code and timestamps (as text, to the microsecond). */

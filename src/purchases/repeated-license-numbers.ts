@@ -8,7 +8,7 @@
 export class RepeatedLicenseNumbers {
   private readonly bits: Uint32Array;
   private readonly bitCount: number;
-  private readonly lastLines = new Map<string, number>();
+  private readonly lastLinesByNumber = new Map<string, number>();
 
   /** `rows`: an upper bound of the rows to be seen; more only raise the false positives. */
   constructor(rows: number) {
@@ -22,17 +22,22 @@ export class RepeatedLicenseNumbers {
    * positive): only then need its row be checked, and `seeAgain` called when the row is valid.
    */
   mayRepeat(licenseNumber: string): boolean {
-    return this.lastLines.has(licenseNumber) || !this.addToFilter(licenseNumber);
+    return this.lastLinesByNumber.has(licenseNumber) || !this.addToFilter(licenseNumber);
   }
 
   /** A valid row of a number that `mayRepeat` said may be seen before. */
   seeAgain(licenseNumber: string, line: number): void {
-    this.lastLines.set(licenseNumber, line);
+    this.lastLinesByNumber.set(licenseNumber, line);
   }
 
   /** The last line of a number seen more than once (or a rare false positive's own line). */
   lastLine(licenseNumber: string): number | undefined {
-    return this.lastLines.get(licenseNumber);
+    return this.lastLinesByNumber.get(licenseNumber);
+  }
+
+  /** Every number `seeAgain` was told of, with its last line: what the import's workers consult. */
+  lastLines(): ReadonlyMap<string, number> {
+    return this.lastLinesByNumber;
   }
 
   /** Sets the number's bits; false when all were set already (seen before, or a false positive). */
