@@ -11,7 +11,8 @@ import {
 import { addUser, disableUser } from '../src/auth/users.service.ts';
 import { openDb, type Queryable } from '../src/db/db.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { embeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
+import { holdEmbedded, embeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
+import type { EmbeddedServer } from '../src/db/embedded-postgres.ts';
 import { createUserWithToken } from './helpers/users.ts';
 
 const CLI = { actor: 'cli', address: null } as const;
@@ -125,10 +126,15 @@ describe('API tokens', () => {
 describe('desk user add and desk token create', () => {
   let dir: string;
   let remove = () => {};
-  before(() => {
+  let held: EmbeddedServer;
+  before(async () => {
     ({ dir, remove } = embeddedDataDir());
+    held = await holdEmbedded(dir);
   });
-  after(() => remove());
+  after(async () => {
+    await held.leave();
+    remove();
+  });
 
   const desk = (args: string[], input = '') =>
     spawnSync(process.execPath, ['bin/desk.js', ...args], {

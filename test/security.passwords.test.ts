@@ -6,7 +6,8 @@ import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
 import { insertUser } from '../src/auth/users.repository.ts';
 import { newPassword } from '../src/auth/users.schema.ts';
 import { DEMO_USERS } from '../src/demo/demo.service.ts';
-import { embeddedDataDir } from './helpers/database.ts';
+import { holdEmbedded, embeddedDataDir } from './helpers/database.ts';
+import type { EmbeddedServer } from '../src/db/embedded-postgres.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signIn, signInAs, type SignedIn } from './helpers/session.ts';
 
@@ -59,10 +60,15 @@ describe('password hashes', () => {
 describe('common passwords', () => {
   let dir: string;
   let remove = () => {};
-  before(() => {
+  let held: EmbeddedServer;
+  before(async () => {
     ({ dir, remove } = embeddedDataDir());
+    held = await holdEmbedded(dir);
   });
-  after(() => remove());
+  after(async () => {
+    await held.leave();
+    remove();
+  });
 
   const userAdd = (email: string, password: string) =>
     spawnSync(process.execPath, ['bin/desk.js', 'user', 'add', '--email', email, '--role', 'technician'], {

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { joinOrStartEmbedded, stopEmbeddedNow } from '../../src/db/embedded-postgres.ts';
+import { joinOrStartEmbedded, stopEmbeddedNow, type EmbeddedServer } from '../../src/db/embedded-postgres.ts';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../src/db/throwaway.ts';
 
 export type TestDatabase = ThrowawayDatabase;
@@ -52,4 +52,12 @@ export function embeddedDataDir(): { dir: string; remove: () => void } {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Keeps the embedded server of `dataDir` running (as a running desk would) until `leave()`, so
+ * that the `desk` commands a test runs join it instead of each starting and stopping it.
+ */
+export function holdEmbedded(dataDir: string): Promise<EmbeddedServer> {
+  return joinOrStartEmbedded(dataDir);
 }
