@@ -1,3 +1,6 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { ExpressAdapter } from '@bull-board/express';
 import type { RequestHandler } from 'express';
 import { Router } from 'express';
 import { requireSession } from '../auth/require-session.ts';
@@ -13,22 +16,6 @@ export const QUEUE_BOARD_PATH = '/desk/admin/queues';
  * instead by the browser's own word on where a request came from (plus SameSite=Lax).
  */
 export function queueBoardRoutes(deps: WebDeps): Router {
-  // Loaded on an admin's first visit: Bull Board's modules would add to every process's start.
-  let board: Promise<RequestHandler> | undefined;
-  const router = Router();
-  router.use(QUEUE_BOARD_PATH, requireSession('admin'), sameOriginOnly, async (req, res, next) => {
-    const handler = await (board ??= loadBoard(deps));
-    handler(req, res, next);
-  });
-  return router;
-}
-
-async function loadBoard(deps: WebDeps): Promise<RequestHandler> {
-  const [{ createBullBoard }, { BullMQAdapter }, { ExpressAdapter }] = await Promise.all([
-    import('@bull-board/api'),
-    import('@bull-board/api/bullMQAdapter'),
-    import('@bull-board/express'),
-  ]);
   const serverAdapter = new ExpressAdapter().setBasePath(QUEUE_BOARD_PATH);
   createBullBoard({
     queues: QUEUE_NAMES.map((name) => new BullMQAdapter(deps.queues.get(name))),
@@ -41,7 +28,14 @@ async function loadBoard(deps: WebDeps): Promise<RequestHandler> {
       },
     },
   });
-  return serverAdapter.getRouter() as RequestHandler;
+  const router = Router();
+  router.use(
+    QUEUE_BOARD_PATH,
+    requireSession('admin'),
+    sameOriginOnly,
+    serverAdapter.getRouter() as RequestHandler,
+  );
+  return router;
 }
 
 /**
