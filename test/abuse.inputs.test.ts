@@ -411,7 +411,9 @@ describe('generated paths and cursors', { timeout: 120_000 }, () => {
           .query({ cursor: c })
           .set('Authorization', `Bearer ${tech.token}`);
         assertNo5xx(res.status, `cursor ${c}`);
-        assert.ok([200, 400].includes(res.status), `status ${res.status} for cursor ${c}`);
+        // 431: a cursor so long that the request line passes Node's 16 KB header limit is refused
+        // by the HTTP server itself, before the desk reads it.
+        assert.ok([200, 400, 431].includes(res.status), `status ${res.status} for cursor ${c}`);
       }),
       { numRuns: 300 },
     );
