@@ -41,7 +41,10 @@ export function deskRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
         })
         .catch((error: unknown) => req.log.warn({ err: error }, 'live queue update failed'));
     }, LIVE_POLL_MS);
-    req.on('close', () => clearInterval(timer));
+    // An open page must never keep a stopping process alive (a test's desk stopped under it
+    // once kept its process waiting forever); the response's close is when the page goes.
+    timer.unref();
+    res.on('close', () => clearInterval(timer));
   });
 
   return router;
