@@ -11,8 +11,7 @@ import {
 import { addUser, disableUser } from '../src/auth/users.service.ts';
 import { openDb, type Queryable } from '../src/db/db.ts';
 import { migrate } from '../src/db/migrate.ts';
-import { holdEmbedded, embeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
-import type { EmbeddedServer } from '../src/db/embedded-postgres.ts';
+import { heldEmbeddedDataDir, freshDatabase, type TestDatabase } from './helpers/database.ts';
 import { createUserWithToken } from './helpers/users.ts';
 
 const CLI = { actor: 'cli', address: null } as const;
@@ -124,27 +123,17 @@ describe('API tokens', () => {
 });
 
 describe('desk user add and desk token create', () => {
-  let dir: string;
-  let remove = () => {};
-  let held: EmbeddedServer;
-  before(async () => {
-    ({ dir, remove } = embeddedDataDir());
-    held = await holdEmbedded(dir);
-  });
-  after(async () => {
-    await held.leave();
-    remove();
-  });
+  const data = heldEmbeddedDataDir();
 
   const desk = (args: string[], input = '') =>
     spawnSync(process.execPath, ['bin/desk.js', ...args], {
       input,
       encoding: 'utf8',
-      env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '' },
+      env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: '' },
     });
 
   async function inDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDb>>) => Promise<T>): Promise<T> {
-    const db = await openDb({ dataDir: dir });
+    const db = await openDb({ dataDir: data.dir });
     try {
       await migrate(db);
       return await fn(db);

@@ -6,8 +6,7 @@ import { hashPassword, verifyPassword } from '../src/auth/passwords.ts';
 import { insertUser } from '../src/auth/users.repository.ts';
 import { newPassword } from '../src/auth/users.schema.ts';
 import { DEMO_USERS } from '../src/demo/demo.service.ts';
-import { holdEmbedded, embeddedDataDir } from './helpers/database.ts';
-import type { EmbeddedServer } from '../src/db/embedded-postgres.ts';
+import { heldEmbeddedDataDir } from './helpers/database.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signIn, signInAs, type SignedIn } from './helpers/session.ts';
 
@@ -58,23 +57,13 @@ describe('password hashes', () => {
 });
 
 describe('common passwords', () => {
-  let dir: string;
-  let remove = () => {};
-  let held: EmbeddedServer;
-  before(async () => {
-    ({ dir, remove } = embeddedDataDir());
-    held = await holdEmbedded(dir);
-  });
-  after(async () => {
-    await held.leave();
-    remove();
-  });
+  const data = heldEmbeddedDataDir();
 
   const userAdd = (email: string, password: string) =>
     spawnSync(process.execPath, ['bin/desk.js', 'user', 'add', '--email', email, '--role', 'technician'], {
       input: `${password}\n`,
       encoding: 'utf8',
-      env: { ...process.env, DATA_DIR: dir, DATABASE_URL: '' },
+      env: { ...process.env, DATA_DIR: data.dir, DATABASE_URL: '' },
     });
 
   it('finding 11: when desk user add is given a common password in any case, then exit 2 saying why', () => {

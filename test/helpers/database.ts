@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { after, before } from 'node:test';
 import { joinOrStartEmbedded, stopEmbeddedNow, type EmbeddedServer } from '../../src/db/embedded-postgres.ts';
 import { throwawayDatabase, type ThrowawayDatabase } from '../../src/db/throwaway.ts';
 
@@ -55,9 +56,24 @@ export function embeddedDataDir(): { dir: string; remove: () => void } {
 }
 
 /**
- * Keeps the embedded server of `dataDir` running (as a running desk would) until `leave()`, so
- * that the `desk` commands a test runs join it instead of each starting and stopping it.
+ * For a describe block: a DATA_DIR whose embedded server runs from its before() to its after(), as
+ * a running desk keeps it, so that the `desk` commands its tests run join it instead of each
+ * starting and stopping it.
  */
-export function holdEmbedded(dataDir: string): Promise<EmbeddedServer> {
-  return joinOrStartEmbedded(dataDir);
+export function heldEmbeddedDataDir(): { readonly dir: string } {
+  let data: ReturnType<typeof embeddedDataDir> | undefined;
+  let held: EmbeddedServer | undefined;
+  before(async () => {
+    data = embeddedDataDir();
+    held = await joinOrStartEmbedded(data.dir);
+  });
+  after(async () => {
+    await held?.leave();
+    data?.remove();
+  });
+  return {
+    get dir() {
+      return data!.dir;
+    },
+  };
 }
