@@ -5,6 +5,7 @@ import type { Db } from './db/db.ts';
 import type { Logger } from './logger.ts';
 import type { Metrics } from './metrics.ts';
 import type { Relay } from './outbox/outbox.relay.ts';
+import type { Presence } from './presence/presence.ts';
 import type { Queues } from './queues.ts';
 import type { IntakeLimits } from './limits/intake-limits.ts';
 import type { StatusTokenLimits } from './limits/status-token-limits.ts';
@@ -26,4 +27,6 @@ export interface WebDeps {
   /** Wrong status tokens per client address and per reference (the customer's status page and API). */
   statusTokenLimits: StatusTokenLimits;
   metrics: Metrics;
+  /** Who has which request open in the console, and who is typing (Redis, expiring in 30 s). */
+  presence: Presence;
 }

@@ -34,7 +34,7 @@ describe('taking a request over (issue 13, defect 7)', () => {
     const details = /<details class="take-over">([\s\S]*?)<\/details>/.exec(html)?.[1];
     assert.ok(details, 'the take-over sits behind a <details> to open first');
     assert.match(details, /<summary>Take over…<\/summary>/);
-    assert.ok(details.includes(`holds this request since`) && details.includes(alice.user.email));
+    assert.ok(details.includes(`claimed this request`) && details.includes(alice.user.email));
     assert.ok(
       details.includes(`>Take over from ${alice.user.email}</button>`),
       'the confirming button names the holder',

@@ -353,6 +353,16 @@ const ROWS: Row[] = [
   },
   {
     method: 'POST',
+    path: '/desk/requests/:reference/presence',
+    access: 'technician',
+    auth: 'session',
+    target: async () => ({
+      url: `/desk/requests/${(await ownTicket()).reference}/presence`,
+      form: { typing: 'true' },
+    }),
+  },
+  {
+    method: 'POST',
     path: '/desk/requests/:reference/notes',
     access: 'technician',
     auth: 'session',

@@ -1,3 +1,4 @@
+import type { ShownTime } from '../time-text.ts';
 import type { ActingAs } from '../audit/audit.ts';
 import { listApiTokens, type ApiTokenRow } from '../auth/tokens.repository.ts';
 import { tokenView, when, type TokenView } from '../desk/tokens.view.ts';
@@ -11,8 +12,8 @@ export interface UserView {
   id: number;
   email: string;
   role: string;
-  created: string;
-  disabled: string | null;
+  created: ShownTime;
+  disabled: ShownTime | null;
   isSelf: boolean;
   tokens: TokenView[];
 }

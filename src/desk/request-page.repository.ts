@@ -127,3 +127,55 @@ export async function findMatchedPurchase(
   );
   return row;
 }
+
+/** Another request of the same requester: same mailbox, or the same licence (claimed or matched). */
+export interface RelatedRequestRow {
+  reference: string;
+  status: string;
+  created_at: Date;
+  verdict: string | null;
+  same_mailbox: boolean;
+  same_licence: boolean;
+  /** The event that closed it (code_sent, refund_approved, rejected), if it is closed. */
+  outcome_type: string | null;
+  outcome_data: Record<string, unknown> | null;
+}
+
+/**
+ * The requester's other requests, newest first (at most `limit`): each of the three ways in is an
+ * indexed lookup (recovery_requests by mailbox and by licence number, match_results by purchase).
+ */
+export async function listRelatedRequests(
+  db: Queryable,
+  reference: string,
+  limit: number,
+): Promise<RelatedRequestRow[]> {
+  return db.query<RelatedRequestRow>(
+    `WITH me AS (
+       SELECT r.id, r.mailbox, r.license_number, m.purchase_id
+         FROM recovery_requests r LEFT JOIN match_results m ON m.request_id = r.id
+        WHERE r.reference = $1
+     ), related AS (
+       SELECT o.id FROM recovery_requests o, me WHERE o.mailbox = me.mailbox
+       UNION SELECT o.id FROM recovery_requests o, me WHERE o.license_number = me.license_number
+       UNION SELECT om.request_id FROM match_results om, me WHERE om.purchase_id = me.purchase_id
+     )
+     SELECT o.reference, o.status, o.created_at, om.verdict,
+            coalesce(o.mailbox = me.mailbox, false) AS same_mailbox,
+            coalesce(o.license_number = me.license_number, false)
+              OR coalesce(om.purchase_id = me.purchase_id, false) AS same_licence,
+            closing.type AS outcome_type, closing.data AS outcome_data
+       FROM related JOIN recovery_requests o ON o.id = related.id
+       CROSS JOIN me
+       LEFT JOIN match_results om ON om.request_id = o.id
+       LEFT JOIN LATERAL (
+         SELECT e.type, e.data FROM request_events e
+          WHERE e.request_id = o.id AND e.type IN ('code_sent', 'refund_approved', 'rejected')
+          ORDER BY e.id DESC LIMIT 1
+       ) closing ON o.status IN ('resolved', 'rejected')
+      WHERE o.id <> me.id
+      ORDER BY o.created_at DESC, o.id DESC
+      LIMIT $2`,
+    [reference, limit],
+  );
+}

@@ -9,11 +9,13 @@ import { decide, type DecisionOutcome } from '../decisions/decisions.service.ts'
 import { RuleBrokenError } from '../decisions/rules.ts';
 import type { WebDeps } from '../deps.ts';
 import { AppError } from '../errors.ts';
+import { normaliseReference } from '../requests/reference.ts';
 import { addNote } from '../notes/notes.service.ts';
 import {
   claimFormSchema,
   decisionBody,
   noteFormSchema,
+  presenceFormSchema,
   parseDecisionForm,
   pathId,
 } from './request-page.schema.ts';
@@ -64,6 +66,22 @@ export function requestPageRoutes(deps: WebDeps): Router {
     );
   });
 
+  // The page's script reports every few seconds (and on typing); the answer is who else is here.
+  router.post(`${page}/presence`, tech, async (req, res) => {
+    const form = presenceFormSchema.safeParse(req.body);
+    const reference = normaliseReference(param(req));
+    if (!form.success || !reference)
+      throw new AppError('validation_failed', 422, 'Not a presence report of a request page.');
+    const email = res.locals.user!.email;
+    res.set('Cache-Control', 'no-store');
+    if (form.data.leave === 'true') {
+      await deps.presence.leave(reference, email);
+      res.status(204).end();
+      return;
+    }
+    res.json({ others: await deps.presence.touch(reference, email, form.data.typing === 'true') });
+  });
+
   router.get(`${page}/attachments/:id`, tech, async (req, res) => {
     const file = await readAttachment(deps, param(req), pathId(String(req.params.id), 'attachment'));
     res.attachment(file.name);
@@ -98,7 +116,9 @@ function param(req: Request): string {
 
 async function showPage(deps: WebDeps, req: Request, res: Response, kept?: KeptForm, status = 200) {
   const data = await loadRequestPage(deps, param(req));
-  const view = requestPageView(data, res.locals.user!, kept);
+  const user = res.locals.user!;
+  const others = await deps.presence.touch(data.ticket.reference, user.email, false);
+  const view = requestPageView(data, user, others, kept);
   renderDeskPage(req, res, deps.templates, 'desk-request', view, status);
 }
 

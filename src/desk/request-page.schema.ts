@@ -60,3 +60,9 @@ export function pathId(value: string, what: string): number {
   if (!/^\d{1,15}$/.test(value)) throw new AppError('not_found', 404, `No ${what} has this id.`);
   return Number(value);
 }
+
+/** What the request page's script reports: typing now, or that the page was closed. */
+export const presenceFormSchema = z.object({
+  typing: z.enum(['true', 'false']).default('false'),
+  leave: z.enum(['true', 'false']).default('false'),
+});

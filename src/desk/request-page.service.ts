@@ -7,15 +7,18 @@ import { normaliseReference } from '../requests/reference.ts';
 import { getTicket, type Ticket } from '../tickets/tickets.service.ts';
 import { recordedCopy } from '../mail/email-render.ts';
 import type { Templates } from '../templates.ts';
+import { RELATED_SHOWN } from './customer-history.ts';
 import {
   findAttachment,
   findEmailCopy,
   findMatchedPurchase,
   listDeskAttachments,
   listDeskEmails,
+  listRelatedRequests,
   type DeskAttachmentRow,
   type DeskEmailRow,
   type DeskPurchaseRow,
+  type RelatedRequestRow,
 } from './request-page.repository.ts';
 
 /** Everything the request page shows: the ticket of the API, plus ids, masked email text and the purchase now. */
@@ -24,6 +27,8 @@ export interface RequestPageData {
   emails: DeskEmail[];
   attachments: DeskAttachmentRow[];
   purchase: DeskPurchaseRow | undefined;
+  /** The requester's other requests (same mailbox or same licence), newest first. */
+  related: RelatedRequestRow[];
 }
 
 /** An email as the page lists it: its masked copy, recorded or (still waiting) rendered from its facts. */
@@ -34,10 +39,11 @@ export async function loadRequestPage(
   referenceInput: string,
 ): Promise<RequestPageData> {
   const ticket = await getTicket(deps, referenceInput);
-  const [emails, attachments, purchase] = await Promise.all([
+  const [emails, attachments, purchase, related] = await Promise.all([
     listDeskEmails(deps.db, ticket.reference),
     listDeskAttachments(deps.db, ticket.reference),
     findMatchedPurchase(deps.db, ticket.reference),
+    listRelatedRequests(deps.db, ticket.reference, RELATED_SHOWN),
   ]);
   return {
     ticket,
@@ -48,6 +54,7 @@ export async function loadRequestPage(
     }),
     attachments,
     purchase,
+    related,
   };
 }
 

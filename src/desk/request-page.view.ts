@@ -1,4 +1,4 @@
-import { utcMinute } from '../time-text.ts';
+import { consoleTime, utcMinute } from '../time-text.ts';
 import { randomUUID } from 'node:crypto';
 import type { User } from '../auth/user.ts';
 import { today } from '../decisions/decision-context.ts';
@@ -13,7 +13,9 @@ import { licenceDecisionBreaks, type LicenceDecisionBreaks } from '../decisions/
 import { RESENDABLE } from '../mail/resend.service.ts';
 import type { MatchResult } from '../matching/match-result.ts';
 import { expiresOn, type Verdict } from '../matching/verdict.ts';
+import type { Present } from '../presence/presence.ts';
 import type { Ticket } from '../tickets/tickets.service.ts';
+import { customerHistoryView, RELATED_SHOWN } from './customer-history.ts';
 import { dueText, flagView } from './queue-view.ts';
 import { historyLine, REJECT_REASON_TEXT } from './request-page.history.ts';
 import type { DeskPurchaseRow } from './request-page.repository.ts';
@@ -47,13 +49,10 @@ const FIELD_LABEL: Record<string, string> = {
   country: 'Country',
 };
 
-/** "2026-05-01 14:03 UTC": one unambiguous form for every time on the page. */
-export function when(date: Date | string | null | undefined): string {
-  if (!date) return '';
-  return utcMinute(date);
-}
+/** Every time on the page: "3 hours ago", with the exact UTC minute on hover. */
+export const when = consoleTime;
 
-export function requestPageView(data: RequestPageData, user: User, kept?: KeptForm) {
+export function requestPageView(data: RequestPageData, user: User, others: Present[], kept?: KeptForm) {
   const { ticket } = data;
   // Our own matcher wrote it, so its shape is MatchResult's.
   const match = ticket.match as MatchResult | null;
@@ -72,6 +71,9 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
     due: dueView(ticket),
     claim: ticket.claim ? { by: ticket.claim.by, at: when(ticket.claim.at), mine: !heldByOther } : null,
     heldByOther,
+    // Who else has the page open, and whether the holder is typing into it right now.
+    presence: others,
+    holderTyping: heldByOther && others.some((o) => o.typing && o.email === ticket.claim?.by),
     closed: ticket.status === 'resolved' || ticket.status === 'rejected',
     request: {
       ...ticket.request,
@@ -103,6 +105,8 @@ export function requestPageView(data: RequestPageData, user: User, kept?: KeptFo
         }
       : null,
     attachments: data.attachments.map((a) => ({ ...a, kb: Math.max(1, Math.round(a.size / 1024)) })),
+    related: customerHistoryView(data.related),
+    relatedMore: data.related.length >= RELATED_SHOWN,
     history: ticket.history.map((event) => ({ ...historyLine(event), at: when(event.created_at) })),
     emails: data.emails.map((e) => ({
       ...e,
@@ -128,10 +132,11 @@ function dueView(ticket: Ticket) {
   const now = paused ? paused.getTime() : Date.now();
   const open = !s.closed_at && ticket.status !== 'resolved' && ticket.status !== 'rejected';
   const clock = (due: Date | null, done: Date | null, doneWord: string) => {
-    if (done) return { text: `${doneWord} ${when(done)}`, overdue: false, at: when(due) };
+    if (done)
+      return { text: `${doneWord} ${utcMinute(done)}`, overdue: false, at: due ? utcMinute(due) : '' };
     if (!due) return { text: 'not set', overdue: false, at: '' };
     const overdue = open && !paused && new Date(due).getTime() < now;
-    return { text: dueText(due, now), overdue, at: when(due) };
+    return { text: dueText(due, now), overdue, at: utcMinute(due) };
   };
   return {
     firstResponse: clock(s.first_response_due_at, s.first_responded_at, 'answered'),

@@ -1,14 +1,14 @@
-import { utcMinute } from '../time-text.ts';
+import { consoleTime, utcMinute, type ShownTime } from '../time-text.ts';
 import type { ApiTokenRow, RevokedReason } from '../auth/tokens.repository.ts';
 
 export interface TokenView {
   id: number;
   label: string;
   createdBy: string;
-  created: string;
-  expires: string;
+  created: ShownTime;
+  expires: ShownTime;
   expired: boolean;
-  lastUsed: string;
+  lastUsed: ShownTime;
   /** "2025-01-02 10:00 UTC by admin@example.com (admin)", or null while the token lives. */
   revoked: string | null;
   live: boolean;
@@ -50,8 +50,8 @@ function creator(t: ApiTokenRow): string {
 function revokedText(t: ApiTokenRow): string {
   const why = t.revoked_reason ? WHY[t.revoked_reason] : '';
   const by = t.revoked_by_email && t.revoked_reason !== 'owner' ? ` (${t.revoked_by_email})` : '';
-  return `${when(t.revoked_at!)} ${why}${by}`.trim();
+  return `${utcMinute(t.revoked_at!)} ${why}${by}`.trim();
 }
 
-/** Dates on staff pages: UTC to the minute, the same for everyone on the team. */
-export const when = utcMinute;
+/** Dates on staff pages: "3 hours ago", with the exact UTC minute on hover. */
+export const when = (date: Date | string) => consoleTime(date);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createSignInLimits, DEFAULT_SIGN_IN_LIMITS } from '../limits/sign-in-limits.ts';
 import type { WebDeps } from '../deps.ts';
+import { createPresence } from '../presence/presence.ts';
 import { countEmailsByStatus } from '../mail/mail.repository.ts';
 import { createMetrics } from '../metrics.ts';
 import { countUndispatched } from '../outbox/outbox.repository.ts';
@@ -46,6 +47,7 @@ export function buildWebDeps(base: Base): WebDeps {
     }),
     signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
     statusTokenLimits: createStatusTokenLimits(redis, { prefix: base.queuePrefix, logger }),
+    presence: createPresence(redis, base.queuePrefix),
   };
 }
 
