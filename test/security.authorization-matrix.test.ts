@@ -281,6 +281,26 @@ const ROWS: Row[] = [
   },
   {
     method: 'POST',
+    path: '/api/v1/tickets/:reference/assign',
+    access: 'supervisor',
+    auth: 'token',
+    target: async () => ({
+      url: `/api/v1/tickets/${(await ownTicket()).reference}/assign`,
+      json: { to: proposer.user.email },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/tickets/bulk',
+    access: 'technician',
+    auth: 'token',
+    target: async () => ({
+      url: '/api/v1/tickets/bulk',
+      json: { references: [(await ownTicket()).reference], action: { type: 'release' } },
+    }),
+  },
+  {
+    method: 'POST',
     path: '/api/v1/tickets/:reference/decisions',
     access: 'technician',
     auth: 'token',
@@ -359,6 +379,16 @@ const ROWS: Row[] = [
     target: async () => ({
       url: `/desk/requests/${(await ownTicket()).reference}/presence`,
       form: { typing: 'true' },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/requests/:reference/assign',
+    access: 'supervisor',
+    auth: 'session',
+    target: async () => ({
+      url: `/desk/requests/${(await ownTicket()).reference}/assign`,
+      form: { to: proposer.user.email },
     }),
   },
   {

@@ -6,7 +6,14 @@ import { hashPassword } from './passwords.ts';
 import { revokeTokensOfUser } from './tokens.repository.ts';
 import { tokenSubject } from './tokens.service.ts';
 import type { Role, User } from './user.ts';
-import { findUserById, insertUser, setUserDisabled, setUserRole } from './users.repository.ts';
+import {
+  findUserByEmail,
+  findUserById,
+  insertUser,
+  listUsers,
+  setUserDisabled,
+  setUserRole,
+} from './users.repository.ts';
 import type { NewUser } from './users.schema.ts';
 import { isUniqueViolation } from '../db/db.ts';
 
@@ -99,4 +106,18 @@ async function existingUser(tx: Queryable, userId: number): Promise<User> {
   const found = await findUserById(tx, userId);
   if (!found) throw new NotFoundError('There is no such user.');
   return { id: found.id, email: found.email, role: found.role };
+}
+
+/** The enabled user with this address (any letter case), or null. */
+export async function findActiveUserByEmail(db: Queryable, email: string): Promise<User | null> {
+  const found = await findUserByEmail(db, email);
+  if (!found || found.disabled_at) return null;
+  return { id: found.id, email: found.email, role: found.role };
+}
+
+/** Everyone who may be given a request: enabled users, technicians and up, by address. */
+export async function listAssignableUsers(db: Queryable): Promise<User[]> {
+  return (await listUsers(db))
+    .filter((u) => !u.disabled_at)
+    .map(({ id, email, role }) => ({ id, email, role }));
 }

@@ -1,11 +1,12 @@
 import type { User } from '../auth/user.ts';
 import type { Queryable } from '../db/db.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { AppError, ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { findActiveUserByEmail } from '../auth/users.service.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import type { DecisionDeps } from './decision-context.ts';
 import { heldBy } from './decisions.service.ts';
 import { setClaim } from './decisions.repository.ts';
-import { requireDeskWorker } from '../auth/roles.ts';
+import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
@@ -54,7 +55,10 @@ export async function claimTicket(
   });
 }
 
-/** Gives a request back to the queue. Only its holder may; releasing an unclaimed request changes nothing. */
+/**
+ * Gives a request back to the queue. Its holder may, and a supervisor may release anyone's (the
+ * history names whose it was); releasing an unclaimed request changes nothing.
+ */
 export async function releaseTicket(
   deps: Pick<DecisionDeps, 'db'>,
   actor: User,
@@ -63,11 +67,52 @@ export async function releaseTicket(
   requireDeskWorker(actor);
   return withLockedTicket(deps, referenceInput, async (tx, ticket) => {
     if (ticket.claimed_by === null) return stateOf(ticket);
-    if (ticket.claimed_by !== actor.id)
-      throw new ConflictError(heldBy(ticket, 'only its holder can release it'));
+    const own = ticket.claimed_by === actor.id;
+    if (!own && !hasRole(actor, 'supervisor'))
+      throw new ConflictError(heldBy(ticket, 'only its holder or a supervisor can release it'));
     await setClaim(tx, ticket.id, null);
-    await insertEvent(tx, { requestId: ticket.id, actor: actor.email, type: 'released' });
+    await insertEvent(tx, {
+      requestId: ticket.id,
+      actor: actor.email,
+      type: 'released',
+      data: own ? {} : { from: ticket.claimed_by_email },
+    });
     return { reference: ticket.reference, status: ticket.status, claimed_by: null, claimed_at: null };
+  });
+}
+
+/**
+ * A supervisor gives a request to a technician (README, Assignment): it becomes theirs as if they
+ * had claimed it, from whoever held it; they are notified. Assigning it to its holder changes
+ * nothing. Only open requests, and only to an enabled desk user.
+ */
+export async function assignTicket(
+  deps: Pick<DecisionDeps, 'db' | 'config'>,
+  actor: User,
+  referenceInput: string,
+  assigneeEmail: string,
+): Promise<ClaimState> {
+  if (!hasRole(actor, 'supervisor')) throw new ForbiddenError('Only a supervisor may assign requests.');
+  const assignee = await findActiveUserByEmail(deps.db, assigneeEmail);
+  if (!assignee)
+    throw new AppError('validation_failed', 422, `No enabled desk user has the address ${assigneeEmail}.`);
+  return withLockedTicket(deps, referenceInput, async (tx, ticket) => {
+    if (CLOSED.includes(ticket.status))
+      throw new ConflictError(`${ticket.reference} is ${ticket.status}: there is nothing left to assign.`);
+    if (ticket.claimed_by === assignee.id) return stateOf(ticket);
+    await setClaim(tx, ticket.id, assignee.id);
+    await insertEvent(tx, {
+      requestId: ticket.id,
+      actor: actor.email,
+      type: 'assigned',
+      data: { to: assignee.email, ...(ticket.claimed_by_email ? { from: ticket.claimed_by_email } : {}) },
+    });
+    return {
+      reference: ticket.reference,
+      status: ticket.status,
+      claimed_by: assignee.email,
+      claimed_at: new Date(),
+    };
   });
 }
 

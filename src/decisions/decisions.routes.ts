@@ -2,9 +2,16 @@ import { Router, type ErrorRequestHandler } from 'express';
 import { currentUser } from '../auth/require-token.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
-import { approvalVerdictSchema, claimSchema, parseIdempotencyKey, parseOrThrow } from './decisions.schema.ts';
+import {
+  approvalVerdictSchema,
+  assignSchema,
+  claimSchema,
+  parseIdempotencyKey,
+  parseOrThrow,
+} from './decisions.schema.ts';
 import { approve, pendingApprovals, rejectApproval } from './approvals.service.ts';
-import { claimTicket, releaseTicket } from './claims.service.ts';
+import { assignTicket, claimTicket, releaseTicket } from './claims.service.ts';
+import { bulkAct } from './bulk.service.ts';
 import { decide, type DecisionOutcome } from './decisions.service.ts';
 import { RuleBrokenError } from './rules.ts';
 
@@ -27,6 +34,19 @@ export function decisionRoutes(deps: WebDeps): Router {
 
   router.post('/tickets/:reference/release', async (req, res) => {
     res.json(await releaseTicket(deps, currentUser(res), req.params.reference));
+  });
+
+  router.post('/tickets/:reference/assign', async (req, res) => {
+    const { to } = parseOrThrow(assignSchema, req.body);
+    res.json(await assignTicket(deps, currentUser(res), req.params.reference, to));
+  });
+
+  // Each request answers for itself: 200 with one result per reference, refused ones included.
+  router.post('/tickets/bulk', async (req, res) => {
+    const key = parseIdempotencyKey(req.get('idempotency-key'));
+    const results = await bulkAct(deps, currentUser(res), req.body, key);
+    const done = results.filter((r) => r.outcome === 'done').length;
+    res.json({ done, refused: results.length - done, results });
   });
 
   router.post('/tickets/:reference/decisions', async (req, res) => {

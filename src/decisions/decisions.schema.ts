@@ -47,6 +47,9 @@ export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 
 export const claimSchema = z.object({ takeover: z.boolean().optional() }).strict();
 
+/** `POST /api/v1/tickets/:reference/assign`: the address of the desk user to give it to. */
+export const assignSchema = z.object({ to: z.email().max(254) }).strict();
+
 export const approvalVerdictSchema = z.object({
   note: freeText('must not contain control characters (tabs and line breaks are fine)')
     .trim()

@@ -48,7 +48,8 @@ const WORDS: Record<EventType, (d: Data) => string> = {
     (d.license_number ? `, licence ${str(d.license_number)}` : ''),
   claimed: (d) => (d.auto ? 'claimed it on deciding' : 'claimed it'),
   taken_over: (d) => `took it over from ${str(d.from)}`,
-  released: () => 'released it to the queue',
+  released: (d) => (d.from ? `released it to the queue from ${str(d.from)}` : 'released it to the queue'),
+  assigned: (d) => `assigned it to ${str(d.to)}${d.from ? ` (it was ${str(d.from)}'s)` : ''}`,
   code_sent: (d) =>
     `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
     (d.requester_notified ? '; the requester was told where it went' : '') +

@@ -4,7 +4,9 @@ import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { setFlash } from '../auth/session.ts';
 import type { User } from '../auth/user.ts';
-import { claimTicket, releaseTicket } from '../decisions/claims.service.ts';
+import { hasRole } from '../auth/roles.ts';
+import { listAssignableUsers } from '../auth/users.service.ts';
+import { assignTicket, claimTicket, releaseTicket } from '../decisions/claims.service.ts';
 import { decide, type DecisionOutcome } from '../decisions/decisions.service.ts';
 import { RuleBrokenError } from '../decisions/rules.ts';
 import type { WebDeps } from '../deps.ts';
@@ -12,6 +14,7 @@ import { AppError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { addNote } from '../notes/notes.service.ts';
 import {
+  assignFormSchema,
   claimFormSchema,
   decisionBody,
   noteFormSchema,
@@ -47,6 +50,14 @@ export function requestPageRoutes(deps: WebDeps): Router {
     await act(deps, req, res, {}, async (user) => {
       await releaseTicket(deps, user, param(req));
       return 'Released: the request is back in the queue.';
+    });
+  });
+
+  router.post(`${page}/assign`, tech, async (req, res) => {
+    const to = assignFormSchema.safeParse(req.body).data?.to ?? '';
+    await act(deps, req, res, {}, async (user) => {
+      const state = await assignTicket(deps, user, param(req), to);
+      return `Assigned to ${state.claimed_by}; they are notified.`;
     });
   });
 
@@ -117,8 +128,11 @@ function param(req: Request): string {
 async function showPage(deps: WebDeps, req: Request, res: Response, kept?: KeptForm, status = 200) {
   const data = await loadRequestPage(deps, param(req));
   const user = res.locals.user!;
-  const others = await deps.presence.touch(data.ticket.reference, user.email, false);
-  const view = requestPageView(data, user, others, kept);
+  const [others, assignable] = await Promise.all([
+    deps.presence.touch(data.ticket.reference, user.email, false),
+    hasRole(user, 'supervisor') ? listAssignableUsers(deps.db) : Promise.resolve([]),
+  ]);
+  const view = { ...requestPageView(data, user, others, kept), assignable: assignableView(assignable, data) };
   renderDeskPage(req, res, deps.templates, 'desk-request', view, status);
 }
 
@@ -162,4 +176,11 @@ function outcomeMessage(outcome: DecisionOutcome): string {
       throw new Error(`no sentence for the outcome ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/** Whom a supervisor may give the request to: every enabled desk user but its holder. */
+function assignableView(users: User[], data: { ticket: { claim: { by: string } | null } }) {
+  return users
+    .filter((u) => u.email !== data.ticket.claim?.by)
+    .map((u) => ({ email: u.email, role: u.role }));
 }

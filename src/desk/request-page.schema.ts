@@ -66,3 +66,6 @@ export const presenceFormSchema = z.object({
   typing: z.enum(['true', 'false']).default('false'),
   leave: z.enum(['true', 'false']).default('false'),
 });
+
+/** The request page's "Assign to" form (supervisors). */
+export const assignFormSchema = z.object({ to: z.string().max(254) });

@@ -9,6 +9,7 @@ export const EVENT_TYPES = [
   'claimed', // decisions: a technician took it (or deciding claimed it)
   'taken_over', // decisions: taken from another technician
   'released', // decisions: given back to the queue
+  'assigned', // decisions: a supervisor gave it to a technician
   'code_sent', // decisions: an activation code went out
   'reissue_proposed', // decisions: a code to another address, waiting for a supervisor
   'refund_proposed', // decisions: a refund, waiting for a supervisor
