@@ -142,3 +142,29 @@ describe('times on the request page', () => {
     }
   });
 });
+
+describe('refusals on the request page are sentences', () => {
+  it('when a question is empty or an address is not one, then the page says so in words, never as the API does, and keeps what was typed', async () => {
+    const { reference } = await fileMatchedRequest(desk, await purchase(desk));
+    const html = await page(alice, reference);
+    const key = (type: string) =>
+      new RegExp(
+        `name="type" value="${type}">\\s*<input type="hidden" name="idempotency_key" value="([^"]+)"`,
+      ).exec(html)?.[1] ?? '';
+    const empty = await postForm(alice, `/desk/requests/${reference}/decisions`, {
+      type: 'request_info',
+      message: '   ',
+      idempotency_key: key('request_info'),
+    }).expect(422);
+    assert.ok(empty.text.includes('The message must not be empty.'), 'a sentence');
+    assert.ok(!empty.text.includes('body is not valid'));
+    const address = await postForm(alice, `/desk/requests/${reference}/decisions`, {
+      type: 'reissue',
+      mode: 'resend',
+      to: 'buyer at example.org',
+      idempotency_key: key('reissue'),
+    }).expect(422);
+    assert.ok(address.text.includes('The address is not an email address.'));
+    assert.ok(address.text.includes('value="buyer at example.org"'), 'the address typed is kept');
+  });
+});

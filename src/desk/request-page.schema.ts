@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISION_TYPES } from '../decisions/decisions.schema.ts';
+import { DECISION_TYPES, decisionSchema } from '../decisions/decisions.schema.ts';
 import { AppError } from '../errors.ts';
 import { isPlainText } from '../identifiers/plain-text.ts';
 
@@ -30,8 +30,40 @@ export function parseDecisionForm(input: unknown): DecisionForm {
   throw new AppError('validation_failed', 422, 'This form is incomplete or out of date: reload the page.');
 }
 
-/** The form as the API's decision body (decisionSchema): only the fields its type takes. */
+/** What each field of the decision forms is called in a sentence. */
+const FIELD_WORDS: Record<string, string> = {
+  message: 'The message',
+  to: 'The address',
+  reason: 'The reason',
+  amount: 'The amount',
+  mode: 'The kind of reissue',
+};
+
+/**
+ * The form as the API's decision body (decisionSchema): only the fields its type takes. A body
+ * the schema refuses is refused here in the console's words ("The message must not be empty."),
+ * not the API's ("The body is not valid. message: …").
+ */
 export function decisionBody(form: DecisionForm): Record<string, unknown> {
+  const body = bodyOf(form);
+  const parsed = decisionSchema.safeParse(body);
+  if (parsed.success) return body;
+  const sentences = parsed.error.issues.map((issue) => {
+    const field = String(issue.path[0] ?? '');
+    const what =
+      issue.code === 'invalid_format'
+        ? 'is not an email address'
+        : issue.code === 'invalid_value'
+          ? 'is not one of the choices'
+          : issue.code === 'invalid_type'
+            ? 'must not be empty'
+            : issue.message;
+    return `${FIELD_WORDS[field] ?? 'The form'} ${what}.`;
+  });
+  throw new AppError('validation_failed', 422, [...new Set(sentences)].join(' '));
+}
+
+function bodyOf(form: DecisionForm): Record<string, unknown> {
   switch (form.type) {
     case 'reissue':
       return { type: 'reissue', mode: form.mode, ...(form.to ? { to: form.to.trim() } : {}) };
