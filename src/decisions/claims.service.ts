@@ -7,6 +7,7 @@ import { heldBy } from './decisions.service.ts';
 import { setClaim } from './decisions.repository.ts';
 import { requireDeskWorker } from '../auth/roles.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
 export interface ClaimState {
@@ -21,16 +22,17 @@ const CLOSED = ['resolved', 'rejected'];
 /**
  * Claims a request (README, Decisions: one owner at a time). Claiming one's own claim again changes
  * nothing; a request someone else holds answers 409 naming them, unless `takeover` is asked for,
- * which the history records with the previous holder.
+ * which the history records with the previous holder, who is notified (`taken_over`).
  */
 export async function claimTicket(
-  deps: Pick<DecisionDeps, 'db'>,
+  deps: Pick<DecisionDeps, 'db' | 'config' | 'relay'>,
   actor: User,
   referenceInput: string,
   options: { takeover?: boolean } = {},
 ): Promise<ClaimState> {
   requireDeskWorker(actor);
-  return withLockedTicket(deps, referenceInput, async (tx, ticket) => {
+  let notified = 0;
+  const state = await withLockedTicket(deps, referenceInput, async (tx, ticket) => {
     if (CLOSED.includes(ticket.status))
       throw new ConflictError(`${ticket.reference} is ${ticket.status}: there is nothing left to claim.`);
     if (ticket.claimed_by === actor.id) return stateOf(ticket);
@@ -45,6 +47,14 @@ export async function claimTicket(
       type: ticket.claimed_by === null ? 'claimed' : 'taken_over',
       data: ticket.claimed_by === null ? {} : { from: ticket.claimed_by_email },
     });
+    if (ticket.claimed_by !== null)
+      notified = await notify(tx, deps.config, {
+        kind: 'taken_over',
+        to: { userIds: [ticket.claimed_by] },
+        actorId: actor.id,
+        request: ticket,
+        data: { by: actor.email },
+      });
     return {
       reference: ticket.reference,
       status: ticket.status,
@@ -52,6 +62,8 @@ export async function claimTicket(
       claimed_at: new Date(),
     };
   });
+  if (notified > 0) deps.relay.wake(); // the previous holder's email, if they chose one
+  return state;
 }
 
 /** Gives a request back to the queue. Only its holder may; releasing an unclaimed request changes nothing. */
