@@ -14,12 +14,14 @@ declare global {
 
 /**
  * The bell's count on every console page: one lookup in a partial index (migration 0021) per
- * request of a signed-in user, read by renderDeskPage. Mount after deskSession.
+ * request of a signed-in user that may render a page, read by renderDeskPage. Requests that never
+ * do (the queue's live stream, Bull Board's JSON polls) are not counted. Mount after deskSession.
  */
 export function notificationBell(deps: Pick<WebDeps, 'db'>): RequestHandler {
-  return async (_req, res, next) => {
+  return async (req, res, next) => {
     const user = res.locals.user;
-    if (user) res.locals.unreadNotifications = await unreadCount(deps.db, user);
+    if (user && (req.method !== 'GET' || req.accepts('html') === 'html'))
+      res.locals.unreadNotifications = await unreadCount(deps.db, user);
     next();
   };
 }
