@@ -304,6 +304,26 @@ describe('GET /api/v1/notifications and POST /api/v1/notifications/read', () => 
       await markRead(theo, body).expect(422);
   });
 
+  it('when the inputs are odd, then a 4xx names the problem, never a 5xx', async () => {
+    const tess = await technician();
+    for (const query of [
+      'unread=true&unread=false',
+      'cursor=n1%00',
+      `cursor=n${'9'.repeat(30)}`,
+      'limit=1e9',
+    ])
+      assert.equal((await api(tess, `/api/v1/notifications?${query}`)).status, 422, query);
+    for (const body of [[1, 2], { ids: [1e20] }, { ids: [1.5] }, { ids: Array(501).fill(1) }, 'all'])
+      assert.equal((await markRead(tess, body)).status, 422, JSON.stringify(body));
+    for (const url of [
+      '/desk/notifications/99999999999999999999',
+      '/desk/notifications/-1',
+      '/desk/notifications/0',
+    ])
+      assert.equal((await tess.agent.get(url)).status, 404, url);
+    assert.equal((await tess.agent.get('/desk/notifications?cursor=%00')).status, 422);
+  });
+
   it('when there is no API token, then 401', async () => {
     await request(desk.app).get('/api/v1/notifications').expect(401);
     await request(desk.app).post('/api/v1/notifications/read').send({ all: true }).expect(401);
