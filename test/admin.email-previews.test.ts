@@ -5,8 +5,9 @@ import { after, before, describe, it } from 'node:test';
 import Handlebars from 'handlebars';
 import request from 'supertest';
 import { EMAIL_SAMPLES, SAMPLE_REFERENCE, sampleContext } from '../src/admin/email-samples.ts';
-import { emailTemplates } from '../src/admin/email-preview.service.ts';
+import { emailTemplates, ENGLISH_ONLY_EMAILS } from '../src/admin/email-preview.service.ts';
 import { LOCALES } from '../src/i18n/i18n.ts';
+import { NOTIFICATION_KINDS } from '../src/notifications/notification-kinds.ts';
 import { loadTemplates, TEMPLATES_DIR } from '../src/templates.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signInAs, type SignedIn } from './helpers/session.ts';
@@ -36,17 +37,38 @@ function variablesOf(file: string): Set<string> {
 }
 
 describe('email samples cover every template', () => {
-  it('when the templates are listed, then every locale has the same templates as English, each with a sample', () => {
-    const en = entries.filter((e) => e.locale === 'en').map((e) => e.name);
+  it('when the templates are listed, then every locale has the same customer templates as English, each with a sample', () => {
+    const forCustomers = entries.filter((e) => !e.englishOnly);
+    const en = forCustomers.filter((e) => e.locale === 'en').map((e) => e.name);
     assert.ok(en.length >= 8, `found ${en.length} English templates`);
     for (const locale of LOCALES) {
       assert.deepEqual(
-        entries.filter((e) => e.locale === locale).map((e) => e.name),
+        forCustomers.filter((e) => e.locale === locale).map((e) => e.name),
         en,
         `templates in ${locale}`,
       );
     }
     for (const entry of entries) assert.ok(entry.hasSample, `sample data for ${entry.name}`);
+  });
+
+  it('when the templates are listed, then the staff’s emails are in English only, like the console', () => {
+    for (const name of ENGLISH_ONLY_EMAILS) {
+      const locales = entries.filter((e) => e.name === name).map((e) => e.locale);
+      assert.deepEqual(locales, ['en'], name);
+    }
+  });
+
+  it('when a staff notification is rendered for each kind, then each kind says something of its own', () => {
+    const sample = EMAIL_SAMPLES['staff-notification']!;
+    const rendered = NOTIFICATION_KINDS.map((kind) =>
+      templates.email('staff-notification', 'en', sampleContext('staff-notification', kind)!),
+    );
+    assert.equal(new Set(rendered.map((r) => r.subject)).size, NOTIFICATION_KINDS.length, 'subjects');
+    assert.equal(new Set(rendered.map((r) => r.text)).size, NOTIFICATION_KINDS.length, 'texts');
+    for (const r of rendered) {
+      assert.ok(r.text.includes(String(sample.context.requestUrl)), 'the link to the request');
+      assert.doesNotMatch(r.subject, /Notification about/, 'a subject of its kind');
+    }
   });
 
   for (const entry of entries) {

@@ -59,9 +59,20 @@ describe('assigning a request', () => {
         data: { to: alice.user.email, from: bob.user.email },
       },
     );
+    // Alice is told it is hers; Bob, that it was taken from him; the supervisor, nothing.
+    const told = await desk.base.db.query<{ user_id: number; kind: string }>(
+      'SELECT user_id, kind FROM notifications WHERE request_id = $1 ORDER BY id',
+      [ticket.id],
+    );
+    assert.deepEqual(told, [
+      { user_id: alice.user.id, kind: 'assigned' },
+      { user_id: bob.user.id, kind: 'taken_over' },
+    ]);
     // Again to the same person: nothing more happens.
     await api(supervisor, `/tickets/${ticket.reference}/assign`, { to: alice.user.email }).expect(200);
     assert.equal((await ticketRow(desk, ticket.id)).types.filter((t) => t === 'assigned').length, 1);
+    const again = await desk.base.db.query('SELECT 1 FROM notifications WHERE request_id = $1', [ticket.id]);
+    assert.equal(again.length, 2, 'no second notification');
   });
 
   it('when a technician assigns, or a supervisor assigns to no desk user or a closed request, then it is refused and nothing changes', async () => {

@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { QUEUE_BOARD_PATH } from '../src/admin/queue-board.ts';
 import type { Role } from '../src/auth/user.ts';
+import { notify } from '../src/notifications/notifications.service.ts';
 import { validRequest, type TestDesk } from './helpers/desk.ts';
 import {
   fileMatchedRequest,
@@ -56,6 +57,8 @@ interface Row {
   freshSession?: boolean;
   /** Server-sent events: read the status, then hang up. */
   stream?: boolean;
+  /** An allowed GET answers 303 (it goes on to another page) instead of 200. */
+  redirects?: boolean;
 }
 
 interface Cell {
@@ -200,6 +203,30 @@ async function ownEmail(): Promise<number> {
   );
   assert.ok(row, 'the acknowledgement is stored');
   return Number(row.id);
+}
+
+/** A notification of the caller's own (the technician's for anonymous): its id. */
+async function ownNotification(who: Who): Promise<number> {
+  const { reference } = await ownTicket();
+  const user = users.get(who === 'anonymous' ? 'technician' : who)!.user;
+  return desk.base.db.transaction(async (tx) => {
+    const [request] = await tx.query<{ id: number }>(
+      'SELECT id FROM recovery_requests WHERE reference = $1',
+      [reference],
+    );
+    await notify(tx, desk.base.config, {
+      kind: 'assigned',
+      to: { userIds: [user.id] },
+      actorId: null,
+      request: { id: request!.id, reference },
+      data: { by: 'lead@desk.test' },
+    });
+    const [row] = await tx.query<{ id: number }>(
+      'SELECT max(id) AS id FROM notifications WHERE user_id = $1',
+      [user.id],
+    );
+    return Number(row!.id);
+  });
 }
 
 const ROWS: Row[] = [
@@ -504,6 +531,39 @@ const ROWS: Row[] = [
   },
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
+  // Everyone's own notifications: the console's list and choices, and the API.
+  { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
+  {
+    method: 'GET',
+    path: '/desk/notifications/:id',
+    access: 'technician',
+    auth: 'session',
+    redirects: true,
+    target: async ({ who }) => ({ url: `/desk/notifications/${await ownNotification(who)}` }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/notifications/read',
+    access: 'technician',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/notifications/read', form: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/notifications/preferences',
+    access: 'technician',
+    auth: 'session',
+    target: () =>
+      Promise.resolve({ url: '/desk/notifications/preferences', form: { email_assigned: 'console' } }),
+  },
+  { method: 'GET', path: '/api/v1/notifications', access: 'technician', auth: 'token' },
+  {
+    method: 'POST',
+    path: '/api/v1/notifications/read',
+    access: 'technician',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/notifications/read', json: { all: true } }),
+  },
   // Everyone's own API tokens ("My tokens").
   { method: 'GET', path: '/desk/tokens', access: 'technician', auth: 'session' },
   {
@@ -600,7 +660,7 @@ describe('authorisation matrix', () => {
           assert.ok(![401, 403].includes(res.status), what);
           assert.ok(res.status < 500, what);
           if (row.method === 'GET' && row.access !== 'public' && row.access !== 'customer')
-            assert.equal(res.status, 200, what);
+            assert.equal(res.status, row.redirects ? 303 : 200, what);
         } else if (row.access === 'customer') {
           // A desk login is no status token: the request stays hidden (404) or is refused.
           assert.ok([401, 403, 404].includes(res.status), what);

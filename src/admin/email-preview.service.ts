@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { LOCALES, type Locale } from '../i18n/i18n.ts';
+import { STAFF_NOTIFICATION_TEMPLATE } from '../notifications/notifications.service.ts';
 import { TEMPLATES_DIR, type RenderedEmail, type Templates } from '../templates.ts';
 import { EMAIL_SAMPLES, sampleContext } from './email-samples.ts';
 
@@ -10,7 +11,12 @@ export interface EmailTemplateEntry {
   /** Whether src/admin/email-samples.ts has sample data for it. */
   hasSample: boolean;
   variants: string[];
+  /** Mail to desk staff, English only like the console: no other locale has it. */
+  englishOnly: boolean;
 }
+
+/** The staff's emails: the customer's are in every locale, these in English only. */
+export const ENGLISH_ONLY_EMAILS: readonly string[] = [STAFF_NOTIFICATION_TEMPLATE];
 
 /** Every email template in every locale, from the file names under templates/emails/<locale>/. */
 export function emailTemplates(dir = TEMPLATES_DIR): EmailTemplateEntry[] {
@@ -30,6 +36,7 @@ export function emailTemplates(dir = TEMPLATES_DIR): EmailTemplateEntry[] {
         name,
         hasSample: sample !== undefined,
         variants: Object.keys(sample?.variants ?? {}),
+        englishOnly: ENGLISH_ONLY_EMAILS.includes(name),
       });
     }
   }

@@ -1,4 +1,5 @@
 import { REJECT_REASONS } from '../decisions/decisions.schema.ts';
+import { NOTIFICATION_KINDS } from '../notifications/notification-kinds.ts';
 
 /**
  * Sample data for the admin's email previews (/desk/admin/emails): one context per email
@@ -26,6 +27,9 @@ const purchase = {
 };
 
 const rejectVariants = Object.fromEntries(REJECT_REASONS.map((reason) => [reason, { reason }]));
+
+// The staff notification (English only, like the console): a variant per kind.
+const notificationVariants = Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, { kind }]));
 
 export const EMAIL_SAMPLES: Record<string, EmailSample> = {
   'request-received': { context: { ...common } },
@@ -77,6 +81,26 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
       message: 'Your order number belongs to another store.',
     },
     variants: rejectVariants,
+  },
+  'staff-notification': {
+    context: {
+      kind: 'approval_waiting',
+      reference: SAMPLE_REFERENCE,
+      requestUrl: `https://desk.example.com/desk/requests/${SAMPLE_REFERENCE}`,
+      preferencesUrl: 'https://desk.example.com/desk/notifications#preferences',
+      approvalId: 12,
+      approvalKind: 'refund',
+      proposedBy: 'tess@desk.example.com',
+      amount: '49.00',
+      currency: 'EUR',
+      by: 'sam@desk.example.com',
+      reopened: false,
+    },
+    variants: {
+      ...notificationVariants,
+      'a code elsewhere waits': { approvalKind: 'reissue_elsewhere', amount: undefined, currency: undefined },
+      'the customer wrote after closing': { kind: 'customer_replied', reopened: true },
+    },
   },
 };
 

@@ -29,6 +29,7 @@ import {
 } from './decisions.repository.ts';
 import { reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { lockTicketById, moveTicket } from '../requests/status.repository.ts';
 
 export interface ApprovalOutcome {
@@ -68,6 +69,7 @@ export async function approve(
       note: null,
     });
     await moveTicket(tx, ticket.id, 'resolved', true);
+    await notifyProposer(tx, deps, 'proposal_approved', approval, ticket, actor);
     return {
       approval_id: approval.id,
       status: 'approved' as const,
@@ -86,7 +88,7 @@ export async function rejectApproval(
   approvalId: number,
   note?: string,
 ): Promise<ApprovalOutcome> {
-  return deps.db.transaction(async (tx) => {
+  const outcome = await deps.db.transaction(async (tx) => {
     const approval = await lockApproval(tx, approvalId);
     if (!approval) throw new NotFoundError('No approval has this id.');
     if (!hasRole(actor, 'supervisor') && approval.proposed_by !== actor.id)
@@ -108,12 +110,35 @@ export async function rejectApproval(
       data: { approval_id: approval.id, kind: approval.kind, ...(note ? { note } : {}) },
     });
     await moveTicket(tx, ticket.id, 'triage', false);
+    // A proposer withdrawing their own proposal is not told of it (notify never tells the actor).
+    await notifyProposer(tx, deps, 'proposal_turned_down', approval, ticket, actor);
     return {
       approval_id: approval.id,
-      status: 'rejected',
+      status: 'rejected' as const,
       reference: ticket.reference,
       request_status: 'triage',
     };
+  });
+  deps.relay.wake(); // the proposer's notification email, if they chose one
+  return outcome;
+}
+
+/** The proposer hears what became of their proposal, once per approval (`cause`). */
+function notifyProposer(
+  tx: DecisionContext['tx'],
+  deps: DecisionDeps,
+  kind: 'proposal_approved' | 'proposal_turned_down',
+  approval: ApprovalRow,
+  ticket: { id: number; reference: string },
+  actor: User,
+): Promise<number> {
+  return notify(tx, deps.config, {
+    kind,
+    to: { userIds: [approval.proposed_by] },
+    actorId: actor.id,
+    request: ticket,
+    data: { approvalId: approval.id, approvalKind: approval.kind, by: actor.email },
+    cause: `approval:${approval.id}`,
   });
 }
 

@@ -8,6 +8,7 @@ import { heldBy } from './decisions.service.ts';
 import { setClaim } from './decisions.repository.ts';
 import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { lockTicket, type LockedTicket } from '../requests/status.repository.ts';
 
 export interface ClaimState {
@@ -22,16 +23,17 @@ const CLOSED = ['resolved', 'rejected'];
 /**
  * Claims a request (README, Decisions: one owner at a time). Claiming one's own claim again changes
  * nothing; a request someone else holds answers 409 naming them, unless `takeover` is asked for,
- * which the history records with the previous holder.
+ * which the history records with the previous holder, who is notified (`taken_over`).
  */
 export async function claimTicket(
-  deps: Pick<DecisionDeps, 'db'>,
+  deps: Pick<DecisionDeps, 'db' | 'config' | 'relay'>,
   actor: User,
   referenceInput: string,
   options: { takeover?: boolean } = {},
 ): Promise<ClaimState> {
   requireDeskWorker(actor);
-  return withLockedTicket(deps, referenceInput, async (tx, ticket) => {
+  let notified = 0;
+  const state = await withLockedTicket(deps, referenceInput, async (tx, ticket) => {
     if (CLOSED.includes(ticket.status))
       throw new ConflictError(`${ticket.reference} is ${ticket.status}: there is nothing left to claim.`);
     if (ticket.claimed_by === actor.id) return stateOf(ticket);
@@ -46,6 +48,14 @@ export async function claimTicket(
       type: ticket.claimed_by === null ? 'claimed' : 'taken_over',
       data: ticket.claimed_by === null ? {} : { from: ticket.claimed_by_email },
     });
+    if (ticket.claimed_by !== null)
+      notified = await notify(tx, deps.config, {
+        kind: 'taken_over',
+        to: { userIds: [ticket.claimed_by] },
+        actorId: actor.id,
+        request: ticket,
+        data: { by: actor.email },
+      });
     return {
       reference: ticket.reference,
       status: ticket.status,
@@ -53,6 +63,8 @@ export async function claimTicket(
       claimed_at: new Date(),
     };
   });
+  if (notified > 0) deps.relay.wake(); // the previous holder's email, if they chose one
+  return state;
 }
 
 /**
@@ -87,7 +99,7 @@ export async function releaseTicket(
  * nothing. Only open requests, and only to an enabled desk user.
  */
 export async function assignTicket(
-  deps: Pick<DecisionDeps, 'db' | 'config'>,
+  deps: Pick<DecisionDeps, 'db' | 'config' | 'relay'>,
   actor: User,
   referenceInput: string,
   assigneeEmail: string,
@@ -96,7 +108,8 @@ export async function assignTicket(
   const assignee = await findActiveUserByEmail(deps.db, assigneeEmail);
   if (!assignee)
     throw new AppError('validation_failed', 422, `No enabled desk user has the address ${assigneeEmail}.`);
-  return withLockedTicket(deps, referenceInput, async (tx, ticket) => {
+  let notified = 0;
+  const state = await withLockedTicket(deps, referenceInput, async (tx, ticket) => {
     if (CLOSED.includes(ticket.status))
       throw new ConflictError(`${ticket.reference} is ${ticket.status}: there is nothing left to assign.`);
     if (ticket.claimed_by === assignee.id) return stateOf(ticket);
@@ -107,6 +120,22 @@ export async function assignTicket(
       type: 'assigned',
       data: { to: assignee.email, ...(ticket.claimed_by_email ? { from: ticket.claimed_by_email } : {}) },
     });
+    // The assignee is told; a previous holder other than the supervisor, that it was taken over.
+    notified = await notify(tx, deps.config, {
+      kind: 'assigned',
+      to: { userIds: [assignee.id] },
+      actorId: actor.id,
+      request: ticket,
+      data: { by: actor.email },
+    });
+    if (ticket.claimed_by !== null)
+      notified += await notify(tx, deps.config, {
+        kind: 'taken_over',
+        to: { userIds: [ticket.claimed_by] },
+        actorId: actor.id,
+        request: ticket,
+        data: { by: actor.email },
+      });
     return {
       reference: ticket.reference,
       status: ticket.status,
@@ -114,6 +143,8 @@ export async function assignTicket(
       claimed_at: new Date(),
     };
   });
+  if (notified > 0) deps.relay.wake();
+  return state;
 }
 
 async function withLockedTicket<T>(

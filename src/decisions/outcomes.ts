@@ -9,6 +9,7 @@ import type { DecisionOf, RejectReason, ReissueMode } from './decisions.schema.t
 import { matchVerdict, type LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, refundOnVerdictBreaks, reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { moveTicket } from '../requests/status.repository.ts';
 
 /**
@@ -101,6 +102,21 @@ async function propose(
   });
   // Not a response: the customer hears nothing until a supervisor approves (approve() marks it).
   await moveTicket(ctx.tx, ctx.ticket.id, 'pending_approval', false);
+  await notify(ctx.tx, ctx.deps.config, {
+    kind: 'approval_waiting',
+    to: { role: 'supervisor' },
+    actorId: ctx.actor.id,
+    request: ctx.ticket,
+    data: {
+      approvalId,
+      approvalKind: what.kind,
+      proposedBy: ctx.actor.email,
+      ...(what.amount !== null && what.currency !== null
+        ? { amount: what.amount, currency: what.currency }
+        : {}),
+    },
+    cause: `approval:${approvalId}`,
+  });
   return approvalId;
 }
 

@@ -17,6 +17,8 @@ import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
 import { emailResendRoutes } from '../desk/resend.routes.ts';
+import { notificationBell } from '../desk/notification-bell.ts';
+import { notificationsPageRoutes } from '../desk/notifications-page.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
@@ -77,6 +79,7 @@ export function createApp(deps: WebDeps): express.Express {
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);
   app.use('/desk', deskSession(deps));
+  app.use('/desk', notificationBell(deps));
   app.use(queueBoardRoutes(deps)); // checks the origin of its own requests instead of _csrf
   app.use('/desk', csrfProtection());
   app.use(signInRoutes(deps));
@@ -85,6 +88,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(emailResendRoutes(deps));
   app.use(approvalsPageRoutes(deps));
   app.use(tokenRoutes(deps));
+  app.use(notificationsPageRoutes(deps));
   app.use(adminRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));

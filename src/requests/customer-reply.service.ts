@@ -9,6 +9,7 @@ import { MAX_DETAILS } from './requests.schema.ts';
 import { findRequestForCustomer } from './requests.service.ts';
 import type { WebDeps } from '../deps.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { customerWriting } from './status-page.ts';
 import { lockTicketById, moveTicket } from './status.repository.ts';
 
@@ -23,6 +24,7 @@ export interface CustomerReply {
  * an answer to a technician's question (and any proof of purchase) goes into the history, the
  * request returns to triage with its service-level clock running again, and matching runs again;
  * a message within REOPEN_DAYS of the request's closing reopens it to triage for a technician.
+ * Whoever holds the request is notified (`customer_replied`).
  */
 export async function replyAsCustomer(
   deps: Pick<WebDeps, 'db' | 'config' | 'relay'>,
@@ -60,6 +62,14 @@ export async function replyAsCustomer(
       },
     });
     await moveTicket(tx, row.id, 'triage', false);
+    if (ticket?.claimed_by)
+      await notify(tx, deps.config, {
+        kind: 'customer_replied',
+        to: { userIds: [ticket.claimed_by] },
+        actorId: null,
+        request: ticket,
+        data: writing === 'reopen' ? { reopened: true } : {},
+      });
     // An answer may bring new evidence; a message after the outcome is for a person to read.
     if (writing === 'answer') await enqueueInTransaction(tx, 'match', { requestId: row.id });
   });

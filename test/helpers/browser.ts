@@ -14,6 +14,9 @@ export const skipWithoutChromium: false | string = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium) to run the browser tests`;
 
+/** The screens the console is checked on: a 390 px phone, and the desktop openBrowser starts with. */
+export const SCREENS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+
 /** Screenshots kept as test artifacts (the folder is git-ignored). */
 export const ARTIFACTS = path.resolve(import.meta.dirname, '..', '..', 'test-artifacts');
 

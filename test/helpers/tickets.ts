@@ -109,7 +109,8 @@ export async function ticketRow(desk: TestDesk, id: number) {
 
 /**
  * Waits for every email queued for the request to leave, then returns what the SMTP sink got whose
- * subject names the reference, except the acknowledgement (request-received).
+ * subject names the reference, except the acknowledgement (request-received) and the staff's
+ * notifications (mail to a desk user's address).
  */
 export async function outcomeMails(
   desk: TestDesk,
@@ -132,8 +133,16 @@ export async function outcomeMails(
     [requestId],
   );
   const skip = new Set(acknowledgements.map((a) => a.subject));
+  const staff = new Set(
+    (await desk.base.db.query<{ email: string }>('SELECT lower(email) AS email FROM users')).map(
+      (u) => u.email,
+    ),
+  );
   return desk.smtp.received.filter(
-    (m) => m.parsed.subject?.includes(reference) && !skip.has(m.parsed.subject),
+    (m) =>
+      m.parsed.subject?.includes(reference) &&
+      !skip.has(m.parsed.subject) &&
+      !m.to.some((to) => staff.has(to.toLowerCase())),
   );
 }
 
