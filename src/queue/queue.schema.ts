@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isPlainLine } from '../identifiers/plain-text.ts';
 import { OUTCOME_VERDICTS } from './queue.repository.ts';
+import { QUEUE_SORTS, SORT_ORDERS } from './queue-sorts.ts';
 import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
 /** `open` is every status still waiting on the desk or the customer. */
@@ -9,8 +10,7 @@ export const STATUS_FILTERS = ['open', 'all', ...REQUEST_STATUSES] as const;
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(blankToUndefined, schema.optional());
 
-/** The queue's filters, from a query string (the console's form and GET /api/v1/tickets alike). */
-
+/** The queue's filters and sort, from a query string (the console's form and GET /api/v1/tickets alike). */
 export const queueQuery = z.object({
   status: optional(
     z.enum(STATUS_FILTERS, { error: `status must be one of: ${STATUS_FILTERS.join(', ')}` }),
@@ -40,6 +40,12 @@ export const queueQuery = z.object({
       .trim()
       .max(200, { error: 'q is too long (200 characters at most)' })
       .refine(isPlainLine, { error: 'q must not contain control characters' }),
+  ),
+  sort: optional(z.enum(QUEUE_SORTS, { error: `sort must be one of: ${QUEUE_SORTS.join(', ')}` })).default(
+    'due',
+  ),
+  order: optional(z.enum(SORT_ORDERS, { error: `order must be one of: ${SORT_ORDERS.join(', ')}` })).default(
+    'asc',
   ),
   cursor: optional(z.string().max(200, { error: 'cursor is not valid' })),
   limit: optional(z.coerce.number({ error: 'limit must be a number' }).int().min(1).max(200)).default(50),
