@@ -60,3 +60,14 @@ export function parseQueueQuery(query: unknown, invalid: (message: string) => Er
   const name = String(issue.path[0] ?? 'query');
   throw invalid(issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`);
 }
+
+/** How long a saved view's name may be (migration 0019 checks it too). */
+export const MAX_VIEW_NAME = 40;
+
+/** A saved view's name, as typed in the console. */
+export const viewNameField = z
+  .string({ error: 'Give the view a name.' })
+  .trim()
+  .min(1, { error: 'Give the view a name.' })
+  .max(MAX_VIEW_NAME, { error: `A view's name has at most ${MAX_VIEW_NAME} characters.` })
+  .refine(isPlainLine, { error: "A view's name must not contain control characters." });
