@@ -42,7 +42,7 @@ describe('saved views of the queue', () => {
       order: 'desc',
     }).expect(303);
     assert.equal(res.headers.location, '/desk?verdict=strong&sort=updated&order=desc');
-    const page = await tech.agent.get(res.headers.location!).expect(200);
+    const page = await tech.agent.get(res.headers.location).expect(200);
     assert.match(page.text, /Saved the view “Strong, latest first”/);
     assert.deepEqual(tabsOf(page.text), [
       ['All open', '/desk', false],
