@@ -5,24 +5,13 @@ import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { fileMatchedRequest, type FiledTicket } from './helpers/tickets.ts';
 import { signInAs, postForm, type SignedIn } from './helpers/session.ts';
 import type { TestUser } from './helpers/users.ts';
+import { insertQueueRequests, type QueueRequest } from './helpers/queue-requests.ts';
 
 let desk: TestDesk;
 let tech: SignedIn & TestUser;
 
-/** What the tests know of each request they made, to work out each sort's order themselves. */
-interface Made {
-  id: number;
-  reference: string;
-  name: string;
-  status: string;
-  verdict: string | null;
-  created: string;
-  updated: string;
-  firstResponseDue: string;
-  resolutionDue: string;
-  responded: boolean;
-}
-const made: Made[] = [];
+let made: QueueRequest[] = [];
+type Made = QueueRequest;
 
 const STATUS_RANK: Record<string, number> = {
   received: 0,
@@ -73,77 +62,10 @@ async function walk(query: Record<string, string>): Promise<string[]> {
   return seen;
 }
 
-const iso = (minutesFromNow: number) => new Date(Date.now() + minutesFromNow * 60_000).toISOString();
-
-/** A request written straight into the table, with the times and verdict a test needs. */
-async function insertRequest(i: number, o: Partial<Made> & { name: string }): Promise<Made> {
-  const m: Made = {
-    id: 0,
-    reference: `RD-S${String(i).padStart(7, '0')}`,
-    status: 'triage',
-    verdict: null,
-    created: iso(-600 + (i % 5) * 60), // five distinct times: ties broken by id
-    updated: iso(-300 + (i % 4) * 30),
-    firstResponseDue: iso(60 + ((i * 37) % 11) * 30),
-    resolutionDue: iso(600 + ((i * 13) % 7) * 60),
-    responded: i % 3 === 0,
-    ...o,
-  };
-  const [row] = await desk.base.db.query<{ id: number }>(
-    `INSERT INTO recovery_requests
-       (reference, status, status_token_hash, email, name, channel, store, country, purchased_on, reason,
-        desired_outcome, locale, typed, mailbox, created_at, first_response_due_at, resolution_due_at,
-        first_responded_at)
-     VALUES ($1, $2, md5($1), $3, $4, 'estore', 'Store', 'GB', '2024-01-01', 'lost', 'recover_code', 'en',
-             '{}', $3, $5, $6, $7, CASE WHEN $8 THEN now() END)
-     RETURNING id`,
-    [
-      m.reference,
-      m.status,
-      `sort${i}@example.com`,
-      m.name,
-      m.created,
-      m.firstResponseDue,
-      m.resolutionDue,
-      m.responded,
-    ],
-  );
-  m.id = row!.id;
-  if (m.verdict) {
-    await desk.base.db.query(
-      `INSERT INTO match_results (request_id, verdict, score, result) VALUES ($1, $2, 0.5, '{"flags": []}')`,
-      [m.id, m.verdict],
-    );
-  }
-  // Set after the match result, whose trigger moves updated_at.
-  await desk.base.db.query('UPDATE recovery_requests SET updated_at = $2 WHERE id = $1', [m.id, m.updated]);
-  made.push(m);
-  return m;
-}
-
-const NAMES = [
-  'Anna Walker',
-  'Walker Johnson',
-  'Анна Иванова',
-  'Jürgen Müller-Lüdenscheidt',
-  "Seán O'Neil",
-  'Ёлкина Мария',
-  'Maria Lopez',
-  'Peter Straße',
-];
-const STATUSES = ['triage', 'received', 'waiting_on_customer', 'pending_approval'];
-const VERDICTS = [null, 'strong', 'partial', 'conflict', 'none'];
-
 before(async () => {
   desk = await startDesk({ env: { INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0' } });
   tech = await signInAs(desk.app, desk.base.db, 'technician');
-  for (let i = 0; i < 16; i++) {
-    await insertRequest(i, {
-      name: NAMES[i % NAMES.length]!,
-      status: STATUSES[i % STATUSES.length]!,
-      verdict: VERDICTS[i % VERDICTS.length]!,
-    });
-  }
+  made = await insertQueueRequests(desk.base.db, 16);
 });
 after(() => desk.stop());
 

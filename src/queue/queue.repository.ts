@@ -70,7 +70,7 @@ function searchSql(term: SearchTerm, param: (value: unknown) => string): string 
   if ('licenseKey' in term) return `r.license_key = ${param(term.licenseKey)}`;
   if ('orderKey' in term)
     return `upper(regexp_replace(r.order_number, '[\\s#-]+', '', 'g')) = ${param(term.orderKey)}`;
-  return `queue_name_words(r.name) @@ queue_name_query(${param(term.nameWords)})`;
+  return `r.name_words @@ queue_name_query(${param(term.nameWords)})`;
 }
 
 function conditions(filter: QueueFilter, params: unknown[]): string[] {
