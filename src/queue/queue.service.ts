@@ -57,7 +57,7 @@ export async function queuePage(
     search: query.q ? searchFor(query.q) : undefined,
   };
   const { sort, order } = query;
-  const after = query.cursor ? cursorKey(query) : undefined;
+  const after = query.cursor ? cursorKey(query, query.cursor) : undefined;
   const [rows, found, counted] = await Promise.all([
     listQueue(db, filter, { sort, order, after, limit: query.limit + 1 }),
     countQueue(db, filter, COUNT_CAP + 1),
@@ -108,8 +108,8 @@ async function owner(db: Db, given: string | undefined, viewerId: number): Promi
   return { id };
 }
 
-function cursorKey(query: QueueQuery & { cursor?: string }): QueueKey {
-  const read = readCursor(query.cursor!, query.sort, query.order);
+function cursorKey(query: QueueQuery, cursor: string): QueueKey {
+  const read = readCursor(cursor, query.sort, query.order);
   if ('key' in read) return read.key;
   switch (read.problem.kind) {
     case 'unreadable':
