@@ -49,6 +49,8 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         navigator: 'readonly',
         sessionStorage: 'readonly',
+        FormData: 'readonly',
+        DOMParser: 'readonly',
       },
     },
   },

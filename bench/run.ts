@@ -74,8 +74,22 @@ const SIZE = QUICK
 if (args.purchases) SIZE.purchases = Number(args.purchases);
 if (args['intake-seconds']) SIZE.intakeSeconds = Number(args['intake-seconds']);
 const SIZE2 = QUICK
-  ? { latencySeconds: 3, queueRows: 1_000, queueSeconds: 2, memorySeconds: 2, requests: 2_000 }
-  : { latencySeconds: 20, queueRows: 100_000, queueSeconds: 10, memorySeconds: 10, requests: 20_000 };
+  ? {
+      latencySeconds: 3,
+      queueRows: 1_000,
+      queueSeconds: 2,
+      queueRowSeconds: 1,
+      memorySeconds: 2,
+      requests: 2_000,
+    }
+  : {
+      latencySeconds: 20,
+      queueRows: 100_000,
+      queueSeconds: 10,
+      queueRowSeconds: 4,
+      memorySeconds: 10,
+      requests: 20_000,
+    };
 const CONNECTIONS = 50;
 const SECRET_KEY = randomBytes(32).toString('hex');
 
@@ -657,50 +671,83 @@ async function queueFigure(kind: DbKind, host: Host) {
   const n = SIZE2.queueRows;
   log(`queue: inserting ${n.toLocaleString('en')} open requests`);
   await host.ask({ op: 'exec', sql: queueRowsSql(n) });
-  // What autovacuum does soon after.
+  // What autovacuum does soon after: the match results' trigger (migration 0019) rewrote 80,000
+  // of the new rows, and until a vacuum the planner's look at the ends of an index (the newest
+  // update) steps over their dead versions, which once made a page take 1.6 s.
+  await host.ask({ op: 'exec', sql: 'VACUUM ANALYZE recovery_requests' });
   await host.ask({ op: 'exec', sql: 'ANALYZE' });
   const user = await host.ask({ op: 'user' });
   const cookie = await signIn(host.url, user.email, user.password);
-  const [sample] = await host.query<{ email: string; license_number: string }>(
-    `SELECT email, license_number FROM recovery_requests WHERE reference LIKE 'RD-Q%' ORDER BY id DESC LIMIT 1`,
+  const [sample] = await host.query<{
+    reference: string;
+    email: string;
+    license_number: string;
+    order_number: string;
+  }>(
+    `SELECT reference, email, license_number, order_number FROM recovery_requests
+      WHERE reference LIKE 'RD-Q%' ORDER BY id DESC LIMIT 1`,
   );
-  const first = await send(`${host.url}/api/v1/tickets`, {
-    headers: { authorization: `Bearer ${user.token}` },
-  });
-  const cursor = (JSON.parse(first.body) as { next_cursor: string | null }).next_cursor ?? '';
+  const api = (query: string) =>
+    send(`${host.url}/api/v1/tickets?${query}`, { headers: { authorization: `Bearer ${user.token}` } });
+  const nextCursor = async (query: string) =>
+    (JSON.parse((await api(query)).body) as { next_cursor: string | null }).next_cursor ?? '';
+  const q = (text: string) => `q=${encodeURIComponent(text)}`;
   // What technicians ask for: the first page, the next one, a verdict, a search, an overdue view.
-  const queries = [
+  const mixed = [
     '',
-    `cursor=${cursor}`,
+    `cursor=${await nextCursor('')}`,
     'verdict=partial',
-    `q=${encodeURIComponent(sample?.email ?? 'x@example.com')}`,
+    q(sample?.email ?? 'x@example.com'),
     'overdue=true',
-    `q=${encodeURIComponent(sample?.license_number ?? 'ABCD')}`,
+    q(sample?.license_number ?? 'ABCD'),
   ];
-  const api = await closedLoop(1, SIZE2.queueSeconds, (i) =>
-    send(`${host.url}/api/v1/tickets?${queries[i % queries.length]}`, {
-      headers: { authorization: `Bearer ${user.token}` },
-    }),
-  );
-  const page = await closedLoop(1, SIZE2.queueSeconds, (i) =>
-    send(`${host.url}/desk?${queries[i % queries.length]}`, { headers: { cookie } }),
-  );
-  for (const [what, run] of [
-    ['API GET /api/v1/tickets', api],
-    ['page GET /desk', page],
-  ] as const) {
-    const l = latencyOf(run.ms);
-    const bad = Object.entries(run.statuses).filter(([s]) => s !== '200');
-    figures.push({
-      figure: `queue ${what} with ${n.toLocaleString('en')} open requests`,
-      database: kind,
-      desk: `p50 ${l.p50} ms, p99 ${l.p99} ms`,
-      target: 'p50 <= 30 ms, p99 <= 100 ms',
-      met: l.p50 <= 30 && l.p99 <= 100 && bad.length === 0,
-      data: { latencyMs: l, statuses: run.statuses, queries, connections: 1 },
-    });
-    log(`queue ${what}: p50 ${l.p50} ms, p99 ${l.p99} ms ${bad.length ? JSON.stringify(run.statuses) : ''}`);
+  const rows: [string, string[]][] = [['API GET /api/v1/tickets', mixed]];
+  // Each sort, both ways: the first page and the one after it.
+  for (const sort of ['due', 'created', 'updated', 'verdict', 'status']) {
+    const queries: string[] = [];
+    for (const order of ['asc', 'desc']) {
+      const first = `sort=${sort}&order=${order}`;
+      queries.push(first, `${first}&cursor=${await nextCursor(first)}`);
+    }
+    rows.push([`API sort=${sort} (asc and desc, pages 1 and 2)`, queries]);
   }
+  // Each kind of search, as a technician types it.
+  const searches: [string, string[]][] = [
+    ['name', [q('walker'), q('anna walker'), q('WALKER ANNA'), q('иванова'), q('müll')]],
+    ['email', [q(sample?.email.toUpperCase() ?? 'x@example.com')]],
+    ['licence number', [q(sample?.license_number.toLowerCase().replace(/-/g, ' ') ?? 'ABCD')]],
+    ['order number', [q(sample?.order_number.toLowerCase().replace(/-/g, ' ') ?? 'ES-1')]],
+    ['reference', [q(sample?.reference ?? 'RD-00000000'), q(sample?.reference.slice(3).toLowerCase() ?? '')]],
+  ];
+  for (const [what, queries] of searches) rows.push([`API search by ${what}`, queries]);
+  for (const [what, queries] of rows) {
+    const seconds = queries === mixed ? SIZE2.queueSeconds : SIZE2.queueRowSeconds;
+    queueRow(kind, n, what, queries, await closedLoop(1, seconds, (i) => api(queries[i % queries.length]!)));
+  }
+  const page = await closedLoop(1, SIZE2.queueSeconds, (i) =>
+    send(`${host.url}/desk?${mixed[i % mixed.length]}`, { headers: { cookie } }),
+  );
+  queueRow(kind, n, 'page GET /desk', mixed, page);
+}
+
+function queueRow(
+  kind: DbKind,
+  n: number,
+  what: string,
+  queries: string[],
+  run: { ms: number[]; statuses: Record<string, number> },
+) {
+  const l = latencyOf(run.ms);
+  const bad = Object.entries(run.statuses).filter(([s]) => s !== '200');
+  figures.push({
+    figure: `queue ${what} with ${n.toLocaleString('en')} open requests`,
+    database: kind,
+    desk: `p50 ${l.p50} ms, p99 ${l.p99} ms`,
+    target: 'p50 <= 30 ms, p99 <= 100 ms',
+    met: l.p50 <= 30 && l.p99 <= 100 && bad.length === 0,
+    data: { latencyMs: l, statuses: run.statuses, queries, connections: 1 },
+  });
+  log(`queue ${what}: p50 ${l.p50} ms, p99 ${l.p99} ms ${bad.length ? JSON.stringify(run.statuses) : ''}`);
 }
 
 /** n open requests, most with a match result, due over the next three days: one statement each. */
@@ -712,7 +759,18 @@ function queueRowsSql(n: number): string {
        created_at, first_response_due_at, resolution_due_at)
     SELECT 'RD-Q' || lpad(g::text, 7, '0'),
            (ARRAY['triage','triage','triage','triage','waiting_on_customer','pending_approval','received'])[1 + g % 7],
-           md5(g::text), 'queue' || g || '@example.com', 'Queue Customer ' || g,
+           md5(g::text), 'queue' || g || '@example.com',
+           -- 40 first names × 50 surnames: each surname is 2% of the queue, each full name 0.05%
+           (ARRAY['Anna','Peter','Maria','John','Olga','Jürgen','Seán','Li','Fatima','Lars','Chloé','Иван',
+                  'Анна','Ольга','Mehmet','Sofia','David','Emma','Noah','Mia','Lukas','Lea','Paul','Zoe',
+                  'Ali','Nina','Tom','Eva','Jan','Ida','Max','Ava','Leo','Ivy','Ben','Amy','Sam','Joy',
+                  'Kai','Uma'])[1 + g % 40] || ' ' ||
+           (ARRAY['Walker','Müller','Иванова','Smith','García','Nguyen','Kowalski','Schmidt','Rossi',
+                  'Dubois','Jansen','Novak','Petrov','Смирнова','Kim','Chen','Silva','Costa','Meyer',
+                  'Weber','Wagner','Becker','Hoffmann','Schulz','Koch','Richter','Klein','Wolf','Neumann',
+                  'Schwarz','Braun','Zimmermann','Hartmann','Krüger','Lange','Werner','Lehmann','Köhler',
+                  'Fischer','Keller','Huber','Brown','Taylor','Wilson','Davies','Evans','Thomas','Johnson',
+                  'Roberts','O''Neil'])[1 + (g / 40) % 50],
            upper(substr(md5(g::text), 1, 4) || '-' || substr(md5(g::text), 5, 6) || '-' || substr(md5(g::text), 11, 8)),
            'ES-2024-' || (20000000 + g), 'estore', 'Online Store UK', 'GB', date '2023-01-01' + (g % 600),
            'lost', 'recover_code', 'en', '{}'::jsonb, '10.' || (g % 250) || '.' || (g / 250 % 250) || '.7',

@@ -376,6 +376,21 @@ const ROWS: Row[] = [
   },
   { method: 'GET', path: '/desk', access: 'technician', auth: 'session' },
   { method: 'GET', path: '/desk/live', access: 'technician', auth: 'session', stream: true },
+  // The queue's saved views (each user's own; another's id is as absent as a made-up one).
+  {
+    method: 'POST',
+    path: '/desk/views',
+    access: 'technician',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/views', form: { name: 'matrix', verdict: 'none' } }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/views/:id/delete',
+    access: 'technician',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/views/999999999/delete', form: {} }),
+  },
   // The request page and the approvals page (the console's side of the decisions).
   {
     method: 'GET',

@@ -5,6 +5,9 @@ import { DESIRED_OUTCOME_WORDS, FLAG_LABEL, STATUS_WORDS, VERDICT_WORDS, wordFor
 import type { QueueRow } from '../queue/queue.repository.ts';
 import type { QueuePage } from '../queue/queue.service.ts';
 import type { QueueQuery } from '../queue/queue.schema.ts';
+import { QUEUE_SORTS, SORT_ORDERS, type QueueSort, type SortOrder } from '../queue/queue-sorts.ts';
+import type { QueueViewRow } from '../queue/queue-views.repository.ts';
+import { canonicalQuery } from '../queue/queue-views.service.ts';
 
 /** Every flag the matcher raises (MATCH_FLAGS), explained in a technician's words. */
 export const FLAG_TEXT: Record<MatchFlag, string> = {
@@ -47,8 +50,11 @@ export function dueColumn(item: Pick<QueueRow, 'due_at' | 'paused'>, now = Date.
   return dueText(item.due_at, now);
 }
 
-/** The queue page's view: rows ready to print, the filters as they were given, links kept. */
-export function queueView(page: QueuePage, query: QueueQuery) {
+/**
+ * The queue page's view: the saved views as tabs (the one showing these filters current), rows
+ * ready to print, the result count, the filters and sort as they were given, links kept.
+ */
+export function queueView(page: QueuePage, query: QueueQuery, views: readonly QueueViewRow[] = []) {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries({ ...query, cursor: undefined, limit: undefined })) {
     if (v !== undefined && v !== false && v !== '') params.set(k, String(v));
@@ -56,7 +62,18 @@ export function queueView(page: QueuePage, query: QueueQuery) {
   const next = page.next_cursor
     ? `/desk?${new URLSearchParams([...params, ['cursor', page.next_cursor]])}`
     : null;
+  const current = canonicalQuery(query);
+  const currentView = views.find((v) => v.query === current);
   return {
+    tabs: [
+      { name: 'All open', href: '/desk', current: current === '' },
+      ...views.map((v) => ({ name: v.name, href: `/desk?${v.query}`, current: v === currentView })),
+    ],
+    currentView,
+    // The page's filters and sort, for the form that saves them as a view.
+    kept: [...new URLSearchParams(current)].map(([name, value]) => ({ name, value })),
+    canSave: current !== '' && !currentView,
+    total: totalText(page.total),
     rows: page.items.map((item) => ({
       ...item,
       due: dueColumn(item),
@@ -79,10 +96,31 @@ export function queueView(page: QueuePage, query: QueueQuery) {
     verdictOptions: [...OUTCOME_VERDICTS, 'unmatched' as const].map((verdict) =>
       option(verdict, VERDICT_WORDS[verdict], query.verdict),
     ),
+    sortOptions: QUEUE_SORTS.map((sort) => option(sort, SORT_WORDS[sort], query.sort)),
+    orderOptions: SORT_ORDERS.map((order) => option(order, ORDER_WORDS[order], query.order)),
     next,
     firstPage: query.cursor ? `/desk?${params}` : null,
   };
 }
+
+/** "214 requests", "1,000+ requests": the count is capped (COUNT_CAP in queue.service.ts). */
+export function totalText(total: QueuePage['total']): string {
+  const n = `${total.count.toLocaleString('en')}${total.capped ? '+' : ''}`;
+  return total.count === 1 && !total.capped ? '1 request' : `${n} requests`;
+}
+
+const SORT_WORDS: Record<QueueSort, string> = {
+  due: 'due',
+  created: 'created',
+  updated: 'last update',
+  verdict: 'verdict',
+  status: 'status',
+};
+
+const ORDER_WORDS: Record<SortOrder, string> = {
+  asc: 'ascending',
+  desc: 'descending',
+};
 
 const STATUS_FILTER_WORDS: Record<(typeof STATUS_FILTERS)[number], string> = {
   open: 'open',

@@ -4,20 +4,27 @@ import { normaliseLicenseKey, normaliseLicenseNumber, orderNumberKey } from '../
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import {
+  countQueue,
   findUserIdByEmail,
   listQueue,
   type QueueFilter,
-  type QueueKey,
   type QueueRow,
+  type SearchTerm,
 } from './queue.repository.ts';
+import { readCursor, writeCursor, type QueueKey } from './queue-sorts.ts';
 import type { QueueQuery } from './queue.schema.ts';
 import type { StatusCounts, StatusCountsCache } from './status-counts.ts';
 import { REQUEST_STATUSES } from '../requests/request-status.ts';
 
+/** The result count stops here: "1,000+" (counting 100,000 open requests would outlast the page). */
+export const COUNT_CAP = 1_000;
+
 export interface QueuePage {
-  items: Omit<QueueRow, 'id' | 'clock_key' | 'due_key'>[];
-  /** Pass as `cursor` for the next page; null on the last one. */
+  items: Omit<QueueRow, 'id' | 'sort_keys'>[];
+  /** Pass as `cursor` for the next page (same filters, sort and order); null on the last one. */
   next_cursor: string | null;
+  /** How many requests the filters and search find: `count`, or at least `count` when `capped`. */
+  total: { count: number; capped: boolean };
   /** Taken at most a few seconds before the page (status-counts.ts). */
   counts: StatusCounts;
 }
@@ -32,8 +39,8 @@ export class InvalidQueryError extends AppError {
 const OPEN_STATUSES = REQUEST_STATUSES.filter((s) => s !== 'resolved' && s !== 'rejected');
 
 /**
- * One page of the queue, what is due soonest first. `q` is read as whatever it looks like: a
- * reference, an email address, a licence number or key, else an order number.
+ * One page of the queue in the asked sort (what is due soonest first by default), with the count
+ * of what the filters find. `q` is read as whatever it looks like (searchFor).
  */
 export async function queuePage(
   db: Db,
@@ -48,28 +55,48 @@ export async function queuePage(
     owner: await owner(db, query.owner, viewerId),
     overdue: query.overdue,
     search: query.q ? searchFor(query.q) : undefined,
-    after: query.cursor ? readCursor(query.cursor) : undefined,
-    limit: query.limit + 1,
   };
-  const [rows, counted] = await Promise.all([listQueue(db, filter), counts.get()]);
+  const { sort, order } = query;
+  const after = query.cursor ? cursorKey(query, query.cursor) : undefined;
+  const [rows, found, counted] = await Promise.all([
+    listQueue(db, filter, { sort, order, after, limit: query.limit + 1 }),
+    countQueue(db, filter, COUNT_CAP + 1),
+    counts.get(),
+  ]);
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
-    items: page.map(({ id: _id, clock_key: _clock, due_key: _due, ...item }) => item),
-    next_cursor: rows.length > query.limit && last ? writeCursor(last) : null,
+    items: page.map(({ id: _id, sort_keys: _keys, ...item }) => item),
+    next_cursor:
+      rows.length > query.limit && last
+        ? writeCursor({ sort, order, keys: last.sort_keys, id: last.id })
+        : null,
+    total: { count: Math.min(found, COUNT_CAP), capped: found > COUNT_CAP },
     counts: counted,
   };
 }
 
-export function searchFor(q: string): QueueFilter['search'] {
-  const reference = normaliseReference(q);
-  if (reference && /^(rd-?)?[0-9a-z]{8}$/i.test(q.trim())) return { reference };
-  if (q.includes('@')) return { mailbox: normaliseMailbox(q) };
-  const licenseNumber = normaliseLicenseNumber(q);
-  if (licenseNumber) return { licenseNumber };
-  const licenseKey = normaliseLicenseKey(q);
-  if (licenseKey) return { licenseKey };
-  return { orderKey: orderNumberKey(q) };
+/**
+ * What a search may mean. An address, a licence number or key, or a reference written with its
+ * `RD-` are unmistakable; anything else may be an order number, a customer's name (every word a
+ * prefix, in any order, case and accents ignored), or a reference typed without its `RD-`.
+ * Each is normalised as intake normalises it (src/identifiers/).
+ */
+export function searchFor(q: string): SearchTerm[] {
+  const text = q.trim();
+  if (text.includes('@')) return [{ mailbox: normaliseMailbox(text) }];
+  const licenseNumber = normaliseLicenseNumber(text);
+  if (licenseNumber) return [{ licenseNumber }];
+  const licenseKey = normaliseLicenseKey(text);
+  if (licenseKey) return [{ licenseKey }];
+  const reference = normaliseReference(text);
+  if (reference && /^rd-/i.test(text)) return [{ reference }];
+  const terms: SearchTerm[] = reference ? [{ reference }] : [];
+  const orderKey = orderNumberKey(text);
+  if (orderKey.length >= 3) terms.push({ orderKey });
+  const words = text.match(/[\p{L}\p{N}]+/gu);
+  if (words) terms.push({ nameWords: words.join(' ') });
+  return terms;
 }
 
 async function owner(db: Db, given: string | undefined, viewerId: number): Promise<QueueFilter['owner']> {
@@ -81,37 +108,16 @@ async function owner(db: Db, given: string | undefined, viewerId: number): Promi
   return { id };
 }
 
-function writeCursor(row: QueueRow): string {
-  return Buffer.from(JSON.stringify([row.clock_key, row.due_key, row.id])).toString('base64url');
-}
-
-// The due key as PostgreSQL writes a timestamptz as text (`2024-10-31 12:00:00.123456+00`).
-const DUE_KEY = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)([+-]\d{2})(?::(\d{2}))?$/;
-
-/**
- * Only a cursor of the shape writeCursor() gives out, with a real time in it: JavaScript's
- * Date.parse takes "1" as the year 2001, and PostgreSQL would then refuse it with a 500.
- */
-function readCursor(cursor: string): QueueKey {
-  try {
-    const [clock, due, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    const parts = typeof due === 'string' ? DUE_KEY.exec(due) : null;
-    const clockKnown = clock === 0 || clock === 1 || clock === 2;
-    if (parts && clockKnown && Number.isSafeInteger(id) && (id as number) > 0) {
-      const [, date, time, hours, minutes] = parts;
-      const at = new Date(`${date}T${time}${hours}:${minutes ?? '00'}`);
-      const year = Number(date!.slice(0, 4));
-      if (!Number.isNaN(at.getTime()) && year >= 1 && sameCalendarDate(date!))
-        return { clock, due: due as string, id: id as number };
-    }
-  } catch {
-    // falls through to the error below
+function cursorKey(query: QueueQuery, cursor: string): QueueKey {
+  const read = readCursor(cursor, query.sort, query.order);
+  if ('key' in read) return read.key;
+  switch (read.problem.kind) {
+    case 'unreadable':
+      throw new InvalidQueryError('cursor: not a cursor this queue gave out.');
+    case 'other_sort':
+      throw new InvalidQueryError(
+        `cursor: this cursor belongs to sort=${read.problem.sort}&order=${read.problem.order}, not ` +
+          `sort=${query.sort}&order=${query.order}; ask for the first page of this sort without a cursor.`,
+      );
   }
-  throw new InvalidQueryError('cursor: not a cursor this queue gave out.');
-}
-
-/** `2024-02-31` is no date, though JavaScript rolls it over to March. */
-function sameCalendarDate(date: string): boolean {
-  const parsed = new Date(`${date}T00:00:00Z`);
-  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === date;
 }
