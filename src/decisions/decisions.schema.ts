@@ -42,6 +42,42 @@ export const decisionSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('reject'), reason: z.enum(REJECT_REASONS), message: message.optional() }),
 ]);
 export type Decision = z.infer<typeof decisionSchema>;
+
+/** A macro's id in a decision body (README, Decisions): its text and, for a reject, its reason. */
+const macroId = z
+  .number({ error: 'must be the id of a macro (a number)' })
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
+
+/**
+ * A decision as posted: decisionSchema's bodies, where request_info and reject may name a macro
+ * instead of (or beside) the message and reason. decide() turns it into a Decision with the
+ * macro's text in the request's locale (macros.service.ts `withMacro`); a message given beside a
+ * macro is the text sent (the console's edited macro text), the macro is recorded as its source.
+ */
+export const decisionRequestSchema = z.discriminatedUnion('type', [
+  decisionSchema.options[0],
+  decisionSchema.options[1],
+  z
+    .object({ type: z.literal('request_info'), message: message.optional(), macro: macroId.optional() })
+    .refine((b) => b.message !== undefined || b.macro !== undefined, {
+      error: 'give the message, or a macro to take it from',
+      path: ['message'],
+    }),
+  z
+    .object({
+      type: z.literal('reject'),
+      reason: z.enum(REJECT_REASONS).optional(),
+      message: message.optional(),
+      macro: macroId.optional(),
+    })
+    .refine((b) => b.reason !== undefined || b.macro !== undefined, {
+      error: 'give the reason, or a macro to take it from',
+      path: ['reason'],
+    }),
+]);
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 /** The decision of one type: `DecisionOf<'reject'>` is a reject body. */
 export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 

@@ -20,6 +20,8 @@ export const decisionFormSchema = z.object({
   amount: optionalText,
   message: optionalText,
   reason: optionalText,
+  /** The macro picked for a question or rejection: recorded, and its text used when none is typed. */
+  macro: optionalText,
   idempotency_key: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'The form is incomplete: reload the page.'),
 });
 export type DecisionForm = z.infer<typeof decisionFormSchema>;
@@ -38,10 +40,21 @@ export function decisionBody(form: DecisionForm): Record<string, unknown> {
     case 'refund':
       return { type: 'refund', amount: form.amount?.trim() };
     case 'request_info':
-      return { type: 'request_info', message: form.message };
+      return { type: 'request_info', message: form.message, ...macroOf(form) };
     case 'reject':
-      return { type: 'reject', reason: form.reason, ...(form.message ? { message: form.message } : {}) };
+      return {
+        type: 'reject',
+        ...(form.reason ? { reason: form.reason } : {}),
+        ...(form.message ? { message: form.message } : {}),
+        ...macroOf(form),
+      };
   }
+}
+
+// The form posts the macro's id as text; anything but digits goes on as typed, for the schema to refuse.
+function macroOf(form: DecisionForm): { macro?: number | string } {
+  if (form.macro === undefined) return {};
+  return { macro: /^\d{1,9}$/.test(form.macro) ? Number(form.macro) : form.macro };
 }
 
 export const claimFormSchema = z.object({ takeover: z.literal('true').optional() });
