@@ -293,7 +293,8 @@ describe('macros and the preview on the request page', () => {
       macro: String(macro.id),
       idempotency_key: decisionFormKey(page.text, 'reject'),
     }).expect(200);
-    assert.match(res.text, /<textarea id="reject-message"[^>]*>Mit einer Testlizenz/);
+    const typed = /<textarea id="reject-message"[^>]*>([^<]*)<\/textarea>/.exec(res.text)?.[1];
+    assert.equal(typed, macro.texts.de!.replaceAll('&', '&amp;'), 'the German text exactly, no spaces added');
     assert.match(res.text, /\{\{status_url\}\}<\/textarea>/, 'the status link stays a placeholder');
     assert.match(res.text, /<option value="trial_license" selected>/);
     assert.equal((await ticketRow(desk, ticket.id)).status, 'triage');
