@@ -127,4 +127,30 @@ describe('macros and the email preview in a browser', { skip: skipWithoutChromiu
       await page.unroute('**/static/macro-picker.js');
     }
   });
+
+  it('when an admin adds a macro with an unknown placeholder, then the page names the field and keeps the texts, at 1280 and 390 px', async () => {
+    const admin = await createUserWithToken(desk.base.db, 'admin');
+    const own = await openBrowser();
+    try {
+      const { page } = own;
+      await signInThroughForm(page, server.url, admin.user.email, admin.password);
+      await page.goto(`${server.url}/desk/admin`);
+      await page.getByRole('link', { name: 'Macros' }).click();
+      await page.getByLabel('Name').fill('Ask which store');
+      await page.getByLabel('English text').fill('Which store was it, {{name}}?');
+      await page.getByLabel('German text').fill('Bei welchem Händler, {{kunde}}?');
+      await page.getByLabel('Russian text').fill('В каком магазине, {{name}}?');
+      await page.getByRole('button', { name: 'Add macro' }).click();
+      await page.getByText('The German text has an unknown placeholder {{kunde}}').first().waitFor();
+      assert.equal(await page.getByLabel('German text').inputValue(), 'Bei welchem Händler, {{kunde}}?');
+      assert.equal(await page.getByLabel('Name').inputValue(), 'Ask which store');
+      await shoot(page.locator('main'), 'admin-macros');
+      await page.setViewportSize({ width: 390, height: 844 });
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      await shoot(page.locator('main'), 'admin-macros-390');
+      assert.ok(width <= 390, `fits a phone (${width} px)`);
+    } finally {
+      await own.close();
+    }
+  });
 });
