@@ -26,18 +26,21 @@ const message = freeText('must not contain control characters (tabs and line bre
   .min(1, 'must not be empty')
   .max(5000, 'must be at most 5000 characters');
 
+const reissueBody = z.object({
+  type: z.literal('reissue'),
+  mode: z.enum(REISSUE_MODES),
+  // Any address but the purchaser's of record needs a supervisor's approval.
+  to: z.email().max(254).optional(),
+});
+const refundBody = z.object({
+  type: z.literal('refund'),
+  amount: z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be an amount such as "49.00"'),
+});
+
 /** The decision bodies of `POST /api/v1/tickets/:reference/decisions` (README, Decisions). */
 export const decisionSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('reissue'),
-    mode: z.enum(REISSUE_MODES),
-    // Any address but the purchaser's of record needs a supervisor's approval.
-    to: z.email().max(254).optional(),
-  }),
-  z.object({
-    type: z.literal('refund'),
-    amount: z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be an amount such as "49.00"'),
-  }),
+  reissueBody,
+  refundBody,
   z.object({ type: z.literal('request_info'), message }),
   z.object({ type: z.literal('reject'), reason: z.enum(REJECT_REASONS), message: message.optional() }),
 ]);
@@ -57,8 +60,8 @@ const macroId = z
  * macro is the text sent (the console's edited macro text), the macro is recorded as its source.
  */
 export const decisionRequestSchema = z.discriminatedUnion('type', [
-  decisionSchema.options[0],
-  decisionSchema.options[1],
+  reissueBody,
+  refundBody,
   z
     .object({ type: z.literal('request_info'), message: message.optional(), macro: macroId.optional() })
     .refine((b) => b.message !== undefined || b.macro !== undefined, {
