@@ -25,8 +25,11 @@ export function loadTemplates(dir = TEMPLATES_DIR): Templates {
   for (const file of hbsFiles(path.join(dir, 'partials'))) {
     hbs.registerPartial(path.basename(file, '.hbs'), readFileSync(file, 'utf8'));
   }
+  // preventIndent: Handlebars would otherwise indent every line a partial on an indented line of
+  // its own outputs, values included, so a kept message's second line would come back into its
+  // textarea (or a preview's <pre>) with spaces that were never typed.
   const compile = (file: string, noEscape = false) =>
-    hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape });
+    hbs.compile(readFileSync(file, 'utf8'), { strict: false, noEscape, preventIndent: true });
 
   const layouts = new Map(
     hbsFiles(path.join(dir, 'layouts')).map((f) => [path.basename(f, '.hbs'), compile(f)]),

@@ -229,6 +229,29 @@ async function ownNotification(who: Who): Promise<number> {
   });
 }
 
+/** A macro of its own (archived, to restore), for the macro routes; its id. */
+async function ownMacro(archived = false): Promise<number> {
+  const [row] = await desk.base.db.query<{ id: number }>(
+    `INSERT INTO macros (name, decision, texts, archived_at)
+     VALUES ($1, 'request_info', '{"en": "Which store?", "de": "Welcher Händler?", "ru": "Какой магазин?"}',
+             CASE WHEN $2::boolean THEN now() END)
+     RETURNING id`,
+    [`matrix ${randomBytes(6).toString('hex')}`, archived],
+  );
+  return Number(row!.id);
+}
+
+/** The admin's macro form, filled in with a name of its own. */
+function macroForm(): Record<string, string> {
+  return {
+    name: `matrix ${randomBytes(6).toString('hex')}`,
+    fills: 'request_info',
+    text_en: 'Which store?',
+    text_de: 'Welcher Händler?',
+    text_ru: 'Какой магазин?',
+  };
+}
+
 const ROWS: Row[] = [
   // Public pages and probes.
   { method: 'GET', path: '/', access: 'public', auth: 'session' },
@@ -337,6 +360,7 @@ const ROWS: Row[] = [
     }),
   },
   { method: 'GET', path: '/api/v1/approvals', access: 'technician', auth: 'token' },
+  { method: 'GET', path: '/api/v1/macros', access: 'technician', auth: 'token' },
   {
     method: 'POST',
     path: '/api/v1/approvals/:id/approve',
@@ -453,6 +477,34 @@ const ROWS: Row[] = [
       form: {
         type: 'request_info',
         message: 'Which store was it?',
+        idempotency_key: randomBytes(8).toString('hex'),
+      },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/requests/:reference/decisions/preview',
+    access: 'technician',
+    auth: 'session',
+    target: async () => ({
+      url: `/desk/requests/${(await ownTicket()).reference}/decisions/preview`,
+      form: {
+        type: 'request_info',
+        message: 'Which store?',
+        idempotency_key: randomBytes(8).toString('hex'),
+      },
+    }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/requests/:reference/decisions/macro',
+    access: 'technician',
+    auth: 'session',
+    target: async () => ({
+      url: `/desk/requests/${(await ownTicket()).reference}/decisions/macro`,
+      form: {
+        type: 'request_info',
+        macro: String(await ownMacro()),
         idempotency_key: randomBytes(8).toString('hex'),
       },
     }),
@@ -578,6 +630,43 @@ const ROWS: Row[] = [
     access: 'technician',
     auth: 'token',
     target: () => Promise.resolve({ url: '/api/v1/notifications/read', json: { all: true } }),
+  },
+  // The admin's macros.
+  { method: 'GET', path: '/desk/admin/macros', access: 'admin', auth: 'session' },
+  {
+    method: 'POST',
+    path: '/desk/admin/macros',
+    access: 'admin',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/admin/macros', form: macroForm() }),
+  },
+  {
+    method: 'GET',
+    path: '/desk/admin/macros/:id',
+    access: 'admin',
+    auth: 'session',
+    target: async () => ({ url: `/desk/admin/macros/${await ownMacro()}` }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/admin/macros/:id',
+    access: 'admin',
+    auth: 'session',
+    target: async () => ({ url: `/desk/admin/macros/${await ownMacro()}`, form: macroForm() }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/admin/macros/:id/archive',
+    access: 'admin',
+    auth: 'session',
+    target: async () => ({ url: `/desk/admin/macros/${await ownMacro()}/archive`, form: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/desk/admin/macros/:id/restore',
+    access: 'admin',
+    auth: 'session',
+    target: async () => ({ url: `/desk/admin/macros/${await ownMacro(true)}/restore`, form: {} }),
   },
   // Everyone's own API tokens ("My tokens").
   { method: 'GET', path: '/desk/tokens', access: 'technician', auth: 'session' },

@@ -87,6 +87,10 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
   account_throttled: (who, what) => `Sign-in for ${what || who} was paused after repeated failures.`,
   settings_changed: (who, what) => `${who} changed the setting ${what}.`,
   keys_rotated: (who, what) => `${who} re-encrypted ${what || 'the stored secrets'} under the current key.`,
+  macro_created: (who, what) => `${who} created ${what}.`,
+  macro_changed: (who, what) => `${who} changed ${what}.`,
+  macro_archived: (who, what) => `${who} archived ${what}.`,
+  macro_restored: (who, what) => `${who} restored ${what}.`,
 };
 
 function sentence(row: AuditEventRow): string {

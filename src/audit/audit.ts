@@ -10,6 +10,10 @@ export const AUDIT_ACTIONS = [
   'account_throttled',
   'settings_changed',
   'keys_rotated',
+  'macro_created',
+  'macro_changed',
+  'macro_archived',
+  'macro_restored',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -48,7 +48,7 @@ export function decisionContext(
   };
 }
 
-export function ticketLocale(ticket: LockedTicket): Locale {
+export function ticketLocale(ticket: Pick<LockedTicket, 'locale'>): Locale {
   return isLocale(ticket.locale) ? ticket.locale : 'en';
 }
 

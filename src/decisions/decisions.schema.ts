@@ -26,22 +26,61 @@ const message = freeText('must not contain control characters (tabs and line bre
   .min(1, 'must not be empty')
   .max(5000, 'must be at most 5000 characters');
 
+const reissueBody = z.object({
+  type: z.literal('reissue'),
+  mode: z.enum(REISSUE_MODES),
+  // Any address but the purchaser's of record needs a supervisor's approval.
+  to: z.email().max(254).optional(),
+});
+const refundBody = z.object({
+  type: z.literal('refund'),
+  amount: z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be an amount such as "49.00"'),
+});
+
 /** The decision bodies of `POST /api/v1/tickets/:reference/decisions` (README, Decisions). */
 export const decisionSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('reissue'),
-    mode: z.enum(REISSUE_MODES),
-    // Any address but the purchaser's of record needs a supervisor's approval.
-    to: z.email().max(254).optional(),
-  }),
-  z.object({
-    type: z.literal('refund'),
-    amount: z.string().regex(/^\d{1,10}(\.\d{1,2})?$/, 'must be an amount such as "49.00"'),
-  }),
+  reissueBody,
+  refundBody,
   z.object({ type: z.literal('request_info'), message }),
   z.object({ type: z.literal('reject'), reason: z.enum(REJECT_REASONS), message: message.optional() }),
 ]);
 export type Decision = z.infer<typeof decisionSchema>;
+
+/** A macro's id in a decision body (README, Decisions): its text and, for a reject, its reason. */
+const macroId = z
+  .number({ error: 'must be the id of a macro (a number)' })
+  .int()
+  .positive()
+  .max(2 ** 31 - 1);
+
+/**
+ * A decision as posted: decisionSchema's bodies, where request_info and reject may name a macro
+ * instead of (or beside) the message and reason. decide() turns it into a Decision with the
+ * macro's text in the request's locale (macros.service.ts `withMacro`); a message given beside a
+ * macro is the text sent (the console's edited macro text), the macro is recorded as its source.
+ */
+export const decisionRequestSchema = z.discriminatedUnion('type', [
+  reissueBody,
+  refundBody,
+  z
+    .object({ type: z.literal('request_info'), message: message.optional(), macro: macroId.optional() })
+    .refine((b) => b.message !== undefined || b.macro !== undefined, {
+      error: 'give the message, or a macro to take it from',
+      path: ['message'],
+    }),
+  z
+    .object({
+      type: z.literal('reject'),
+      reason: z.enum(REJECT_REASONS).optional(),
+      message: message.optional(),
+      macro: macroId.optional(),
+    })
+    .refine((b) => b.reason !== undefined || b.macro !== undefined, {
+      error: 'give the reason, or a macro to take it from',
+      path: ['reason'],
+    }),
+]);
+export type DecisionRequest = z.infer<typeof decisionRequestSchema>;
 /** The decision of one type: `DecisionOf<'reject'>` is a reject body. */
 export type DecisionOf<T extends DecisionType> = Extract<Decision, { type: T }>;
 

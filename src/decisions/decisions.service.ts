@@ -5,14 +5,20 @@ import type { User } from '../auth/user.ts';
 import { AppError, ConflictError, NotFoundError } from '../errors.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { saveDecisionKey, takeDecisionKey } from './approvals.repository.ts';
-import { decisionContext, type DecisionContext, type DecisionDeps } from './decision-context.ts';
 import {
-  decisionSchema,
+  decisionContext,
+  ticketLocale,
+  type DecisionContext,
+  type DecisionDeps,
+} from './decision-context.ts';
+import {
+  decisionRequestSchema,
   DECISION_TYPES,
   parseOrThrow,
   type Decision,
   type DecisionType,
 } from './decisions.schema.ts';
+import { withMacro, type UsedMacro } from './macros.service.ts';
 import { setClaim } from './decisions.repository.ts';
 import { proposeRefund, reissue, reject, requestInfo, type DecisionOutcome } from './outcomes.ts';
 import { insertEvent } from '../history/history.repository.ts';
@@ -30,7 +36,7 @@ const DECIDABLE: Record<DecisionType, readonly RequestStatus[]> = {
   reject: ['triage', 'waiting_on_customer'],
 };
 
-function canStartIn(type: DecisionType, status: string): boolean {
+export function canStartIn(type: DecisionType, status: string): boolean {
   return (DECIDABLE[type] as readonly string[]).includes(status);
 }
 
@@ -43,7 +49,8 @@ export function decisionsOpenIn(status: string): DecisionType[] {
  * A technician's decision on a request (README, Decisions), in one transaction: the state change, its
  * history event, its rendered emails and their send jobs, or none of it. The request row is
  * locked first, so of two decisions at once the second finds the request already decided (409).
- * With an Idempotency-Key, a repeat returns the first outcome and acts no more.
+ * With an Idempotency-Key, a repeat returns the first outcome and acts no more. A body naming a
+ * macro takes its text and reason (macros.service.ts `withMacro`), and the history records it.
  * An unclaimed request is claimed for the decider on the way (recorded in the history);
  * one claimed by someone else must be taken over first.
  */
@@ -55,11 +62,11 @@ export async function decide(
   idempotencyKey?: string,
 ): Promise<DecisionOutcome> {
   requireDeskWorker(actor);
-  const decision = parseOrThrow(decisionSchema, input);
+  const request = parseOrThrow(decisionRequestSchema, input);
   const reference = normaliseReference(referenceInput);
   if (!reference) throw new NotFoundError('No request has this reference.');
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify([reference, decision]))
+    .update(JSON.stringify([reference, request]))
     .digest('hex');
   const outcome = await deps.db.transaction(async (tx) => {
     if (idempotencyKey) {
@@ -74,13 +81,14 @@ export async function decide(
     }
     const ticket = await lockTicket(tx, reference);
     if (!ticket) throw new NotFoundError('No request has this reference.');
+    const { decision, macro } = await withMacro(tx, request, ticketLocale(ticket), ticket);
     const ctx = decisionContext(tx, deps, actor, ticket);
     await holdClaim(ctx);
     if (!canStartIn(decision.type, ticket.status))
       throw new ConflictError(
         `${ticket.reference} is ${ticket.status}: a ${decision.type} decision needs it in ${DECIDABLE[decision.type].join(' or ')}.`,
       );
-    const done = await apply(ctx, decision);
+    const done = await apply(ctx, decision, macro);
     if (idempotencyKey) await saveDecisionKey(tx, actor.id, idempotencyKey, done);
     return done;
   });
@@ -88,16 +96,16 @@ export async function decide(
   return outcome;
 }
 
-function apply(ctx: DecisionContext, decision: Decision): Promise<DecisionOutcome> {
+function apply(ctx: DecisionContext, decision: Decision, macro?: UsedMacro): Promise<DecisionOutcome> {
   switch (decision.type) {
     case 'reissue':
       return reissue(ctx, decision);
     case 'refund':
       return proposeRefund(ctx, decision);
     case 'request_info':
-      return requestInfo(ctx, decision);
+      return requestInfo(ctx, decision, macro);
     case 'reject':
-      return reject(ctx, decision);
+      return reject(ctx, decision, macro);
   }
 }
 

@@ -1,5 +1,5 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
-import { queueEmailToRequester } from '../requests/customer-email.ts';
+import { queueEmailToRequester, type RequesterEmail } from '../requests/customer-email.ts';
 import { ConflictError } from '../errors.ts';
 import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
 import { waitingProposalText } from './approval-kinds.ts';
@@ -10,7 +10,11 @@ import { matchVerdict, type LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, refundOnVerdictBreaks, reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { notify } from '../notifications/notifications.service.ts';
-import { moveTicket } from '../requests/status.repository.ts';
+import { moveTicket, type LockedTicket } from '../requests/status.repository.ts';
+import type { UsedMacro } from './macros.service.ts';
+
+/** What of a request its decision's email needs. */
+type DecisionTicket = Pick<LockedTicket, 'locale' | 'email' | 'name' | 'reference' | 'store' | 'channel'>;
 
 /**
  * What came of a decision, in the desk's terms: the API says it as 200 or 202 with a body
@@ -144,19 +148,15 @@ function pendingApproval(ctx: DecisionContext, approvalId: number): DecisionOutc
 export async function requestInfo(
   ctx: DecisionContext,
   d: DecisionOf<'request_info'>,
+  macro?: UsedMacro,
 ): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  await queueEmailToRequester(tx, deps, ticket, {
-    template: 'request-info',
-    locale: ticketLocale(ticket),
-    to: ticket.email,
-    facts: { name: ticket.name, reference: ticket.reference, message: d.message },
-  });
+  await queueEmailToRequester(tx, deps, ticket, decisionEmail(ticket, d));
   await insertEvent(tx, {
     requestId: ticket.id,
     actor: ctx.actor.email,
     type: 'info_requested',
-    data: { message: d.message },
+    data: { message: d.message, ...(macro ? { macro } : {}) },
   });
   await moveTicket(tx, ticket.id, 'waiting_on_customer', true);
   return { kind: 'question_sent', reference: ticket.reference };
@@ -174,28 +174,43 @@ const REJECT_TEMPLATES: Record<RejectReason, string> = {
 };
 
 /** Reject: closed with a reason, and the email for that reason. */
-export async function reject(ctx: DecisionContext, d: DecisionOf<'reject'>): Promise<DecisionOutcome> {
+export async function reject(
+  ctx: DecisionContext,
+  d: DecisionOf<'reject'>,
+  macro?: UsedMacro,
+): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  const template = REJECT_TEMPLATES[d.reason];
-  await queueEmailToRequester(tx, deps, ticket, {
-    template,
-    locale: ticketLocale(ticket),
-    to: ticket.email,
-    facts: {
-      name: ticket.name,
-      reference: ticket.reference,
-      reason: d.reason,
-      message: d.message,
-      store: ticket.store,
-      channel: ticket.channel,
-    },
-  });
+  const email = decisionEmail(ticket, d);
+  await queueEmailToRequester(tx, deps, ticket, email);
   await insertEvent(tx, {
     requestId: ticket.id,
     actor: ctx.actor.email,
     type: 'rejected',
-    data: { reason: d.reason, ...(d.message ? { message: d.message } : {}), email: template },
+    data: {
+      reason: d.reason,
+      ...(d.message ? { message: d.message } : {}),
+      email: email.template,
+      ...(macro ? { macro } : {}),
+    },
   });
   await moveTicket(tx, ticket.id, 'rejected', true);
   return { kind: 'rejected', reference: ticket.reference, reason: d.reason };
+}
+
+/**
+ * The email a question or a rejection sends to the requester (before queueEmailToRequester adds
+ * the links): what the decision queues, and what its preview renders (decision-preview.ts).
+ */
+export function decisionEmail(
+  ticket: DecisionTicket,
+  d: DecisionOf<'request_info'> | DecisionOf<'reject'>,
+): RequesterEmail {
+  const common = { locale: ticketLocale(ticket), to: ticket.email };
+  const facts = { name: ticket.name, reference: ticket.reference, message: d.message };
+  if (d.type === 'request_info') return { ...common, template: 'request-info', facts };
+  return {
+    ...common,
+    template: REJECT_TEMPLATES[d.reason],
+    facts: { ...facts, reason: d.reason, store: ticket.store, channel: ticket.channel },
+  };
 }

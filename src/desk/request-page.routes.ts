@@ -19,10 +19,12 @@ import {
   decisionBody,
   noteFormSchema,
   presenceFormSchema,
+  type DecisionForm,
   parseDecisionForm,
   pathId,
 } from './request-page.schema.ts';
-import { emailHtml, loadRequestPage, readAttachment } from './request-page.service.ts';
+import { emailHtml, loadRequestPage, macroFormValues, readAttachment } from './request-page.service.ts';
+import { previewDecisionEmail } from '../decisions/decision-preview.ts';
 import { requestPageView, type KeptForm } from './request-page.view.ts';
 
 // The rules' answers a technician should read on the page itself, with what they typed kept.
@@ -77,6 +79,25 @@ export function requestPageRoutes(deps: WebDeps): Router {
     );
   });
 
+  // "Preview email": the page again, the form as typed and the email its decision would send; nothing is sent.
+  router.post(`${page}/decisions/preview`, tech, async (req, res) => {
+    const form = parseDecisionForm(req.body);
+    const values = formValues(form);
+    await showOrRefuse(deps, req, res, values, async (user) => ({
+      values,
+      preview: await previewDecisionEmail(deps, user, param(req), decisionBody(form)),
+    }));
+  });
+
+  // "Use" (without scripts): the page again, the picked macro's text and reason put into the form.
+  router.post(`${page}/decisions/macro`, tech, async (req, res) => {
+    const form = parseDecisionForm(req.body);
+    const values = formValues(form);
+    await showOrRefuse(deps, req, res, values, async () => ({
+      values: { ...values, ...(await macroFormValues(deps, param(req), form)) },
+    }));
+  });
+
   // The page's script reports every few seconds (and on typing); the answer is who else is here.
   router.post(`${page}/presence`, tech, async (req, res) => {
     const form = presenceFormSchema.safeParse(req.body);
@@ -121,6 +142,13 @@ export function requestPageRoutes(deps: WebDeps): Router {
   return router;
 }
 
+/** A decision form's fields to show again; its idempotency key is not one (each page draws a new one). */
+function formValues(form: DecisionForm): Record<string, string | undefined> {
+  const { idempotency_key, ...values } = form;
+  void idempotency_key;
+  return values;
+}
+
 function param(req: Request): string {
   return String(req.params.reference);
 }
@@ -151,13 +179,45 @@ async function act(
   try {
     message = await action(res.locals.user!);
   } catch (error) {
-    if (!(error instanceof AppError) || !SHOWN_ON_PAGE.has(error.status)) throw error;
-    const suggested = error instanceof RuleBrokenError ? error.suggested : undefined;
-    await showPage(deps, req, res, { error: error.message, values, suggested }, error.status);
+    await showRefusal(deps, req, res, values, error);
     return;
   }
   setFlash(req, message);
   res.redirect(303, `/desk/requests/${encodeURIComponent(param(req))}`);
+}
+
+/**
+ * Shows the page with a form kept as `show` makes it (a preview, a macro's text); refused by the
+ * rules (403/409/422), the page with the rule and what was typed, as `act` does.
+ */
+async function showOrRefuse(
+  deps: WebDeps,
+  req: Request,
+  res: Response,
+  values: Record<string, string | undefined>,
+  show: (user: User) => Promise<KeptForm>,
+): Promise<void> {
+  let kept: KeptForm;
+  try {
+    kept = await show(res.locals.user!);
+  } catch (error) {
+    await showRefusal(deps, req, res, values, error);
+    return;
+  }
+  await showPage(deps, req, res, kept);
+}
+
+/** A refusal by the rules (403/409/422): the page again with the rule and what was typed; anything else is thrown on. */
+async function showRefusal(
+  deps: WebDeps,
+  req: Request,
+  res: Response,
+  values: Record<string, string | undefined>,
+  error: unknown,
+): Promise<void> {
+  if (!(error instanceof AppError) || !SHOWN_ON_PAGE.has(error.status)) throw error;
+  const suggested = error instanceof RuleBrokenError ? error.suggested : undefined;
+  await showPage(deps, req, res, { error: error.message, values, suggested }, error.status);
 }
 
 /** What came of a decision, as the flash message on the request page. */

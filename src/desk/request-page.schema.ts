@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECISION_TYPES, decisionSchema } from '../decisions/decisions.schema.ts';
+import { DECISION_TYPES, decisionRequestSchema } from '../decisions/decisions.schema.ts';
 import { AppError } from '../errors.ts';
 import { isPlainText } from '../identifiers/plain-text.ts';
 
@@ -20,6 +20,8 @@ export const decisionFormSchema = z.object({
   amount: optionalText,
   message: optionalText,
   reason: optionalText,
+  /** The macro picked for a question or rejection: recorded, and its text used when none is typed. */
+  macro: optionalText,
   idempotency_key: z.string().regex(/^[\x21-\x7e]{1,200}$/, 'The form is incomplete: reload the page.'),
 });
 export type DecisionForm = z.infer<typeof decisionFormSchema>;
@@ -37,16 +39,17 @@ const FIELD_WORDS: Record<string, string> = {
   reason: 'The reason',
   amount: 'The amount',
   mode: 'The kind of reissue',
+  macro: 'The macro',
 };
 
 /**
- * The form as the API's decision body (decisionSchema): only the fields its type takes. A body
+ * The form as the API's decision body (decisionRequestSchema): only the fields its type takes. A body
  * the schema refuses is refused here in the console's words ("The message must not be empty."),
  * not the API's ("The body is not valid. message: …").
  */
 export function decisionBody(form: DecisionForm): Record<string, unknown> {
   const body = bodyOf(form);
-  const parsed = decisionSchema.safeParse(body);
+  const parsed = decisionRequestSchema.safeParse(body);
   if (parsed.success) return body;
   const sentences = parsed.error.issues.map((issue) => {
     const field = String(issue.path[0] ?? '');
@@ -55,8 +58,10 @@ export function decisionBody(form: DecisionForm): Record<string, unknown> {
         ? 'is not an email address'
         : issue.code === 'invalid_value'
           ? 'is not one of the choices'
-          : issue.code === 'invalid_type'
-            ? 'must not be empty'
+          : issue.code === 'invalid_type' || issue.code === 'custom'
+            ? field === 'reason'
+              ? 'must be chosen'
+              : 'must not be empty'
             : issue.message;
     return `${FIELD_WORDS[field] ?? 'The form'} ${what}.`;
   });
@@ -70,10 +75,21 @@ function bodyOf(form: DecisionForm): Record<string, unknown> {
     case 'refund':
       return { type: 'refund', amount: form.amount?.trim() };
     case 'request_info':
-      return { type: 'request_info', message: form.message };
+      return { type: 'request_info', message: form.message, ...macroOf(form) };
     case 'reject':
-      return { type: 'reject', reason: form.reason, ...(form.message ? { message: form.message } : {}) };
+      return {
+        type: 'reject',
+        ...(form.reason ? { reason: form.reason } : {}),
+        ...(form.message ? { message: form.message } : {}),
+        ...macroOf(form),
+      };
   }
+}
+
+// The form posts the macro's id as text; anything but digits goes on as typed, for the schema to refuse.
+function macroOf(form: DecisionForm): { macro?: number | string } {
+  if (form.macro === undefined) return {};
+  return { macro: /^\d{1,9}$/.test(form.macro) ? Number(form.macro) : form.macro };
 }
 
 export const claimFormSchema = z.object({ takeover: z.literal('true').optional() });

@@ -1,11 +1,14 @@
 import type { Readable } from 'node:stream';
 import type { Db } from '../db/db.ts';
-import { NotFoundError } from '../errors.ts';
+import { AppError, NotFoundError } from '../errors.ts';
 import { fileCipherOf, openAttachmentContent } from '../requests/attachment-store.ts';
 import type { Config } from '../config.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import { getTicket, type Ticket } from '../tickets/tickets.service.ts';
 import { recordedCopy } from '../mail/email-render.ts';
+import { isLocale } from '../i18n/i18n.ts';
+import { macroChoices, macroText, usableMacro, type MacroChoice } from '../decisions/macros.service.ts';
+import type { MacroDecision } from '../decisions/macros.schema.ts';
 import type { Templates } from '../templates.ts';
 import { RELATED_SHOWN } from './customer-history.ts';
 import {
@@ -29,6 +32,8 @@ export interface RequestPageData {
   purchase: DeskPurchaseRow | undefined;
   /** The requester's other requests (same mailbox or same licence), newest first. */
   related: RelatedRequestRow[];
+  /** The macros in use for each decision, their texts in the customer's language. */
+  macros: Record<MacroDecision, MacroChoice[]>;
 }
 
 /** An email as the page lists it: its masked copy, recorded or (still waiting) rendered from its facts. */
@@ -39,11 +44,13 @@ export async function loadRequestPage(
   referenceInput: string,
 ): Promise<RequestPageData> {
   const ticket = await getTicket(deps, referenceInput);
-  const [emails, attachments, purchase, related] = await Promise.all([
+  const { locale, name } = ticket.request;
+  const [emails, attachments, purchase, related, macros] = await Promise.all([
     listDeskEmails(deps.db, ticket.reference),
     listDeskAttachments(deps.db, ticket.reference),
     findMatchedPurchase(deps.db, ticket.reference),
     listRelatedRequests(deps.db, ticket.reference, RELATED_SHOWN),
+    macroChoices(deps.db, isLocale(locale) ? locale : 'en', { name, reference: ticket.reference }),
   ]);
   return {
     ticket,
@@ -55,6 +62,7 @@ export async function loadRequestPage(
     attachments,
     purchase,
     related,
+    macros,
   };
 }
 
@@ -82,4 +90,22 @@ export async function emailHtml(deps: { db: Db; templates: Templates }, id: numb
   const row = await findEmailCopy(deps.db, id);
   if (row === undefined) throw new NotFoundError('No email has this id.');
   return recordedCopy(deps.templates, row).html;
+}
+
+/**
+ * The decision form's fields filled from the picked macro (its text in the customer's language,
+ * its reason): the "Use" button's answer when no script fills them in the browser.
+ */
+export async function macroFormValues(
+  deps: { db: Db; templates: Templates },
+  referenceInput: string,
+  form: { type: string; macro?: string },
+): Promise<{ message: string; reason?: string }> {
+  const ticket = await getTicket(deps, referenceInput);
+  const id = form.macro !== undefined && /^\d{1,9}$/.test(form.macro) ? Number(form.macro) : undefined;
+  if (id === undefined) throw new AppError('validation_failed', 422, 'Choose a macro to use.');
+  const macro = await usableMacro(deps.db, id, form.type);
+  const { locale, name } = ticket.request;
+  const message = macroText(macro, isLocale(locale) ? locale : 'en', { name, reference: ticket.reference });
+  return { message, ...(macro.reason ? { reason: macro.reason } : {}) };
 }

@@ -9,6 +9,7 @@ import {
   type RejectReason,
 } from '../decisions/decisions.schema.ts';
 import { decisionsOpenIn } from '../decisions/decisions.service.ts';
+import type { DecisionEmailPreview } from '../decisions/decision-preview.ts';
 import { licenceDecisionBreaks, type LicenceDecisionBreaks } from '../decisions/rules.ts';
 import { RESENDABLE } from '../mail/resend.service.ts';
 import type { MatchResult } from '../matching/match-result.ts';
@@ -18,7 +19,6 @@ import type { Ticket } from '../tickets/tickets.service.ts';
 import { customerHistoryView, RELATED_SHOWN } from './customer-history.ts';
 import { dueText, flagView } from './queue-view.ts';
 import { historyLine, REJECT_REASON_TEXT } from './request-page.history.ts';
-import type { DeskPurchaseRow } from './request-page.repository.ts';
 import type { RequestPageData } from './request-page.service.ts';
 import {
   CHANNEL_WORDS,
@@ -29,12 +29,17 @@ import {
   wordFor,
 } from './words.ts';
 
-/** What was typed into the form that failed, to show it again with the rule's message. */
+/**
+ * What was typed into a form, shown again: with the rule's message when it failed, with its email
+ * when it was previewed, or with a macro's text put in ("Use").
+ */
 export interface KeptForm {
-  error: string;
+  error?: string;
   values?: Record<string, string | undefined>;
   /** The decision the broken rule points to instead: its reject reason is preselected. */
   suggested?: Decision;
+  /** The email the form's decision would send (its values are the decision's). */
+  preview?: DecisionEmailPreview;
 }
 
 const FIELD_LABEL: Record<string, string> = {
@@ -118,7 +123,7 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     pendingApprovals: ticket.approvals
       .filter((a) => a.status === 'pending')
       .map((a) => ({ ...a, created: when(a.created_at) })),
-    forms: formsView(offered, heldByOther, data.purchase, breaks, match?.verdict ?? null, kept),
+    forms: formsView(offered, heldByOther, data, breaks, match?.verdict ?? null, kept),
     error: kept?.error,
     // A decision refused because someone took the request over: say so, and keep what was typed.
     unsent: heldByOther && kept ? unsentText(kept) : undefined,
@@ -169,13 +174,20 @@ function primaryOf(
 function formsView(
   offered: readonly DecisionType[],
   heldByOther: boolean,
-  purchase: DeskPurchaseRow | undefined,
+  data: Pick<RequestPageData, 'purchase' | 'macros'>,
   breaks: LicenceDecisionBreaks,
   verdict: Verdict | null,
   kept: KeptForm | undefined,
 ) {
+  const { purchase } = data;
   const values = kept?.values ?? {};
   const keptFor = (type: DecisionType) => (values.type === type ? values : {});
+  const previewFor = (type: DecisionType) => (values.type === type ? kept?.preview : undefined);
+  // The form's macro picker (the one kept picked) and the email it was previewed with.
+  const withMacros = (type: 'request_info' | 'reject') => ({
+    macros: data.macros[type].map((m) => ({ ...m, selected: keptFor(type).macro === String(m.id) })),
+    preview: previewFor(type),
+  });
   const { primary, suggested } = primaryOf(offered, breaks, verdict);
   const keptSuggestion = kept?.suggested?.type === 'reject' ? kept.suggested.reason : undefined;
   const rejectReason = keptFor('reject').reason ?? keptSuggestion ?? suggested;
@@ -201,13 +213,19 @@ function formsView(
         ? { key: randomUUID(), amount: purchase.price, currency: purchase.currency }
         : null,
     requestInfo: offered.includes('request_info')
-      ? { key: randomUUID(), message: keptFor('request_info').message, primary: primary === 'request_info' }
+      ? {
+          key: randomUUID(),
+          message: keptFor('request_info').message,
+          primary: primary === 'request_info',
+          ...withMacros('request_info'),
+        }
       : null,
     reject: offered.includes('reject')
       ? {
           key: randomUUID(),
           message: keptFor('reject').message,
           primary: primary === 'reject',
+          ...withMacros('reject'),
           reasons: REJECT_REASONS.map((reason) => ({
             reason,
             label: REJECT_REASON_TEXT[reason],

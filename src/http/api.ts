@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { auditApiRoutes } from '../admin/audit.routes.ts';
 import { requireToken } from '../auth/require-token.ts';
 import { decisionRoutes } from '../decisions/decisions.routes.ts';
+import { macroApiRoutes } from '../decisions/macros.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { notificationApiRoutes } from '../notifications/notifications.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
@@ -10,17 +11,18 @@ import { ticketRoutes } from '../tickets/tickets.routes.ts';
 
 /**
  * The staff API, mounted at /api/v1: one API token check for everything under /tickets, /approvals,
- * /audit and /notifications (an unknown path there is a 401 too, without a token), then the queue,
- * one ticket, claims, decisions and approvals, the admins' audit, and the token user's
- * notifications. The customer's /api/v1/recovery-requests (status tokens, no API token) is served
- * by requests/ and passes through.
+ * /macros, /audit and /notifications (an unknown path there is a 401 too, without a token), then
+ * the queue, one ticket, claims, decisions and approvals, the macros, the admins' audit, and the
+ * token user's notifications. The customer's /api/v1/recovery-requests (status tokens, no API
+ * token) is served by requests/ and passes through.
  */
 export function staffApiRoutes(deps: WebDeps, queueCounts: StatusCountsCache): Router {
   const router = Router();
-  router.use(['/tickets', '/approvals', '/audit', '/notifications'], requireToken(deps));
+  router.use(['/tickets', '/approvals', '/macros', '/audit', '/notifications'], requireToken(deps));
   router.use(queueApiRoutes(deps, queueCounts));
   router.use(ticketRoutes(deps));
   router.use(decisionRoutes(deps));
+  router.use(macroApiRoutes(deps));
   router.use(auditApiRoutes(deps));
   router.use(notificationApiRoutes(deps));
   return router;

@@ -6,6 +6,7 @@ import { pinoHttp } from 'pino-http';
 import { adminRoutes } from '../admin/admin.routes.ts';
 import { auditRoutes } from '../admin/audit.routes.ts';
 import { emailPreviewRoutes } from '../admin/email-preview.routes.ts';
+import { macroAdminRoutes } from '../admin/macros.routes.ts';
 import { queueBoardRoutes } from '../admin/queue-board.ts';
 import { csrfProtection } from '../auth/csrf.ts';
 import { deskErrorPages } from '../desk/desk-errors.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(adminRoutes(deps));
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
+  app.use(macroAdminRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);

@@ -2,6 +2,7 @@ import { LOCALES, type Locale } from '../i18n/i18n.ts';
 import type { CodeCipher } from '../purchases/code-cipher.ts';
 import type { RenderedEmail, Templates } from '../templates.ts';
 import type { EmailRow } from './mail.repository.ts';
+import { withMessageFilled } from './message-placeholders.ts';
 
 /**
  * A fact that must not be stored in clear: the value the recipient gets, and the masked form the
@@ -71,10 +72,12 @@ function renderRecord(templates: Templates, row: RowToRecord): RenderedEmail {
   return render(templates, row, row.facts);
 }
 
+// A message's placeholders are filled here, from the facts of this render: the masked status link
+// in the recorded copy, the one with its token in the email that leaves.
 function render(templates: Templates, row: RowToRecord, facts: Record<string, unknown>): RenderedEmail {
   const locale = (LOCALES as readonly string[]).includes(row.locale) ? (row.locale as Locale) : 'en';
   try {
-    return templates.email(row.template, locale, facts);
+    return templates.email(row.template, locale, withMessageFilled(facts));
   } catch (error) {
     throw new EmailRenderError(error instanceof Error ? error.message : String(error));
   }

@@ -24,6 +24,7 @@ const AUDIT_KEYS = [
   'reason',
   'kind',
   'email', // the template's name, e.g. request-rejected
+  'macro', // the macro a question or rejection used: its id and name
   'requester_notified',
   'verdict',
   'score',

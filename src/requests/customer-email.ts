@@ -1,7 +1,8 @@
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
-import { queueEmail, statusLinkSecret, type EmailToQueue } from '../mail/mail.service.ts';
+import type { EmailWrite } from '../mail/mail.repository.ts';
+import { emailToWrite, queueEmail, statusLinkSecret, type EmailToQueue } from '../mail/mail.service.ts';
 import { newStatusToken } from './reference.ts';
 import { insertStatusToken } from './requests.repository.ts';
 
@@ -24,6 +25,9 @@ export function formUrl(publicUrl: string, locale: Locale): string {
   return `${publicUrl}/recover?lang=${locale}`;
 }
 
+/** An email to the requester as a decision writes it; queueEmailToRequester adds the links. */
+export type RequesterEmail = Omit<EmailToQueue, 'requestId' | 'secrets'>;
+
 /**
  * Queues an email to the requester with their next steps at hand: `statusUrl`, a fresh link to
  * their status page (where they can read the outcome and write to us; kept encrypted like a code,
@@ -33,13 +37,39 @@ export async function queueEmailToRequester(
   tx: Queryable,
   deps: { config: Pick<Config, 'publicUrl' | 'secretKey'> },
   request: { id: number; reference: string },
-  email: Omit<EmailToQueue, 'requestId' | 'secrets'>,
+  email: RequesterEmail,
 ): Promise<number> {
   const { publicUrl, secretKey } = deps.config;
-  return queueEmail(tx, secretKey, {
+  const statusUrl = await newStatusLink(tx, publicUrl, request);
+  return queueEmail(tx, secretKey, { ...withNextSteps(publicUrl, email, statusUrl), requestId: request.id });
+}
+
+/**
+ * The row queueEmailToRequester would write (template, locale, facts), but with no token issued and
+ * nothing stored: what a decision's preview renders. Its facts hold the status link as every
+ * recorded copy does, without a token.
+ */
+export function requesterEmailPreview(
+  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+  request: { reference: string },
+  email: RequesterEmail,
+): Pick<EmailWrite, 'template' | 'locale' | 'facts'> {
+  const link = `${config.publicUrl}/requests/${request.reference}?token=preview`;
+  const { template, locale, facts } = emailToWrite(
+    config.secretKey,
+    withNextSteps(config.publicUrl, email, link),
+  );
+  return { template, locale, facts };
+}
+
+function withNextSteps(
+  publicUrl: string,
+  email: RequesterEmail,
+  statusUrl: string,
+): Omit<EmailToQueue, 'requestId'> {
+  return {
     ...email,
-    requestId: request.id,
     facts: { ...email.facts, formUrl: formUrl(publicUrl, email.locale) },
-    secrets: { statusUrl: statusLinkSecret(await newStatusLink(tx, publicUrl, request)) },
-  });
+    secrets: { statusUrl: statusLinkSecret(statusUrl) },
+  };
 }

@@ -34,6 +34,12 @@ export async function lockTicket(tx: Queryable, reference: string): Promise<Lock
   return row;
 }
 
+/** The same request without the lock: for what only reads it (a decision's preview). */
+export async function readTicket(db: Queryable, reference: string): Promise<LockedTicket | undefined> {
+  const [row] = await db.query<LockedTicket>(`${LOCK_TICKET} WHERE r.reference = $1`, [reference]);
+  return row;
+}
+
 export async function lockTicketById(tx: Queryable, id: number): Promise<LockedTicket | undefined> {
   const [row] = await tx.query<LockedTicket>(`${LOCK_TICKET} WHERE r.id = $1 FOR UPDATE OF r`, [id]);
   return row;
