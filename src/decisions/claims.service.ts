@@ -49,13 +49,7 @@ export async function claimTicket(
       data: ticket.claimed_by === null ? {} : { from: ticket.claimed_by_email },
     });
     if (ticket.claimed_by !== null)
-      notified = await notify(tx, deps.config, {
-        kind: 'taken_over',
-        to: { userIds: [ticket.claimed_by] },
-        actorId: actor.id,
-        request: ticket,
-        data: { by: actor.email },
-      });
+      notified = await tell(tx, deps, 'taken_over', ticket.claimed_by, actor, ticket);
     return {
       reference: ticket.reference,
       status: ticket.status,
@@ -121,21 +115,9 @@ export async function assignTicket(
       data: { to: assignee.email, ...(ticket.claimed_by_email ? { from: ticket.claimed_by_email } : {}) },
     });
     // The assignee is told; a previous holder other than the supervisor, that it was taken over.
-    notified = await notify(tx, deps.config, {
-      kind: 'assigned',
-      to: { userIds: [assignee.id] },
-      actorId: actor.id,
-      request: ticket,
-      data: { by: actor.email },
-    });
+    notified = await tell(tx, deps, 'assigned', assignee.id, actor, ticket);
     if (ticket.claimed_by !== null)
-      notified += await notify(tx, deps.config, {
-        kind: 'taken_over',
-        to: { userIds: [ticket.claimed_by] },
-        actorId: actor.id,
-        request: ticket,
-        data: { by: actor.email },
-      });
+      notified += await tell(tx, deps, 'taken_over', ticket.claimed_by, actor, ticket);
     return {
       reference: ticket.reference,
       status: ticket.status,
@@ -145,6 +127,24 @@ export async function assignTicket(
   });
   if (notified > 0) deps.relay.wake();
   return state;
+}
+
+/** Tells one desk user that `actor` gave them, or took from them, the request: how many were told. */
+function tell(
+  tx: Queryable,
+  deps: Pick<DecisionDeps, 'config'>,
+  kind: 'assigned' | 'taken_over',
+  userId: number,
+  actor: User,
+  ticket: LockedTicket,
+): Promise<number> {
+  return notify(tx, deps.config, {
+    kind,
+    to: { userIds: [userId] },
+    actorId: actor.id,
+    request: ticket,
+    data: { by: actor.email },
+  });
 }
 
 async function withLockedTicket<T>(
