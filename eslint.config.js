@@ -51,6 +51,8 @@ export default tseslint.config(
         sessionStorage: 'readonly',
         FormData: 'readonly',
         DOMParser: 'readonly',
+        HTMLInputElement: 'readonly',
+        MutationObserver: 'readonly',
       },
     },
   },

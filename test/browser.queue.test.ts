@@ -1,6 +1,7 @@
 /**
  * The queue in Chromium: filters apply as they change (no click on the button), a technician saves
- * the filters and sort as a view whose tab then shows as current, and the page fits a phone.
+ * the filters and sort as a view whose tab then shows as current, ticks rows of it and rejects them
+ * in one action, and the page fits a phone.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -96,6 +97,52 @@ describe('the queue in a browser', { skip: skipWithoutChromium }, () => {
     assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
     await screenshot(page, 'queue-390');
     await page.setViewportSize({ width: 1280, height: 900 });
+    assert.deepEqual(browser.dialogs, []);
+  });
+
+  it('when a technician ticks two rows of a saved view and rejects them, then the panel names what it will do, and the view shows what is left', async () => {
+    const { page } = browser;
+    await page.goto(`${server.url}/desk`);
+    await page.getByRole('link', { name: 'Triage, latest first' }).click();
+    const panel = page.locator('#bulk');
+    assert.equal(await panel.isHidden(), true, 'the panel waits for a ticked row');
+    const before = await rowReferences();
+    const [first, second] = before;
+    await page.getByLabel(`Tick ${first}`).check();
+    await page.getByLabel(`Tick ${second}`).check();
+    await panel.waitFor();
+    assert.equal(await page.locator('#bulk-count').innerText(), '(2 ticked)');
+    await page.selectOption('#bulk-action', 'reject');
+    assert.equal(await page.locator('#bulk-to').count(), 0, 'a technician is not offered assignment');
+    await page.selectOption('#bulk-reason', 'duplicate');
+    const submit = page.locator('#bulk-submit');
+    assert.equal(await submit.innerText(), 'Reject 2 requests and email each customer');
+    // "Tick every row" ticks the rest, unticking it clears them all; the two are ticked again.
+    await page.locator('#tick-all').check();
+    assert.equal(await page.locator('#bulk-count').innerText(), `(${before.length} ticked)`);
+    await page.locator('#tick-all').uncheck();
+    assert.equal(await panel.isHidden(), true);
+    await page.getByLabel(`Tick ${first}`).check();
+    await page.getByLabel(`Tick ${second}`).check();
+    await screenshot(page, 'queue-saved-view-bulk');
+
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
+    await screenshot(page, 'queue-bulk-390');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    await submit.click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Rejected 2 requests; each customer is emailed.' })
+      .waitFor();
+    assert.match(page.url(), /status=triage&sort=updated&order=desc/);
+    assert.equal(
+      (await page.locator('nav.view-tabs a[aria-current="page"]').innerText()).trim(),
+      'Triage, latest first',
+    );
+    assert.deepEqual(await rowReferences(), before.slice(2));
     assert.deepEqual(browser.dialogs, []);
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import type { TestDesk } from './helpers/desk.ts';
-import { postForm, signInAs } from './helpers/session.ts';
+import { postForm, signInAs, type SignedIn } from './helpers/session.ts';
 import {
   fileMatchedRequest,
   outcomeMails,
@@ -194,5 +194,94 @@ describe('bulk actions (POST /api/v1/tickets/bulk)', () => {
       assert.match(res.body.message, says);
     }
     assert.equal((await ticketRow(desk, t.id)).status, 'triage');
+  });
+});
+
+describe("the queue page's bulk form (POST /desk/bulk)", () => {
+  /** Posts the form as the page sends it: `ref` once for each ticked row. */
+  const postBulk = (who: SignedIn, refs: string[], fields: Record<string, string>) => {
+    const body = new URLSearchParams([
+      ['_csrf', who.csrfToken],
+      ...refs.map((r) => ['ref', r]),
+      ...Object.entries(fields),
+    ]);
+    return who.agent.post('/desk/bulk').type('form').send(body.toString());
+  };
+  const keyOf = (html: string) => /name="idempotency_key" value="([^"]+)"/.exec(html)![1]!;
+
+  it('when a technician ticks three rows and rejects them, then two are rejected, the one Bob holds is listed with its rule, and sending the same form again acts no more', async () => {
+    const a = await fileMatchedRequest(desk, await purchase(desk));
+    const b = await fileMatchedRequest(desk, await purchase(desk));
+    const held = await fileMatchedRequest(desk, await purchase(desk));
+    await api(bob, `/tickets/${held.reference}/claim`, {}).expect(200);
+    const tech = await signInAs(desk.app, desk.base.db, 'technician');
+    const page = (await tech.agent.get('/desk?sort=created&order=desc').expect(200)).text;
+    assert.ok(page.includes(`name="ref" value="${a.reference}" form="bulk"`), 'each row has its tick box');
+    assert.ok(!page.includes('value="assign"'), 'a technician is not offered assignment');
+    const form = {
+      action: 'reject',
+      reason: 'suspected_fraud',
+      idempotency_key: keyOf(page),
+      back: 'sort=created&order=desc',
+    };
+    const res = await postBulk(tech, [a.reference, b.reference, held.reference], form).expect(303);
+    assert.equal(res.headers.location, '/desk?sort=created&order=desc');
+    const after = (await tech.agent.get(res.headers.location).expect(200)).text;
+    assert.ok(after.includes('Rejected 2 requests; each customer is emailed. 1 request refused:'), after);
+    assert.match(after, new RegExp(`<li>${held.reference}: [^<]*claimed by ${bob.user.email}`));
+    for (const t of [a, b]) assert.equal((await ticketRow(desk, t.id)).status, 'rejected');
+    assert.equal((await ticketRow(desk, held.id)).status, 'triage');
+
+    // The same form sent twice (a double click, a reload that posts again): one rejection each.
+    await postBulk(tech, [a.reference, b.reference], form).expect(303);
+    for (const t of [a, b]) {
+      assert.equal((await ticketRow(desk, t.id)).types.filter((x) => x === 'rejected').length, 1);
+      assert.equal((await outcomeMails(desk, t.id, t.reference)).length, 1, 'one email, not two');
+    }
+  });
+
+  it('when the form cannot act (nothing ticked, no reason, a technician assigning, a stale page), then the queue says why, keeps the ticks, and nothing changes', async () => {
+    const t = await fileMatchedRequest(desk, await purchase(desk));
+    const tech = await signInAs(desk.app, desk.base.db, 'technician');
+    const key = keyOf((await tech.agent.get('/desk').expect(200)).text);
+    for (const [refs, fields, status, says] of [
+      [[], { action: 'release' }, 422, 'Tick at least one request first.'],
+      [[t.reference], {}, 422, 'Choose what to do with the ticked requests.'],
+      [[t.reference], { action: 'reject' }, 422, 'Choose a reason for rejecting: the customers are told it.'],
+      [
+        [t.reference],
+        { action: 'assign', to: bob.user.email },
+        403,
+        'Only a supervisor may assign requests.',
+      ],
+    ] as const) {
+      const res = await postBulk(tech, [...refs], { ...fields, idempotency_key: key }).expect(status);
+      assert.ok(res.text.includes(`<p class="error" id="bulk-error" role="alert">${says}</p>`), res.text);
+      if (refs.length > 0)
+        assert.ok(
+          res.text.includes(`value="${t.reference}" form="bulk" aria-label="Tick ${t.reference}" checked`),
+        );
+    }
+    const stale = await postBulk(tech, [t.reference], { action: 'release' }).expect(422);
+    assert.match(stale.text, /This form is incomplete or out of date: reload the page\./);
+    const row = await ticketRow(desk, t.id);
+    assert.equal(row.status, 'triage');
+    assert.equal(await holder(t.id), null);
+  });
+
+  it('when a supervisor ticks two rows and assigns them to Alice, then both are hers and the queue it came from is shown', async () => {
+    const refs = await Promise.all([1, 2].map(async () => fileMatchedRequest(desk, await purchase(desk))));
+    const lead = await signInAs(desk.app, desk.base.db, 'supervisor');
+    const page = (await lead.agent.get('/desk').expect(200)).text;
+    assert.ok(page.includes(`<option value="${alice.user.email}">`), 'Alice is offered');
+    const res = await postBulk(
+      lead,
+      refs.map((r) => r.reference),
+      { action: 'assign', to: alice.user.email, idempotency_key: keyOf(page), back: 'status=nonsense' },
+    ).expect(303);
+    assert.equal(res.headers.location, '/desk', 'a queue that is not one goes back to the default');
+    for (const r of refs) assert.equal(await holder(r.id), alice.user.email);
+    const after = (await lead.agent.get('/desk').expect(200)).text;
+    assert.ok(after.includes(`Assigned 2 requests to ${alice.user.email}; they are notified.`));
   });
 });

@@ -415,6 +415,18 @@ const ROWS: Row[] = [
     auth: 'session',
     target: () => Promise.resolve({ url: '/desk/views/999999999/delete', form: {} }),
   },
+  // The queue's bulk form: assignment in it is a supervisor's (refused inside, like the API's).
+  {
+    method: 'POST',
+    path: '/desk/bulk',
+    access: 'technician',
+    auth: 'session',
+    target: () =>
+      Promise.resolve({
+        url: '/desk/bulk',
+        form: { ref: 'RD-ZZZZZZZZ', action: 'release', idempotency_key: 'matrix-bulk' },
+      }),
+  },
   // The request page and the approvals page (the console's side of the decisions).
   {
     method: 'GET',

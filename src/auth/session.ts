@@ -15,6 +15,8 @@ declare module 'express-session' {
     csrfToken: string;
     /** A one-time notice for the next page ("User added."). */
     flash: string;
+    /** Lines under that notice (a bulk action's refused requests, each with its reason). */
+    flashDetails: string[];
   }
 }
 
@@ -109,13 +111,16 @@ function promised(act: (done: (error?: unknown) => void) => void): Promise<void>
 }
 
 /** Leaves a one-line notice for the next page the user sees. */
-export function setFlash(req: Request, message: string): void {
+export function setFlash(req: Request, message: string, details: string[] = []): void {
   req.session.flash = message;
+  if (details.length > 0) req.session.flashDetails = details;
+  else delete req.session.flashDetails;
 }
 
 /** The notice left for this page, once. */
-export function takeFlash(req: Request): string | undefined {
-  const message = req.session.flash;
+export function takeFlash(req: Request): { message: string; details: string[] } | undefined {
+  const { flash: message, flashDetails: details = [] } = req.session;
   delete req.session.flash;
-  return message;
+  delete req.session.flashDetails;
+  return message === undefined ? undefined : { message, details };
 }

@@ -1,14 +1,21 @@
+import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { Router } from 'express';
 import { renderDeskPage } from './desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
+import { hasRole } from '../auth/roles.ts';
 import { setFlash } from '../auth/session.ts';
+import { listAssignableUsers } from '../auth/users.service.ts';
+import { bulkAct } from '../decisions/bulk.service.ts';
+import type { BulkActionType } from '../decisions/bulk.schema.ts';
+import { AppError } from '../errors.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
 import { latestMatchAt } from '../matching/matching.service.ts';
 import { parseQueueQuery, viewNameField, type QueueQuery } from '../queue/queue.schema.ts';
 import { InvalidQueryError, queuePage } from '../queue/queue.service.ts';
 import {
+  canonicalQuery,
   deleteOwnView,
   MAX_VIEWS_PER_USER,
   saveView,
@@ -17,6 +24,7 @@ import {
 } from '../queue/queue-views.service.ts';
 import type { StatusCountsCache } from '../queue/status-counts.ts';
 import { queueView } from './queue-view.ts';
+import { bulkInputOf, bulkPanelView, bulkSummary, parseBulkForm, type BulkForm } from './queue-bulk.ts';
 
 const LIVE_POLL_MS = 3_000;
 
@@ -46,7 +54,15 @@ export function deskRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
       res.redirect(303, `/desk?${result.view.query}`);
       return;
     }
-    await showQueue(deps, counts, req, res, query, { error: saveProblem(result), name: typed }, 422);
+    await showQueue(
+      deps,
+      counts,
+      req,
+      res,
+      query,
+      { saving: { error: saveProblem(result), name: typed } },
+      422,
+    );
   });
 
   router.post('/desk/views/:id/delete', requireSession('technician'), async (req, res) => {
@@ -57,6 +73,26 @@ export function deskRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
     if (!deleted) throw new NotFoundError('You have no such view: it may have been deleted already.');
     setFlash(req, `Deleted the view “${deleted.name}”.`);
     res.redirect(303, '/desk');
+  });
+
+  // The ticked rows, one action: each request acts on its own (bulkAct); back to the same queue
+  // with what was done and each refusal. A form that cannot act is shown again, rows still ticked.
+  router.post('/desk/bulk', requireSession('technician'), async (req, res) => {
+    const form = parseBulkForm(req.body);
+    const query = backQuery(form.back);
+    let summary: ReturnType<typeof bulkSummary>;
+    try {
+      const input = bulkInputOf(form);
+      const results = await bulkAct(deps, res.locals.user!, input, form.idempotency_key);
+      summary = bulkSummary(form.action as BulkActionType, results, form.to);
+    } catch (error) {
+      if (!(error instanceof AppError) || error.status >= 500) throw error;
+      await showQueue(deps, counts, req, res, query, { bulk: { error: error.message, form } }, error.status);
+      return;
+    }
+    setFlash(req, summary.message, summary.details);
+    const back = canonicalQuery(query);
+    res.redirect(303, back ? `/desk?${back}` : '/desk');
   });
 
   // Server-sent events: `matched` whenever a match result newer than the page's arrives.
@@ -83,6 +119,22 @@ export function deskRoutes(deps: WebDeps, counts: StatusCountsCache): Router {
   return router;
 }
 
+/** The queue the bulk form came from (its filters and sort); the default queue if it is not one. */
+function backQuery(back: string | undefined): QueueQuery {
+  const fallback = parseQueueQuery({}, (m) => new Error(m));
+  try {
+    return parseQueueQuery(Object.fromEntries(new URLSearchParams(back ?? '')), (m) => new Error(m));
+  } catch {
+    return fallback;
+  }
+}
+
+/** What a refused form sent, to show again beside its sentence. */
+interface Kept {
+  saving?: { error: string; name: string };
+  bulk?: { error: string; form: BulkForm };
+}
+
 /** The queue page, or (`?fragment=rows`, for the page's scripts) only what is below the filters. */
 async function showQueue(
   deps: WebDeps,
@@ -90,15 +142,29 @@ async function showQueue(
   req: Request,
   res: Response,
   query: QueueQuery,
-  saving?: { error: string; name: string },
+  kept: Kept = {},
   status = 200,
 ): Promise<void> {
-  const userId = res.locals.user!.id;
-  const [page, views] = await Promise.all([
-    queuePage(deps.db, counts, query, userId),
-    viewsOf(deps.db, userId),
+  const user = res.locals.user!;
+  const supervisor = hasRole(user, 'supervisor');
+  const [page, views, assignable] = await Promise.all([
+    queuePage(deps.db, counts, query, user.id),
+    viewsOf(deps.db, user.id),
+    supervisor ? listAssignableUsers(deps.db) : Promise.resolve([]),
   ]);
-  const view = { ...queueView(page, query, views), saving };
+  const ticked = new Set(kept.bulk?.form.ref ?? []);
+  const shown = queueView(page, query, views);
+  const view = {
+    ...shown,
+    rows: shown.rows.map((row) => ({ ...row, ticked: ticked.has(row.reference) })),
+    saving: kept.saving,
+    // A new key each time the page is drawn: one submit of the form acts once, even if sent twice.
+    bulk: {
+      ...bulkPanelView(supervisor, assignable, kept.bulk),
+      key: randomUUID(),
+      back: canonicalQuery(query),
+    },
+  };
   res.set('Cache-Control', 'no-store');
   if (req.query.fragment === 'rows') {
     const csrfToken = res.locals.csrfToken as unknown;
