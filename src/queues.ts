@@ -29,6 +29,12 @@ export const JOBS = {
     // With a 2 s base the last of 10 tries comes about 17 minutes after the first.
     options: { attempts: 10, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
   },
+  // An email a customer sent (src/inbound): read, take its new text, thread it.
+  'inbound-email': {
+    queue: 'inbound',
+    subject: { table: 'inbound_messages', idKey: 'inboundId', untilDone: 'received' },
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

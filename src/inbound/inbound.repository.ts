@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import type { Config } from '../config.ts';
+import type { Queryable } from '../db/db.ts';
+import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { fileCipherOf } from '../requests/attachment-store.ts';
+
+/** How a message reached the desk: the SMTP listener, or polling a mailbox. */
+export type InboundVia = 'smtp' | 'imap';
+
+export interface InboundEnvelope {
+  via: InboundVia;
+  /** The SMTP MAIL FROM (null for a bounce's empty sender, or unknown when polled). */
+  from: string | null;
+  /** The SMTP RCPT TO addresses (when polled, the addresses the message was delivered to, if known). */
+  to: string[];
+}
+
+/**
+ * The key that makes the same message stored once: its Message-ID without angle brackets, or, for
+ * a message without one, "sha256:" and the hash of its bytes.
+ */
+export function messageKeyOf(raw: Buffer): string {
+  const head = raw.subarray(0, headerEnd(raw)).toString('latin1');
+  // Header lines may be folded: a Message-ID may continue on the next line after whitespace.
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const id = /^message-id:\s*<?([^\s<>]{1,900})>?/im.exec(unfolded)?.[1];
+  return id ? id : `sha256:${createHash('sha256').update(raw).digest('hex')}`;
+}
+
+function headerEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  const ends = [crlf, lf].filter((i) => i >= 0);
+  return ends.length > 0 ? Math.min(...ends) : raw.length;
+}
+
+/**
+ * Stores a received message, sealed, and its `inbound-email` job, in one transaction: once this
+ * resolves the message cannot be lost, so only then may the listener answer 250 or the poller mark
+ * it seen. The same message again (its message key) stores nothing: `duplicate: true`.
+ */
+export async function storeInbound(
+  db: { transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> },
+  config: Pick<Config, 'secretKey' | 'secretKeyPrevious'>,
+  raw: Buffer,
+  envelope: InboundEnvelope,
+): Promise<{ id: number; duplicate: boolean }> {
+  const key = messageKeyOf(raw);
+  const cipher = fileCipherOf(config);
+  const sealed = cipher.encrypt(raw, rawContext(key));
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<{ id: string }>(
+      `INSERT INTO inbound_messages (message_key, via, envelope_from, envelope_to, size, raw_key_id, raw_enc)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (message_key) DO NOTHING RETURNING id`,
+      [key, envelope.via, envelope.from, envelope.to, raw.length, cipher.keyId, sealed],
+    );
+    if (!row) {
+      const [existing] = await tx.query<{ id: string }>(
+        'SELECT id FROM inbound_messages WHERE message_key = $1',
+        [key],
+      );
+      return { id: Number(existing!.id), duplicate: true };
+    }
+    const id = Number(row.id);
+    await enqueueInTransaction(tx, 'inbound-email', { inboundId: id });
+    return { id, duplicate: false };
+  });
+}
+
+/** A stored message's raw bytes, opened. */
+export async function readInboundRaw(
+  db: Queryable,
+  config: Pick<Config, 'secretKey' | 'secretKeyPrevious'>,
+  id: number,
+): Promise<Buffer | undefined> {
+  const [row] = await db.query<{ message_key: string; raw_key_id: string; raw_enc: Buffer }>(
+    'SELECT message_key, raw_key_id, raw_enc FROM inbound_messages WHERE id = $1',
+    [id],
+  );
+  if (!row) return undefined;
+  return fileCipherOf(config).decrypt(row.raw_key_id, row.raw_enc, rawContext(row.message_key));
+}
+
+const rawContext = (key: string) => `inbound ${key}`;
