@@ -91,6 +91,24 @@ const envSchema = z.object({
   FIRST_RESPONSE_HOURS: hours.default(DEFAULT_DUE_HOURS.firstResponse),
   RESOLUTION_HOURS: hours.default(DEFAULT_DUE_HOURS.resolution),
   METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters long').optional(),
+  INBOUND_DOMAIN: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, {
+      message: 'must be a domain name, such as replies.example.com',
+    })
+    .optional(),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  INBOUND_SMTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
+  INBOUND_IMAP_URL: urlWithProtocol(['imap', 'imaps']).optional(),
+  INBOUND_IMAP_POLL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  INBOUND_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024, 'must be at least 65536 (64 KB)')
+    .max(50 * 1024 * 1024, 'must be at most 52428800 (50 MB)')
+    .default(25 * 1024 * 1024),
 });
 
 export interface Config {
@@ -116,6 +134,21 @@ export interface Config {
   readonly dueHours: DueHours;
   /** Bearer token /metrics asks for; unset, /metrics is open outside production and 404 in it. */
   readonly metricsToken: string | undefined;
+  /** Email replies (README "Email replies"): where customers' answers by email arrive. */
+  readonly inbound: InboundSettings;
+}
+
+export interface InboundSettings {
+  /** INBOUND_DOMAIN: emails to customers carry `Reply-To: reply+<token>@` it; unset, they say to answer on the status page. */
+  readonly domain: string | undefined;
+  /** INBOUND_SMTP_PORT (and INBOUND_SMTP_HOST): the desk's own SMTP listener; unset, none runs. */
+  readonly smtpPort: number | undefined;
+  readonly smtpHost: string;
+  /** INBOUND_IMAP_URL: a mailbox polled every INBOUND_IMAP_POLL_SECONDS; unset, none is polled. */
+  readonly imapUrl: string | undefined;
+  readonly imapPollSeconds: number;
+  /** INBOUND_MAX_BYTES: the largest message taken (the listener refuses larger ones at DATA). */
+  readonly maxBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -134,6 +167,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const e = parsed.data;
+  if ((e.INBOUND_SMTP_PORT || e.INBOUND_IMAP_URL) && !e.INBOUND_DOMAIN)
+    throw new ConfigError([
+      'INBOUND_DOMAIN: required when INBOUND_SMTP_PORT or INBOUND_IMAP_URL is set (replies are addressed to reply+<token>@INBOUND_DOMAIN)',
+    ]);
   const productionProblems = e.NODE_ENV === 'production' ? refusedInProduction(e) : [];
   if (productionProblems.length > 0) throw new ConfigError(productionProblems);
   const dataDir = path.resolve(e.DATA_DIR);
@@ -155,6 +192,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     intakeLimitPerEmail: e.INTAKE_LIMIT_PER_EMAIL,
     dueHours: Object.freeze({ firstResponse: e.FIRST_RESPONSE_HOURS, resolution: e.RESOLUTION_HOURS }),
     metricsToken: e.METRICS_TOKEN,
+    inbound: Object.freeze({
+      domain: e.INBOUND_DOMAIN,
+      smtpPort: e.INBOUND_SMTP_PORT,
+      smtpHost: e.INBOUND_SMTP_HOST,
+      imapUrl: e.INBOUND_IMAP_URL,
+      imapPollSeconds: e.INBOUND_IMAP_POLL_SECONDS,
+      maxBytes: e.INBOUND_MAX_BYTES,
+    }),
   });
 }
 
@@ -162,6 +207,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function refusedInProduction(e: z.infer<typeof envSchema>): string[] {
   const problems: string[] = [];
   if (!e.SECRET_KEY) problems.push('SECRET_KEY: required when NODE_ENV=production (32+ bytes)');
+
   if (!e.SMTP_URL && e.MAIL_TO_FILES !== '1')
     problems.push(
       'SMTP_URL: required when NODE_ENV=production; without it every email, activation codes and status ' +

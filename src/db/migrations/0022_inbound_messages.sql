@@ -30,3 +30,12 @@ CREATE TABLE inbound_messages (
 CREATE INDEX inbound_messages_waiting ON inbound_messages (id) WHERE status = 'received';
 CREATE INDEX inbound_messages_request ON inbound_messages (request_id) WHERE request_id IS NOT NULL;
 CREATE INDEX inbound_messages_outcome ON inbound_messages (outcome, received_at);
+
+-- Reply addresses: each email to a requester carries `Reply-To: reply+<token>@INBOUND_DOMAIN`, a
+-- token of its own (as status links are), stored only as its hash. The token names the request.
+CREATE TABLE reply_tokens (
+  token_hash  text PRIMARY KEY,
+  request_id  bigint NOT NULL REFERENCES recovery_requests (id),
+  created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX reply_tokens_request ON reply_tokens (request_id);
