@@ -807,7 +807,8 @@ function report() {
   ].join('\n');
   const notes = figures.filter((f) => f.note).map((f) => `- ${f.figure} (${f.database}): ${f.note}`);
   process.stdout.write(`\n${table}\n${notes.length ? `\n${notes.join('\n')}\n` : ''}`);
-  const mode = QUICK ? 'quick' : 'full';
+  // A run of some parts only (--only) must not overwrite the day's run of them all.
+  const mode = `${QUICK ? 'quick' : 'full'}${ONLY ? `-${[...ONLY].sort().join('-')}` : ''}`;
   const dir = path.join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${startedAt.toISOString().slice(0, 10)}-${mode}.json`);
