@@ -1,7 +1,8 @@
 import type { ShownTime } from '../time-text.ts';
 import type { ActingAs } from '../audit/audit.ts';
 import { listApiTokens, type ApiTokenRow } from '../auth/tokens.repository.ts';
-import { tokenView, when, type TokenView } from '../desk/tokens.view.ts';
+import { tokenView, type TokenView } from '../desk/tokens.view.ts';
+import { consoleTime } from '../time-text.ts';
 import type { Role, User } from '../auth/user.ts';
 import { listUsers } from '../auth/users.repository.ts';
 import { changeRole, disableUser, enableUser } from '../auth/users.service.ts';
@@ -28,8 +29,8 @@ export async function usersOverview(db: Queryable, admin: User): Promise<UserVie
     id: u.id,
     email: u.email,
     role: u.role,
-    created: when(u.created_at),
-    disabled: u.disabled_at ? when(u.disabled_at) : null,
+    created: consoleTime(u.created_at),
+    disabled: u.disabled_at ? consoleTime(u.disabled_at) : null,
     isSelf: u.id === admin.id,
     tokens: (byUser.get(u.id) ?? []).map((t) => tokenView(t, now)),
   }));

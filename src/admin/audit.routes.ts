@@ -3,7 +3,7 @@ import { renderDeskPage } from '../desk/desk-page.ts';
 import { requireSession } from '../auth/require-session.ts';
 import { currentUser } from '../auth/require-token.ts';
 import { hasRole } from '../auth/roles.ts';
-import { when } from '../desk/tokens.view.ts';
+import { consoleTime } from '../time-text.ts';
 import type { WebDeps } from '../deps.ts';
 import { ForbiddenError } from '../errors.ts';
 import { auditPage } from './audit.service.ts';
@@ -18,7 +18,7 @@ export function auditRoutes(deps: WebDeps): Router {
   router.get('/desk/admin/audit', requireSession('admin'), async (req, res) => {
     const page = await auditPage(deps.db, req.query.cursor);
     const first = req.query.cursor === undefined || req.query.cursor === '';
-    const events = page.events.map((e) => ({ ...e, when: when(e.at) }));
+    const events = page.events.map((e) => ({ ...e, when: consoleTime(e.at) }));
     renderDeskPage(req, res, deps.templates, 'admin-audit', { title: 'Audit', ...page, events, first });
   });
 

@@ -4,7 +4,7 @@ import type { PendingApprovalRow } from '../decisions/approvals.repository.ts';
 import type { ApprovalPurchaseRow } from './approvals-page.repository.ts';
 import { flagView } from './queue-view.ts';
 import { CHANNEL_WORDS, VERDICT_WORDS, wordFor } from './words.ts';
-import { when } from './request-page.view.ts';
+import { consoleTime } from '../time-text.ts';
 
 /** What each kind of approval proposes, as the list says it. */
 const PROPOSAL_TEXT: Record<ApprovalKind, (a: PendingApprovalRow) => string> = {
@@ -22,7 +22,7 @@ export function approvalsView(approvals: PendingApprovalRow[], purchases: Approv
       purchase: purchaseOf(byApproval.get(a.id)),
       match: matchOf(byApproval.get(a.id)),
       conflicts: conflictsOf(a, approvals, byApproval),
-      created: when(a.created_at),
+      created: consoleTime(a.created_at),
       own: a.proposed_by === user.email,
     })),
   };

@@ -54,9 +54,6 @@ const FIELD_LABEL: Record<string, string> = {
   country: 'Country',
 };
 
-/** Every time on the page: "3 hours ago", with the exact UTC minute on hover. */
-export const when = consoleTime;
-
 export function requestPageView(data: RequestPageData, user: User, others: Present[], kept?: KeptForm) {
   const { ticket } = data;
   // Our own matcher wrote it, so its shape is MatchResult's.
@@ -74,7 +71,9 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
       ? { verdict: match.verdict, label: VERDICT_WORDS[match.verdict], score: match.score.toFixed(2) }
       : null,
     due: dueView(ticket),
-    claim: ticket.claim ? { by: ticket.claim.by, at: when(ticket.claim.at), mine: !heldByOther } : null,
+    claim: ticket.claim
+      ? { by: ticket.claim.by, at: consoleTime(ticket.claim.at), mine: !heldByOther }
+      : null,
     heldByOther,
     // Who else has the page open, and whether the holder is typing into it right now.
     presence: others,
@@ -82,7 +81,7 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     closed: ticket.status === 'resolved' || ticket.status === 'rejected',
     request: {
       ...ticket.request,
-      created_at: when(ticket.created_at),
+      created_at: consoleTime(ticket.created_at),
       reasonLabel: wordFor(REASON_WORDS, ticket.request.reason),
       outcomeLabel: wordFor(DESIRED_OUTCOME_WORDS, ticket.request.desired_outcome),
     },
@@ -112,17 +111,17 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     attachments: data.attachments.map((a) => ({ ...a, kb: Math.max(1, Math.round(a.size / 1024)) })),
     related: customerHistoryView(data.related),
     relatedMore: data.related.length >= RELATED_SHOWN,
-    history: ticket.history.map((event) => ({ ...historyLine(event), at: when(event.created_at) })),
+    history: ticket.history.map((event) => ({ ...historyLine(event), at: consoleTime(event.created_at) })),
     emails: data.emails.map((e) => ({
       ...e,
-      created: when(e.created_at),
-      sent: when(e.sent_at),
+      created: consoleTime(e.created_at),
+      sent: consoleTime(e.sent_at),
       // The resend service's own list: "Send again" shows only where it would be accepted.
       resendable: (RESENDABLE as readonly string[]).includes(e.status),
     })),
     pendingApprovals: ticket.approvals
       .filter((a) => a.status === 'pending')
-      .map((a) => ({ ...a, created: when(a.created_at) })),
+      .map((a) => ({ ...a, created: consoleTime(a.created_at) })),
     forms: formsView(offered, heldByOther, data, breaks, match?.verdict ?? null, kept),
     error: kept?.error,
     // A decision refused because someone took the request over: say so, and keep what was typed.
@@ -146,7 +145,7 @@ function dueView(ticket: Ticket) {
   return {
     firstResponse: clock(s.first_response_due_at, s.first_responded_at, 'answered'),
     resolution: clock(s.resolution_due_at, s.closed_at, 'closed'),
-    pausedSince: paused ? when(paused) : null,
+    pausedSince: paused ? consoleTime(paused) : null,
   };
 }
 

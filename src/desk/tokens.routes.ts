@@ -8,7 +8,8 @@ import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from '../auth/tokens.schema.ts';
 import { createOwnToken, ownTokens, revokeToken } from '../auth/tokens.service.ts';
-import { tokenView, when } from './tokens.view.ts';
+import { tokenView } from './tokens.view.ts';
+import { consoleTime } from '../time-text.ts';
 
 const PAGE = '/desk/tokens';
 
@@ -33,7 +34,7 @@ export function tokenRoutes(deps: WebDeps): Router {
     // Shown on this one response and stored nowhere but as a hash: not even in the session. The
     // owner goes by its own name: the layout's `user` is whoever is signed in.
     const { user: owner, token, label, expiresAt } = created;
-    const page = { title: 'New API token', owner, token, label, expires: when(expiresAt) };
+    const page = { title: 'New API token', owner, token, label, expires: consoleTime(expiresAt) };
     renderDeskPage(req, res, deps.templates, 'token-created', page, 201);
   });
 

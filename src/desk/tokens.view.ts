@@ -27,10 +27,10 @@ export function tokenView(t: ApiTokenRow, now = new Date()): TokenView {
     id: t.id,
     label: t.label ?? '(no label)',
     createdBy: creator(t),
-    created: when(t.created_at),
-    expires: when(t.expires_at),
+    created: consoleTime(t.created_at),
+    expires: consoleTime(t.expires_at),
     expired,
-    lastUsed: t.last_used_at ? when(t.last_used_at) : 'never',
+    lastUsed: t.last_used_at ? consoleTime(t.last_used_at) : 'never',
     revoked: t.revoked_at ? revokedText(t) : null,
     live: !t.revoked_at && !expired,
   };
@@ -52,6 +52,3 @@ function revokedText(t: ApiTokenRow): string {
   const by = t.revoked_by_email && t.revoked_reason !== 'owner' ? ` (${t.revoked_by_email})` : '';
   return `${utcMinute(t.revoked_at!)} ${why}${by}`.trim();
 }
-
-/** Dates on staff pages: "3 hours ago", with the exact UTC minute on hover. */
-export const when = (date: Date | string) => consoleTime(date);
