@@ -19,7 +19,7 @@ export interface EmailRow {
   secret_html_enc: string | null;
   secret_text_enc: string | null;
   message_uuid: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed' | 'bounced';
   attempts: number;
   last_error: string | null;
   sending_since: Date | null;

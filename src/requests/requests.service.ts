@@ -96,41 +96,50 @@ export async function storeWithFreshReference(
   alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
-    const reference = newReference();
-    const { token, hash } = newStatusToken();
-    const statusUrl = `${deps.config.publicUrl}/requests/${reference}?token=${token}`;
-    const row = {
-      ...request,
-      reference,
-      statusTokenHash: hash,
-      locale,
-      clientIp,
-      dueHours: deps.config.dueHours,
-    };
-    // What to send, not the email: the email job renders it (only the status link is encrypted here).
-    const email = emailToWrite(deps.config.secretKey, {
-      template: 'request-received',
-      locale,
-      to: request.email,
-      facts: { name: request.name, reference },
-      secrets: { statusUrl: statusLinkSecret(statusUrl) },
-    });
-    const event = { channel };
     try {
-      if (alsoInTransaction) {
-        await deps.db.transaction(async (tx) =>
-          alsoInTransaction(tx, await insertFiledRequest(tx, row, event, email)),
-        );
-      } else {
-        await insertFiledRequest(deps.db, row, event, email);
-      }
-      return { reference, status: 'received', token, statusUrl };
+      if (!alsoInTransaction)
+        return (await insertFiled(deps.db, deps.config, request, locale, clientIp, channel)).filed;
+      return await deps.db.transaction(async (tx) => {
+        const { id, filed } = await insertFiled(tx, deps.config, request, locale, clientIp, channel);
+        await alsoInTransaction(tx, id);
+        return filed;
+      });
     } catch (error) {
       // 40 random bits make a clash rare; when one happens, draw again.
       if (attempt < REFERENCE_TRIES && isUniqueViolation(error, 'recovery_requests_reference_key')) continue;
       throw error;
     }
   }
+}
+
+/**
+ * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
+ * reference, in one statement on `q` (the database, or a caller's transaction: an email's
+ * follow-up request is filed in the transaction that threads the email). A clash of references
+ * throws the unique violation; storeWithFreshReference draws again, a caller's transaction retries.
+ */
+export async function insertFiled(
+  q: Queryable,
+  config: Pick<WebDeps['config'], 'publicUrl' | 'secretKey' | 'dueHours'>,
+  request: NewRecoveryRequest,
+  locale: Locale,
+  clientIp: string | null,
+  channel: IntakeChannel,
+): Promise<{ id: number; filed: Filed }> {
+  const reference = newReference();
+  const { token, hash } = newStatusToken();
+  const statusUrl = `${config.publicUrl}/requests/${reference}?token=${token}`;
+  const row = { ...request, reference, statusTokenHash: hash, locale, clientIp, dueHours: config.dueHours };
+  // What to send, not the email: the email job renders it (only the status link is encrypted here).
+  const email = emailToWrite(config.secretKey, {
+    template: 'request-received',
+    locale,
+    to: request.email,
+    facts: { name: request.name, reference },
+    secrets: { statusUrl: statusLinkSecret(statusUrl) },
+  });
+  const id = await insertFiledRequest(q, row, { channel }, email);
+  return { id, filed: { reference, status: 'received', token, statusUrl } };
 }
 
 /**
