@@ -1,0 +1,311 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import request from 'supertest';
+import { processInbound } from '../src/inbound/inbound.service.ts';
+import { storeInbound } from '../src/inbound/inbound.repository.ts';
+import { enqueueInTransaction } from '../src/outbox/outbox.relay.ts';
+import { startDesk, type TestDesk } from './helpers/desk.ts';
+import { deliver, eml, INBOUND_DOMAIN, processedRow, replyAddressFor } from './helpers/inbound.ts';
+import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
+import { createUserWithToken, type TestUser } from './helpers/users.ts';
+import { waitFor } from './helpers/wait.ts';
+
+let desk: TestDesk;
+let tess: TestUser;
+
+const env = { INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0', INBOUND_DOMAIN };
+
+before(async () => {
+  desk = await startDesk({ env });
+  tess = await createUserWithToken(desk.base.db, 'technician');
+});
+after(() => desk.stop());
+
+async function events(requestId: number) {
+  return desk.base.db.query<{ type: string; data: Record<string, unknown> }>(
+    'SELECT type, data FROM request_events WHERE request_id = $1 ORDER BY id',
+    [requestId],
+  );
+}
+
+async function matchedAt(requestId: number): Promise<number> {
+  const [row] = await desk.base.db.query<{ matched_at: Date }>(
+    'SELECT matched_at FROM match_results WHERE request_id = $1',
+    [requestId],
+  );
+  return row!.matched_at.getTime();
+}
+
+async function requestRow(id: number) {
+  const [row] = await desk.base.db.query<{ status: string; follow_up_of: number | null; reference: string }>(
+    'SELECT status, follow_up_of::int AS follow_up_of, reference FROM recovery_requests WHERE id = $1',
+    [id],
+  );
+  return row!;
+}
+
+/** A reply from the requester to the request's reply address. */
+async function replyTo(ticket: FiledTicket, text: string, headers: string[] = []) {
+  const to = await replyAddressFor(desk.base.db, ticket.id);
+  return { raw: eml({ from: `Customer <${ticket.email}>`, to, text, headers }), to };
+}
+
+async function filed(): Promise<FiledTicket> {
+  return fileMatchedRequest(desk, await purchase(desk));
+}
+
+describe('a reply with a valid reply address', () => {
+  it('when the request waits on the customer, then the reply is the answer: history, back to triage, matching again', async () => {
+    const ticket = await filed();
+    await postDecision(desk, tess.token, ticket.reference, {
+      type: 'request_info',
+      message: 'Which store?',
+    }).expect(200);
+    const matchedBefore = await matchedAt(ticket.id);
+    const { raw, to } = await replyTo(
+      ticket,
+      'It was the station shop.\n\nOn Mon, Tess wrote:\n> Which store?',
+    );
+    const done = await deliver(desk, raw, [to]);
+    assert.equal(done.outcome, 'answer');
+    assert.equal(done.request_id, ticket.id);
+    assert.equal((await requestRow(ticket.id)).status, 'triage');
+    const replied = (await events(ticket.id)).find((e) => e.type === 'customer_replied')!;
+    assert.equal(replied.data.message, 'It was the station shop.');
+    assert.equal(replied.data.via, 'email');
+    assert.equal(replied.data.from, ticket.email.toLowerCase());
+    assert.equal(replied.data.inbound_id, done.id);
+    await waitFor(async () => (await matchedAt(ticket.id)) > matchedBefore, 15_000, 'matching to run again');
+  });
+
+  it('when the request is open (triage) and held, then a message in history and the holder is notified, status unchanged', async () => {
+    const ticket = await filed();
+    await request(desk.app)
+      .post(`/api/v1/tickets/${ticket.reference}/claim`)
+      .set('Authorization', `Bearer ${tess.token}`)
+      .send({})
+      .expect(200);
+    const { raw, to } = await replyTo(ticket, 'One more thing: I also have the box.');
+    const done = await deliver(desk, raw, [to]);
+    assert.equal(done.outcome, 'message');
+    assert.equal((await requestRow(ticket.id)).status, 'triage');
+    const replied = (await events(ticket.id)).find((e) => e.type === 'customer_replied')!;
+    assert.equal(replied.data.while_open, true);
+    const told = await desk.base.db.query<{ user_id: number }>(
+      `SELECT user_id::int AS user_id FROM notifications WHERE request_id = $1 AND kind = 'customer_replied'`,
+      [ticket.id],
+    );
+    assert.deepEqual(
+      told.map((t) => t.user_id),
+      [tess.user.id],
+    );
+  });
+
+  it('when the request closed at most 14 days ago, then it is reopened to triage', async () => {
+    const ticket = await closed('13 days');
+    const { raw, to } = await replyTo(ticket, 'The code you sent does not work.');
+    assert.equal((await deliver(desk, raw, [to])).outcome, 'reopened');
+    assert.equal((await requestRow(ticket.id)).status, 'triage');
+    assert.equal((await events(ticket.id)).at(-1)!.data.reopened, true);
+  });
+
+  it('when the request closed more than 14 days ago, then a follow-up is filed with its evidence, linked, acknowledged and matched', async () => {
+    const ticket = await closed('20 days');
+    const { raw, to } = await replyTo(ticket, 'I lost the code again.');
+    const done = await deliver(desk, raw, [to]);
+    assert.equal(done.outcome, 'follow_up');
+    assert.notEqual(done.request_id, ticket.id);
+    const followUp = await requestRow(done.request_id!);
+    assert.equal(followUp.follow_up_of, ticket.id);
+    assert.equal((await requestRow(ticket.id)).status, 'rejected');
+    const [copied] = await desk.base.db.query<{ same: boolean; details: string }>(
+      `SELECT (f.email, f.license_number, f.order_number) = (o.email, o.license_number, o.order_number) AS same, f.details
+         FROM recovery_requests f JOIN recovery_requests o ON o.id = f.follow_up_of WHERE f.id = $1`,
+      [done.request_id],
+    );
+    assert.deepEqual(copied, { same: true, details: 'I lost the code again.' });
+    const history = await events(done.request_id!);
+    assert.deepEqual(history[0], { type: 'received', data: { channel: 'email' } });
+    await waitFor(
+      async () => (await events(done.request_id!)).some((e) => e.type === 'matched'),
+      15_000,
+      'the follow-up matched',
+    );
+    const [ack] = await desk.base.db.query<{ template: string }>(
+      'SELECT template FROM emails WHERE request_id = $1',
+      [done.request_id],
+    );
+    assert.equal(ack?.template, 'request-received');
+  });
+});
+
+/** A request rejected, its closing moved back by `ago`. */
+async function closed(ago: string): Promise<FiledTicket> {
+  const ticket = await filed();
+  await postDecision(desk, tess.token, ticket.reference, {
+    type: 'reject',
+    reason: 'no_purchase_found',
+  }).expect(200);
+  await desk.base.db.query(`UPDATE recovery_requests SET closed_at = now() - $2::interval WHERE id = $1`, [
+    ticket.id,
+    ago,
+  ]);
+  return ticket;
+}
+
+describe('messages that are not threaded', () => {
+  it('when no recipient is a reply address the desk issued, then invalid_token and nothing is written to any request', async () => {
+    const ticket = await filed();
+    const before = (await events(ticket.id)).length;
+    const to = `reply+${'a'.repeat(26)}@${INBOUND_DOMAIN}`;
+    const done = await deliver(desk, eml({ from: ticket.email, to }), [to, 'someone@elsewhere.test']);
+    assert.equal(done.outcome, 'invalid_token');
+    assert.equal(done.request_id, null);
+    assert.equal((await events(ticket.id)).length, before);
+  });
+
+  for (const header of [
+    'Auto-Submitted: auto-replied',
+    'X-Autoreply: yes',
+    'X-Autorespond: on',
+    'Precedence: bulk',
+    'Precedence: junk',
+    'Precedence: list',
+  ]) {
+    it(`when an auto-responder answers (${header}), then auto_reply: not threaded, no email sent`, async () => {
+      const ticket = await filed();
+      const emailsBefore = await emailCount(ticket.id);
+      const { raw, to } = await replyTo(ticket, 'I am out of the office until Monday.', [header]);
+      assert.equal((await deliver(desk, raw, [to])).outcome, 'auto_reply');
+      assert.equal((await events(ticket.id)).filter((e) => e.type === 'customer_replied').length, 0);
+      assert.equal(await emailCount(ticket.id), emailsBefore);
+    });
+  }
+
+  it('when one of our own emails comes back (its Message-ID, or From MAIL_FROM), then loop: not threaded', async () => {
+    const ticket = await filed();
+    const to = await replyAddressFor(desk.base.db, ticket.id);
+    const [ours] = await desk.base.db.query<{ message_uuid: string }>(
+      'SELECT message_uuid FROM emails WHERE request_id = $1',
+      [ticket.id],
+    );
+    const echoed = eml({ from: ticket.email, to, messageId: `<${ours!.message_uuid}@localhost>` });
+    assert.equal((await deliver(desk, echoed, [to])).outcome, 'loop');
+    const fromUs = eml({ from: desk.base.config.mailFrom, to });
+    assert.equal((await deliver(desk, fromUs, [to])).outcome, 'loop');
+    assert.equal((await events(ticket.id)).filter((e) => e.type === 'customer_replied').length, 0);
+  });
+
+  it('when a delivery report returns one of our emails, then that email is bounced, in history and in the API', async () => {
+    const ticket = await filed();
+    const [ours] = await desk.base.db.query<{ id: string; message_uuid: string }>(
+      'SELECT id, message_uuid FROM emails WHERE request_id = $1',
+      [ticket.id],
+    );
+    const to = await replyAddressFor(desk.base.db, ticket.id);
+    const done = await deliver(desk, dsn(to, `<${ours!.message_uuid}@localhost>`), [to]);
+    assert.equal(done.outcome, 'bounce');
+    const [email] = await desk.base.db.query<{ status: string }>('SELECT status FROM emails WHERE id = $1', [
+      ours!.id,
+    ]);
+    assert.equal(email!.status, 'bounced');
+    assert.equal((await events(ticket.id)).at(-1)!.type, 'email_bounced');
+    const api = await request(desk.app)
+      .get(`/api/v1/tickets/${ticket.reference}`)
+      .set('Authorization', `Bearer ${tess.token}`)
+      .expect(200);
+    assert.equal(api.body.emails[0].status, 'bounced');
+  });
+});
+
+describe('once per message', () => {
+  it('when the same message arrives twice and its job runs twice, then it is threaded once', async () => {
+    const ticket = await filed();
+    const { raw, to } = await replyTo(ticket, 'Only once, please.');
+    const first = await deliver(desk, raw, [to]);
+    const again = await storeInbound(desk.base.db, desk.base.config, raw, {
+      via: 'imap',
+      from: null,
+      to: [],
+    });
+    assert.deepEqual(again, { id: first.id, duplicate: true });
+    await desk.base.db.transaction((tx) =>
+      enqueueInTransaction(tx, 'inbound-email', { inboundId: first.id }),
+    );
+    desk.web.relay.wake();
+    assert.equal(
+      await processInbound({ ...desk.base, relay: desk.web.relay }, first.id),
+      'already_processed',
+    );
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal((await events(ticket.id)).filter((e) => e.type === 'customer_replied').length, 1);
+  });
+
+  it('when two runs of the job process the same message at once, then exactly one threads it', async () => {
+    const ticket = await filed();
+    const { raw, to } = await replyTo(ticket, 'Racing myself.');
+    // The desk's own worker races these three too, through the relay.
+    const { id } = await storeInbound(desk.base.db, desk.base.config, raw, {
+      via: 'smtp',
+      from: null,
+      to: [to],
+    });
+    const deps = { ...desk.base, relay: desk.web.relay };
+    const results = await Promise.all([
+      processInbound(deps, id),
+      processInbound(deps, id),
+      processInbound(deps, id),
+    ]);
+    assert.ok(results.filter((r) => r !== 'already_processed').length <= 1, results.join());
+    assert.equal((await processedRow(desk, id)).outcome, 'message');
+    assert.equal((await events(ticket.id)).filter((e) => e.type === 'customer_replied').length, 1);
+  });
+});
+
+async function emailCount(requestId: number): Promise<number> {
+  const [row] = await desk.base.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM emails WHERE request_id = $1',
+    [requestId],
+  );
+  return row!.n;
+}
+
+/** A delivery status notification (RFC 3464) returning the headers of the message with `messageId`. */
+function dsn(to: string, messageId: string): Buffer {
+  return Buffer.from(
+    [
+      'From: Mail Delivery System <MAILER-DAEMON@mx.example.com>',
+      `To: ${to}`,
+      'Subject: Undelivered Mail Returned to Sender',
+      'Message-ID: <dsn.' + Math.random().toString(36).slice(2) + '@mx.example.com>',
+      'Auto-Submitted: auto-replied',
+      'MIME-Version: 1.0',
+      'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"',
+      '',
+      '--b1',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      'I could not deliver your message to <nobody@example.com>: user unknown.',
+      '',
+      '--b1',
+      'Content-Type: message/delivery-status',
+      '',
+      'Reporting-MTA: dns; mx.example.com',
+      '',
+      'Final-Recipient: rfc822; nobody@example.com',
+      'Action: failed',
+      'Status: 5.1.1',
+      '',
+      '--b1',
+      'Content-Type: text/rfc822-headers',
+      '',
+      'From: Recovery Desk <desk@localhost>',
+      'To: nobody@example.com',
+      `Message-ID: ${messageId}`,
+      'Subject: We received your request',
+      '',
+      '--b1--',
+      '',
+    ].join('\r\n'),
+  );
+}
