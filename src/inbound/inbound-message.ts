@@ -1,3 +1,4 @@
+import { htmlReplyText } from './html-text.ts';
 import PostalMime, { type Address, type Attachment, type Email } from 'postal-mime';
 
 /** A received message as the threading rules read it (postal-mime does the MIME). */
@@ -11,8 +12,10 @@ export interface InboundMessage {
   headerRecipients: string[];
   /** Header values by lowercased name. */
   headers: Map<string, string[]>;
-  /** The plain text, or the HTML's text when there is none. */
+  /** The plain text, or the HTML's text (its quote cut off) when there is none. */
   text: string;
+  /** An HTML-only reply whose quoted history was cut off with its markup. */
+  htmlQuoteCut: boolean;
   attachments: Attachment[];
   /** A delivery status notification, standard or in one of the common older forms. */
   isReport: boolean;
@@ -44,12 +47,18 @@ export async function parseInbound(raw: Buffer): Promise<InboundMessage | null> 
       ...(headers.get('delivered-to') ?? []).map((a) => bare(a).toLowerCase()),
     ],
     headers,
-    text: email.text ?? '',
+    ...textOf(email),
     attachments: email.attachments,
     isReport: false,
   };
   message.isReport = isDeliveryReport(message, contentType);
   return message;
+}
+
+function textOf(email: Email): { text: string; htmlQuoteCut: boolean } {
+  if (email.text?.trim() || !email.html) return { text: email.text ?? '', htmlQuoteCut: false };
+  const { text, quoteCut } = htmlReplyText(email.html);
+  return { text, htmlQuoteCut: quoteCut };
 }
 
 const bare = (id: string) => id.trim().replace(/^<|>$/g, '');

@@ -11,8 +11,6 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 export interface ReplyText {
   /** The new text, plain, codes masked, at most MAX_DETAILS characters. */
   text: string;
-  /** Whether quoted history or a signature was taken off. */
-  quoteRemoved: boolean;
   /** Whether the text was longer than MAX_DETAILS and its first part kept. */
   truncated: boolean;
 }
@@ -34,7 +32,6 @@ export function replyText(body: string): ReplyText {
   const truncated = masked.length > MAX_DETAILS;
   return {
     text: truncated ? `${masked.slice(0, MAX_DETAILS - 1)}…` : masked,
-    quoteRemoved: kept.length < all.trim().length,
     truncated,
   };
 }
