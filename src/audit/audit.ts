@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'macro_changed',
   'macro_archived',
   'macro_restored',
+  'inbound_raw_viewed', // a technician read an email message as received (it may hold a code)
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

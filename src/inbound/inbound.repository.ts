@@ -207,3 +207,11 @@ export async function findRequestInbound(
   ]);
   return row;
 }
+
+/** The id of the request a reference names, for the console's views of its messages. */
+export async function requestIdOf(db: Queryable, reference: string): Promise<number | undefined> {
+  const [row] = await db.query<{ id: string }>('SELECT id FROM recovery_requests WHERE reference = $1', [
+    reference,
+  ]);
+  return row ? Number(row.id) : undefined;
+}
