@@ -7,6 +7,7 @@ import { deliver, eml, INBOUND_DOMAIN, replyAddressFor } from './helpers/inbound
 import { signInAs, type SignedIn } from './helpers/session.ts';
 import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
 import type { TestUser } from './helpers/users.ts';
+import { waitFor } from './helpers/wait.ts';
 
 let desk: TestDesk;
 let tech: SignedIn & TestUser;
@@ -101,6 +102,14 @@ describe('the request page', () => {
   it('when one of its emails bounced, then the emails list says bounced and the history says from where', async () => {
     const ticket = await filed();
     const to = await replyAddressFor(desk.base.db, ticket.id);
+    // A bounce comes back about an email that went out.
+    await waitFor(async () => {
+      const [ack] = await desk.base.db.query<{ status: string }>(
+        'SELECT status FROM emails WHERE request_id = $1',
+        [ticket.id],
+      );
+      return ack?.status === 'sent';
+    });
     const [ours] = await desk.base.db.query<{ message_uuid: string }>(
       'SELECT message_uuid FROM emails WHERE request_id = $1',
       [ticket.id],

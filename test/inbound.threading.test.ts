@@ -203,6 +203,12 @@ describe('messages that are not threaded', () => {
       [ticket.id],
     );
     const to = await replyAddressFor(desk.base.db, ticket.id);
+    await waitFor(async () => {
+      const [ack] = await desk.base.db.query<{ status: string }>('SELECT status FROM emails WHERE id = $1', [
+        ours!.id,
+      ]);
+      return ack?.status === 'sent';
+    });
     const done = await deliver(desk, dsn(to, `<${ours!.message_uuid}@localhost>`), [to]);
     assert.equal(done.outcome, 'bounce');
     const [email] = await desk.base.db.query<{ status: string }>('SELECT status FROM emails WHERE id = $1', [
