@@ -4,7 +4,7 @@ import request from 'supertest';
 import { processInbound } from '../src/inbound/inbound.service.ts';
 import { storeInbound } from '../src/inbound/inbound.repository.ts';
 import { enqueueInTransaction } from '../src/outbox/outbox.relay.ts';
-import { startDesk, type TestDesk } from './helpers/desk.ts';
+import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { deliver, eml, INBOUND_DOMAIN, processedRow, replyAddressFor } from './helpers/inbound.ts';
 import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
@@ -267,6 +267,64 @@ describe('once per message', () => {
     assert.equal((await events(ticket.id)).filter((e) => e.type === 'customer_replied').length, 1);
   });
 });
+
+describe('a crash mid-way', () => {
+  it('when processing fails after threading but before its commit, then nothing of it stays and the retry threads it once', async () => {
+    // A desk of its own without workers: this test runs the job's handler path itself.
+    const quiet = await startDesk({ env, workers: false });
+    try {
+      const ticket = await fileQuietly(quiet);
+      const to = await replyAddressFor(quiet.base.db, ticket);
+      const raw = eml({ from: 'customer@example.com', to, text: 'Survive the crash.' });
+      const { id } = await storeInbound(quiet.base.db, quiet.base.config, raw, {
+        via: 'smtp',
+        from: null,
+        to: [to],
+      });
+      // The last statement of the transaction (marking the message processed) fails once.
+      await quiet.base.db.query(`CREATE FUNCTION crash_once() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'crash between threading and commit'; END $$`);
+      await quiet.base.db.query(
+        `CREATE TRIGGER crash_once BEFORE UPDATE ON inbound_messages FOR EACH ROW EXECUTE FUNCTION crash_once()`,
+      );
+      const deps = { ...quiet.base, relay: quiet.web.relay };
+      await assert.rejects(processInbound(deps, id), /crash between threading and commit/);
+      const after = async () => ({
+        said: (
+          await quiet.base.db.query(
+            `SELECT 1 FROM request_events WHERE request_id = $1 AND type = 'customer_replied'`,
+            [ticket],
+          )
+        ).length,
+        state: (
+          await quiet.base.db.query<{ status: string }>('SELECT status FROM inbound_messages WHERE id = $1', [
+            id,
+          ])
+        )[0]!.status,
+      });
+      assert.deepEqual(await after(), { said: 0, state: 'received' });
+      await quiet.base.db.query('DROP TRIGGER crash_once ON inbound_messages');
+      assert.equal(await processInbound(deps, id), 'message');
+      assert.equal(await processInbound(deps, id), 'already_processed');
+      assert.deepEqual(await after(), { said: 1, state: 'processed' });
+    } finally {
+      await quiet.stop();
+    }
+  });
+});
+
+/** A request filed straight into the database of a desk without workers (it stays `received`). */
+async function fileQuietly(quiet: TestDesk): Promise<number> {
+  const res = await request(quiet.app)
+    .post('/api/v1/recovery-requests')
+    .send(validRequest({ locale: 'en' }))
+    .expect(201);
+  const [row] = await quiet.base.db.query<{ id: number }>(
+    'SELECT id::int AS id FROM recovery_requests WHERE reference = $1',
+    [res.body.reference],
+  );
+  return row!.id;
+}
 
 async function emailCount(requestId: number): Promise<number> {
   const [row] = await desk.base.db.query<{ n: number }>(

@@ -1,13 +1,13 @@
+import { CUSTOMER_REPLY_KINDS, type CustomerReplyKind } from '../requests/status-page.ts';
+
 /**
  * What came of an inbound message (inbound_messages.outcome, migration 0022's comment). The first
  * four threaded it into a request; the next five did not (counted, listed on /desk/admin/inbound);
  * `bounce` is a delivery report about one of our emails.
  */
 export const INBOUND_OUTCOMES = [
-  'answer', // the request waited on the customer: their answer, matching runs again
-  'message', // the request is open: a customer message in its history, the holder notified
-  'reopened', // closed at most REOPEN_DAYS ago: back to triage
-  'follow_up', // closed earlier: a new request linked to the old one
+  // answer, message, reopened, follow_up: threaded (the status page's words, customer-words.ts)
+  ...CUSTOMER_REPLY_KINDS,
   'invalid_token', // no recipient is a reply address the desk issued
   'auto_reply', // an auto-responder (Auto-Submitted, X-Autoreply, Precedence: bulk|junk|list)
   'loop', // one of the desk's own messages came back
@@ -18,12 +18,10 @@ export const INBOUND_OUTCOMES = [
 
 export type InboundOutcome = (typeof INBOUND_OUTCOMES)[number];
 
-export const THREADED_OUTCOMES = ['answer', 'message', 'reopened', 'follow_up'] as const;
-export type ThreadedOutcome = (typeof THREADED_OUTCOMES)[number];
-export type NotThreadedOutcome = Exclude<InboundOutcome, ThreadedOutcome | 'bounce'>;
+export type NotThreadedOutcome = Exclude<InboundOutcome, CustomerReplyKind | 'bounce'>;
 
 export const NOT_THREADED_OUTCOMES = INBOUND_OUTCOMES.filter(
-  (o): o is NotThreadedOutcome => o !== 'bounce' && !(THREADED_OUTCOMES as readonly string[]).includes(o),
+  (o): o is NotThreadedOutcome => o !== 'bounce' && !(CUSTOMER_REPLY_KINDS as readonly string[]).includes(o),
 );
 
 /** Each outcome as the console says it. */
