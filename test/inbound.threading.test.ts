@@ -222,6 +222,20 @@ describe('messages that are not threaded', () => {
       .expect(200);
     assert.equal(api.body.emails[0].status, 'bounced');
   });
+
+  it('when a delivery report only says delivery is delayed, then it is a bounce of nothing: the email stays as it was', async () => {
+    const ticket = await filed();
+    const [ours] = await desk.base.db.query<{ id: string; message_uuid: string }>(
+      'SELECT id, message_uuid FROM emails WHERE request_id = $1',
+      [ticket.id],
+    );
+    const to = await replyAddressFor(desk.base.db, ticket.id);
+    await waitFor(async () => (await emailStatus(ours!.id)) === 'sent');
+    const done = await deliver(desk, dsn(to, `<${ours!.message_uuid}@localhost>`, 'delayed'), [to]);
+    assert.equal(done.outcome, 'bounce');
+    assert.equal(await emailStatus(ours!.id), 'sent');
+    assert.ok(!(await events(ticket.id)).some((e) => e.type === 'email_bounced'));
+  });
 });
 
 describe('once per message', () => {
@@ -326,6 +340,11 @@ async function fileQuietly(quiet: TestDesk): Promise<number> {
   return row!.id;
 }
 
+async function emailStatus(id: string): Promise<string | undefined> {
+  const [row] = await desk.base.db.query<{ status: string }>('SELECT status FROM emails WHERE id = $1', [id]);
+  return row?.status;
+}
+
 async function emailCount(requestId: number): Promise<number> {
   const [row] = await desk.base.db.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM emails WHERE request_id = $1',
@@ -335,7 +354,7 @@ async function emailCount(requestId: number): Promise<number> {
 }
 
 /** A delivery status notification (RFC 3464) returning the headers of the message with `messageId`. */
-function dsn(to: string, messageId: string): Buffer {
+function dsn(to: string, messageId: string, action = 'failed'): Buffer {
   return Buffer.from(
     [
       'From: Mail Delivery System <MAILER-DAEMON@mx.example.com>',
@@ -357,7 +376,7 @@ function dsn(to: string, messageId: string): Buffer {
       'Reporting-MTA: dns; mx.example.com',
       '',
       'Final-Recipient: rfc822; nobody@example.com',
-      'Action: failed',
+      `Action: ${action}`,
       'Status: 5.1.1',
       '',
       '--b1',

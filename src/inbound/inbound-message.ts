@@ -87,14 +87,28 @@ function isDeliveryReport(message: InboundMessage, contentType: string): boolean
 export function reportedMessageId(message: InboundMessage): string | null {
   for (const part of message.attachments) {
     if (!ORIGINAL_PARTS.includes(part.mimeType.toLowerCase())) continue;
-    const content = part.content;
-    const text =
-      typeof content === 'string' ? content : Buffer.from(content as ArrayBuffer).toString('latin1');
-    const head = text.split(/\r?\n\r?\n/)[0]!.replace(/\r?\n[ \t]+/g, ' ');
+    const head = partText(part.content)
+      .split(/\r?\n\r?\n/)[0]!
+      .replace(/\r?\n[ \t]+/g, ' ');
     const id = /^message-id:\s*<([^\s<>]{1,900})>/im.exec(head)?.[1];
     if (id) return id;
   }
   return null;
+}
+
+/**
+ * Whether a delivery report says delivery failed: a `message/delivery-status` part with an
+ * `Action: failed` (a `delayed` report is not a bounce: the mail may still arrive); the older
+ * forms without that part are failures.
+ */
+export function reportsFailure(message: InboundMessage): boolean {
+  const status = message.attachments.find((a) => a.mimeType.toLowerCase() === 'message/delivery-status');
+  if (!status) return true;
+  return /^action:\s*failed/im.test(partText(status.content));
+}
+
+function partText(content: Attachment['content']): string {
+  return typeof content === 'string' ? content : Buffer.from(content as ArrayBuffer).toString('latin1');
 }
 
 /**

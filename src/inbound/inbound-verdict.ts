@@ -1,6 +1,12 @@
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
-import { addressOf, isAutoReply, reportedMessageId, type InboundMessage } from './inbound-message.ts';
+import {
+  addressOf,
+  isAutoReply,
+  reportedMessageId,
+  reportsFailure,
+  type InboundMessage,
+} from './inbound-message.ts';
 import { findOurEmail, type InboundState } from './inbound.repository.ts';
 import type { NotThreadedOutcome } from './inbound-outcomes.ts';
 import { requestOfReplyAddress } from './reply-tokens.ts';
@@ -10,7 +16,8 @@ export type OurEmail = NonNullable<Awaited<ReturnType<typeof findOurEmail>>>;
 /** What the rules make of a message, before anything is written. */
 export type Verdict =
   | { kind: 'not_threaded'; outcome: NotThreadedOutcome }
-  | { kind: 'bounce'; email: OurEmail | undefined }
+  /** `email` is the one of ours it returns, when found; `failed` false for a "delayed" report. */
+  | { kind: 'bounce'; email: OurEmail | undefined; failed: boolean }
   | { kind: 'thread'; requestId: number };
 
 /**
@@ -27,7 +34,8 @@ export async function verdictOf(
 ): Promise<Verdict> {
   if (message.isReport) {
     const id = reportedMessageId(message);
-    return { kind: 'bounce', email: id ? await ourEmailByMessageId(db, id) : undefined };
+    const email = id ? await ourEmailByMessageId(db, id) : undefined;
+    return { kind: 'bounce', email, failed: reportsFailure(message) };
   }
   const ours = message.messageId ? await ourEmailByMessageId(db, message.messageId) : undefined;
   if (ours || message.from === addressOf(config.mailFrom)) return { kind: 'not_threaded', outcome: 'loop' };

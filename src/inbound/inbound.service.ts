@@ -90,7 +90,7 @@ async function act(
     case 'not_threaded':
       return done(tx, inboundId, verdict.outcome, message);
     case 'bounce':
-      if (verdict.email) await recordBounce(tx, inboundId, verdict.email, message);
+      if (verdict.email && verdict.failed) await recordBounce(tx, inboundId, verdict.email, message);
       return done(
         tx,
         inboundId,
