@@ -282,48 +282,58 @@ describe('once per message', () => {
   });
 });
 
-describe('a crash mid-way', () => {
+describe('run by hand, on a desk without workers', () => {
+  // This desk's jobs are run here, by the handler path the worker uses, and nowhere else.
+  let quiet: TestDesk;
+  before(async () => {
+    quiet = await startDesk({ env: { ...env, INBOUND_MAX_BYTES: String(64 * 1024) }, workers: false });
+  });
+  after(() => quiet.stop());
+  const deps = () => ({ ...quiet.base, relay: quiet.web.relay });
+  const store = (raw: Buffer, to: string[] = []) =>
+    storeInbound(quiet.base.db, quiet.base.config, raw, { via: 'smtp', from: null, to });
+
   it('when processing fails after threading but before its commit, then nothing of it stays and the retry threads it once', async () => {
-    // A desk of its own without workers: this test runs the job's handler path itself.
-    const quiet = await startDesk({ env, workers: false });
-    try {
-      const ticket = await fileQuietly(quiet);
-      const to = await replyAddressFor(quiet.base.db, ticket);
-      const raw = eml({ from: 'customer@example.com', to, text: 'Survive the crash.' });
-      const { id } = await storeInbound(quiet.base.db, quiet.base.config, raw, {
-        via: 'smtp',
-        from: null,
-        to: [to],
-      });
-      // The last statement of the transaction (marking the message processed) fails once.
-      await quiet.base.db.query(`CREATE FUNCTION crash_once() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'crash between threading and commit'; END $$`);
-      await quiet.base.db.query(
-        `CREATE TRIGGER crash_once BEFORE UPDATE ON inbound_messages FOR EACH ROW EXECUTE FUNCTION crash_once()`,
-      );
-      const deps = { ...quiet.base, relay: quiet.web.relay };
-      await assert.rejects(processInbound(deps, id), /crash between threading and commit/);
-      const after = async () => ({
-        said: (
-          await quiet.base.db.query(
-            `SELECT 1 FROM request_events WHERE request_id = $1 AND type = 'customer_replied'`,
-            [ticket],
-          )
-        ).length,
-        state: (
-          await quiet.base.db.query<{ status: string }>('SELECT status FROM inbound_messages WHERE id = $1', [
-            id,
-          ])
-        )[0]!.status,
-      });
-      assert.deepEqual(await after(), { said: 0, state: 'received' });
-      await quiet.base.db.query('DROP TRIGGER crash_once ON inbound_messages');
-      assert.equal(await processInbound(deps, id), 'message');
-      assert.equal(await processInbound(deps, id), 'already_processed');
-      assert.deepEqual(await after(), { said: 1, state: 'processed' });
-    } finally {
-      await quiet.stop();
-    }
+    const ticket = await fileQuietly(quiet);
+    const to = await replyAddressFor(quiet.base.db, ticket);
+    const { id } = await store(eml({ from: 'customer@example.com', to, text: 'Survive the crash.' }), [to]);
+    // The last statement of the transaction (marking the message processed) fails once.
+    await quiet.base.db.query(`CREATE FUNCTION crash_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'crash between threading and commit'; END $$`);
+    await quiet.base.db.query(
+      'CREATE TRIGGER crash_once BEFORE UPDATE ON inbound_messages FOR EACH ROW EXECUTE FUNCTION crash_once()',
+    );
+    await assert.rejects(processInbound(deps(), id), /crash between threading and commit/);
+    const state = async () => ({
+      said: (
+        await quiet.base.db.query(
+          `SELECT 1 FROM request_events WHERE request_id = $1 AND type = 'customer_replied'`,
+          [ticket],
+        )
+      ).length,
+      status: (
+        await quiet.base.db.query<{ status: string }>('SELECT status FROM inbound_messages WHERE id = $1', [
+          id,
+        ])
+      )[0]!.status,
+    });
+    assert.deepEqual(await state(), { said: 0, status: 'received' });
+    await quiet.base.db.query('DROP TRIGGER crash_once ON inbound_messages');
+    assert.equal(await processInbound(deps(), id), 'message');
+    assert.equal(await processInbound(deps(), id), 'already_processed');
+    assert.deepEqual(await state(), { said: 1, status: 'processed' });
+  });
+
+  it('when a message is larger than INBOUND_MAX_BYTES, then oversize: not read, not threaded', async () => {
+    const ticket = await fileQuietly(quiet);
+    const to = await replyAddressFor(quiet.base.db, ticket);
+    const { id } = await store(eml({ from: 'customer@example.com', to, text: 'x'.repeat(70 * 1024) }), [to]);
+    assert.equal(await processInbound(deps(), id), 'oversize');
+  });
+
+  it('when a message has no headers at all, then unparseable: not threaded', async () => {
+    const { id } = await store(Buffer.from(`\r\n\r\nno headers ${Date.now()}\r\n`));
+    assert.equal(await processInbound(deps(), id), 'unparseable');
   });
 });
 
