@@ -236,7 +236,7 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
     revokedBy: actor.id,
   });
   // To the purchaser of record: the money goes back to whoever paid.
-  await queueEmail(tx, deps.config.secretKey, {
+  await queueEmail(tx, deps.config, {
     requestId: ticket.id,
     template: 'refund-approved',
     locale: ticketLocale(ticket),

@@ -61,7 +61,7 @@ export async function sendCode(
     mode === 'replace' ? await replaceCode(ctx, purchase) : ctx.cipher.decrypt(purchase.activation_code_enc);
   const { ticket, tx, deps } = ctx;
   const locale = ticketLocale(ticket);
-  await queueEmail(tx, deps.config.secretKey, {
+  await queueEmail(tx, deps.config, {
     requestId: ticket.id,
     template: 'reissue-code',
     locale,
@@ -89,7 +89,7 @@ export async function sendCode(
   // hears of it, without the code, and how to object.
   const purchaserNotified = normaliseMailbox(purchase.purchaser_email) !== normaliseMailbox(to);
   if (purchaserNotified) {
-    await queueEmail(tx, deps.config.secretKey, {
+    await queueEmail(tx, deps.config, {
       requestId: ticket.id,
       template: 'code-sent-elsewhere',
       locale,

@@ -4,6 +4,7 @@ import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { emailToWrite, statusLinkSecret } from '../mail/mail.service.ts';
+import { drawReplyToken, replyAddress } from '../mail/reply-tokens.ts';
 import { checkUpload, type AttachmentProblem, type ReceivedFile } from './attachments.ts';
 import { fileCipherOf, storeAttachment, whenWriterFree } from './attachment-store.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
@@ -107,22 +108,29 @@ export async function storeWithFreshReference(
       clientIp,
       dueHours: deps.config.dueHours,
     };
-    // What to send, not the email: the email job renders it (only the status link is encrypted here).
-    const email = emailToWrite(deps.config.secretKey, {
-      template: 'request-received',
-      locale,
-      to: request.email,
-      facts: { name: request.name, reference },
-      secrets: { statusUrl: statusLinkSecret(statusUrl) },
-    });
+    // What to send, not the email: the email job renders it (only the status link and the reply
+    // address are encrypted here). The reply token's hash is stored by the same statement.
+    const reply = replyTokenFor(deps.config.inbound.domain);
+    const email = emailToWrite(
+      deps.config.secretKey,
+      {
+        template: 'request-received',
+        locale,
+        to: request.email,
+        facts: { name: request.name, reference },
+        secrets: { statusUrl: statusLinkSecret(statusUrl) },
+      },
+      reply?.address,
+    );
     const event = { channel };
+    const replyHash = reply?.hash ?? null;
     try {
       if (alsoInTransaction) {
         await deps.db.transaction(async (tx) =>
-          alsoInTransaction(tx, await insertFiledRequest(tx, row, event, email)),
+          alsoInTransaction(tx, await insertFiledRequest(tx, row, event, email, replyHash)),
         );
       } else {
-        await insertFiledRequest(deps.db, row, event, email);
+        await insertFiledRequest(deps.db, row, event, email, replyHash);
       }
       return { reference, status: 'received', token, statusUrl };
     } catch (error) {
@@ -131,6 +139,13 @@ export async function storeWithFreshReference(
       throw error;
     }
   }
+}
+
+/** A reply token for the acknowledgement, with INBOUND_DOMAIN: its address, and the hash to store. */
+function replyTokenFor(domain: string | undefined): { address: string; hash: string } | undefined {
+  if (!domain) return undefined;
+  const { token, hash } = drawReplyToken();
+  return { address: replyAddress(token, domain), hash };
 }
 
 /**
