@@ -20,6 +20,8 @@ const common = {
   name: 'Jana Nováková',
   reference: SAMPLE_REFERENCE,
   formUrl: 'https://desk.example.com/recover?lang=en',
+  // the reply address, masked as in every recorded copy; none without INBOUND_DOMAIN
+  replyTo: undefined,
 };
 const withStatusLink = {
   ...common,
