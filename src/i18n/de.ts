@@ -126,7 +126,7 @@ export const de: Messages = {
   'email.answer.first_email':
     'Antworten an diese Adresse werden nicht gelesen. Um uns zu schreiben, nutzen Sie bitte den Link zur Seite Ihrer Anfrage aus unserer ersten E-Mail zu {reference} oder stellen Sie eine neue Anfrage:',
   'email.answer.not_read': 'Antworten an diese Adresse werden nicht gelesen.',
-  'email.answer.page_link': 'Seite Ihrer Anfrage',
+  'email.answer.page_link': 'Seite Ihrer Anfrage öffnen',
   'email.answer.form_link': 'Neue Anfrage stellen',
   'reason.no_purchase_found': 'Wir konnten keinen Kauf finden, der zu Ihren Angaben passt.',
   'reason.trial_license':

@@ -121,7 +121,7 @@ export const en = {
   'email.answer.first_email':
     'Replies to this address are not read; to write to us, use the status page link in our first email about request {reference}, or file a new request:',
   'email.answer.not_read': 'Replies to this address are not read.',
-  'email.answer.page_link': "Your request's page",
+  'email.answer.page_link': "Open your request's page",
   'email.answer.form_link': 'File a new request',
   'reason.no_purchase_found': 'We could not find a purchase that matches the details you gave.',
   'reason.trial_license': 'The licence is a trial licence: trial licences cannot be recovered or refunded.',

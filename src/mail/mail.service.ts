@@ -143,9 +143,10 @@ export async function sendEmail(
     if (await markUnconfirmed(db, emailId, SENDING_LEASE_SECONDS)) return 'unconfirmed';
     throw new Error(`email ${emailId} is being sent by another worker`);
   }
-  let message: RenderedEmail | undefined;
+  let message: OutgoingMessage | undefined;
   try {
-    message = await messageToSend(sender, email);
+    const rendered = await messageToSend(sender, email);
+    message = rendered && outgoing(sender, email, rendered);
   } catch (error) {
     // Nothing has left: the row goes back to pending (or failed, on the last try or when the
     // template cannot make it), never to 'unconfirmed', which would say it might have been sent.
@@ -164,7 +165,7 @@ export async function sendEmail(
     throw new PermanentSendError(`email ${emailId} is encrypted and the sender has no key`);
   }
   try {
-    await transport.send(outgoing(sender, email, message));
+    await transport.send(message);
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
     await markAttemptFailed(db, emailId, describe(error), permanent || finalAttempt);
@@ -178,7 +179,7 @@ export async function sendEmail(
  * The message with its headers: its Message-ID, the request's first email's as In-Reply-To and
  * References (so clients thread them), the reply address kept with the row (the same on a resend),
  * and Auto-Submitted on automatic mail. Only called once the message is ready, so a row with a
- * reply address has a cipher here.
+ * reply address (a secret fact) has a cipher here.
  */
 function outgoing(sender: MailSender, email: EmailToSend, message: RenderedEmail): OutgoingMessage {
   const idOf = (uuid: string) => `<${uuid}@${senderDomain(sender.from)}>`;
