@@ -11,6 +11,7 @@ import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signInAs, postForm } from './helpers/session.ts';
 import type { ReceivedMail } from './helpers/smtp.ts';
 import {
+  decisionFormKey,
   fileMatchedRequest,
   postDecision,
   purchase,
@@ -162,6 +163,29 @@ describe('with INBOUND_DOMAIN', () => {
     assert.equal(header(resent!, 'In-Reply-To'), `<${first!.message_uuid}@desk.test>`);
     const tokens = await desk.base.db.query('SELECT 1 FROM reply_tokens WHERE request_id = $1', [ticket.id]);
     assert.equal(tokens.length, 2, 'no new token for a resend');
+  });
+
+  it('when a technician previews a question, then the preview says to answer by replying, and no reply token is issued', async () => {
+    const ticket = await fileMatchedRequest(desk, null);
+    const tech = await signInAs(desk.app, desk.base.db, 'technician');
+    const page = await tech.agent.get(`/desk/requests/${ticket.reference}`).expect(200);
+    const tokensBefore = await desk.base.db.query('SELECT 1 FROM reply_tokens WHERE request_id = $1', [
+      ticket.id,
+    ]);
+    const res = await postForm(tech, `/desk/requests/${ticket.reference}/decisions/preview`, {
+      type: 'request_info',
+      message: 'Which shop sold it?',
+      idempotency_key: decisionFormKey(page.text, 'request_info'),
+    }).expect(200);
+    assert.match(
+      res.text,
+      /You can answer by replying to this email, or write to us on your request(&#x27;|')s page:/,
+    );
+    assert.doesNotMatch(res.text, /reply\+preview/, 'no address, not even the preview’s');
+    const tokensAfter = await desk.base.db.query('SELECT 1 FROM reply_tokens WHERE request_id = $1', [
+      ticket.id,
+    ]);
+    assert.equal(tokensAfter.length, tokensBefore.length, 'a preview issues no token');
   });
 
   it('when the desk writes by itself, then Auto-Submitted is on it; when a person decided, then not; and a staff notification has no reply address', async () => {
