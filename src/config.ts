@@ -101,7 +101,18 @@ const envSchema = z.object({
     .optional(),
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
-  INBOUND_IMAP_URL: urlWithProtocol(['imap', 'imaps']).optional(),
+  INBOUND_IMAP_URL: z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      try {
+        return imapMailboxOf(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   INBOUND_IMAP_POLL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   INBOUND_MAX_BYTES: z.coerce
     .number()
@@ -146,9 +157,57 @@ export interface InboundSettings {
   readonly smtpHost: string;
   /** INBOUND_IMAP_URL: a mailbox polled every INBOUND_IMAP_POLL_SECONDS; unset, none is polled. */
   readonly imapUrl: string | undefined;
+  /** INBOUND_IMAP_URL taken apart (the password URL-decoded). */
+  readonly imap: ImapMailbox | undefined;
   readonly imapPollSeconds: number;
   /** INBOUND_MAX_BYTES: the largest message taken (the listener refuses larger ones at DATA). */
   readonly maxBytes: number;
+}
+
+/** The mailbox INBOUND_IMAP_URL names: `imap://` (STARTTLS when offered) or `imaps://` (TLS). */
+export interface ImapMailbox {
+  readonly secure: boolean;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** The folder polled: the URL's path, INBOX when it has none. */
+  readonly mailbox: string;
+}
+
+/**
+ * Takes `imap[s]://user:pass@host[:port]/MAILBOX` apart; throws saying what is wrong, without
+ * quoting the URL (it holds the password).
+ */
+export function imapMailboxOf(value: string): { url: string; mailbox: ImapMailbox } {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new Error('must be a URL such as imaps://user:password@imap.example.com/INBOX');
+  }
+  const secure = url.protocol === 'imaps:';
+  if (!secure && url.protocol !== 'imap:') throw new Error('must start with imap:// or imaps://');
+  if (!url.hostname) throw new Error('must name the IMAP server: imaps://user:password@HOST/INBOX');
+  if (!url.username || !url.password)
+    throw new Error('must hold the user and password: imaps://USER:PASSWORD@host/INBOX');
+  const decode = (part: string) => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new Error('has a bad %-escape in its user, password or mailbox');
+    }
+  };
+  const folder = decode(url.pathname.replace(/^\/+/, '').replace(/\/+$/, ''));
+  const mailbox: ImapMailbox = {
+    secure,
+    host: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: url.port ? Number(url.port) : secure ? 993 : 143,
+    user: decode(url.username),
+    password: decode(url.password),
+    mailbox: folder || 'INBOX',
+  };
+  return { url: value, mailbox };
 }
 
 export class ConfigError extends Error {
@@ -196,7 +255,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       domain: e.INBOUND_DOMAIN,
       smtpPort: e.INBOUND_SMTP_PORT,
       smtpHost: e.INBOUND_SMTP_HOST,
-      imapUrl: e.INBOUND_IMAP_URL,
+      imapUrl: e.INBOUND_IMAP_URL?.url,
+      imap: e.INBOUND_IMAP_URL && Object.freeze(e.INBOUND_IMAP_URL.mailbox),
       imapPollSeconds: e.INBOUND_IMAP_POLL_SECONDS,
       maxBytes: e.INBOUND_MAX_BYTES,
     }),

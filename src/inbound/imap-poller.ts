@@ -1,0 +1,191 @@
+import { ImapFlow } from 'imapflow';
+import type { Config, ImapMailbox } from '../config.ts';
+import type { Db } from '../db/db.ts';
+import { serializeError, type Logger } from '../logger.ts';
+import { storeInbound, storeOversize, type InboundEnvelope } from './inbound.repository.ts';
+import { sessionLock } from './session-lock.ts';
+
+/**
+ * `standby`: another process polls (it holds the lock); `active`: this one polls; `failing`: the
+ * mailbox or the database cannot be reached, tried again with backoff.
+ */
+export const POLLER_STATES = ['starting', 'standby', 'active', 'failing', 'stopped'] as const;
+export type PollerState = (typeof POLLER_STATES)[number];
+
+export interface ImapPoller {
+  readonly state: PollerState;
+  stop(): Promise<void>;
+}
+
+// Any fixed number no other lock of the desk uses (migrations take 727_001).
+const POLLER_LOCK = 727_016;
+const FIRST_RETRY_MS = 1_000;
+const LAST_RETRY_MS = 60_000;
+const POLLED: InboundEnvelope = { via: 'imap', from: null, to: [] };
+
+type PollerConfig = Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'inbound'>;
+
+/**
+ * Polls INBOUND_IMAP_URL every INBOUND_IMAP_POLL_SECONDS, and at once when the server says a
+ * message arrived (IDLE): each unseen message is stored, and only then flagged \Seen. A crash
+ * between the two fetches it again next time, and its Message-ID stores it once. One process
+ * polls at a time (a PostgreSQL advisory lock); a failing mailbox is logged and retried, never
+ * fatal.
+ */
+export function startImapPoller(config: PollerConfig, db: Db, logger: Logger): ImapPoller {
+  const mailbox = config.inbound.imap;
+  if (!mailbox) throw new Error('INBOUND_IMAP_URL is not set');
+  const log = logger.child({ part: 'imap-poller', host: mailbox.host, mailbox: mailbox.mailbox });
+  const lock = sessionLock(db.url, POLLER_LOCK, 'desk imap poller');
+  const pollMs = config.inbound.imapPollSeconds * 1000;
+  let state: PollerState = 'starting';
+  let stopped = false;
+  let client: ImapFlow | undefined;
+  let wake: (() => void) | undefined;
+
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      }
+      wake = done;
+    });
+  const disconnect = () => {
+    client?.close();
+    client = undefined;
+  };
+  const connected = async (): Promise<ImapFlow> => {
+    if (client?.usable) return client;
+    disconnect();
+    const next = connectTo(mailbox, log);
+    next.on('exists', () => wake?.());
+    next.on('close', () => {
+      if (client === next) client = undefined;
+    });
+    await next.connect();
+    await next.mailboxOpen(mailbox.mailbox);
+    client = next;
+    return next;
+  };
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopped) {
+      try {
+        if (!(await lock.hold())) {
+          if (state !== 'standby') log.info('another process polls the mailbox; standing by');
+          state = 'standby';
+          disconnect();
+          await pause(pollMs);
+          continue;
+        }
+        const open = await connected();
+        if (state !== 'active') log.info('polling the mailbox');
+        state = 'active';
+        failures = 0;
+        await takeUnseen(open, config, db, log, () => stopped);
+        await pause(pollMs);
+      } catch (error) {
+        if (stopped) break;
+        failures += 1;
+        state = 'failing';
+        const retryMs = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), LAST_RETRY_MS);
+        log.error({ err: describe(error), attempt: failures, retryMs }, 'cannot poll the mailbox');
+        disconnect();
+        await pause(retryMs);
+      }
+    }
+  }
+
+  const running = run();
+  return {
+    get state() {
+      return state;
+    },
+    async stop() {
+      stopped = true;
+      wake?.();
+      // The message in hand is finished (stored, then flagged); a hung server is not waited for.
+      await Promise.race([running, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      disconnect();
+      await running;
+      await lock.release();
+      state = 'stopped';
+    },
+  };
+}
+
+function connectTo(mailbox: ImapMailbox, log: Logger): ImapFlow {
+  const client = new ImapFlow({
+    host: mailbox.host,
+    port: mailbox.port,
+    secure: mailbox.secure,
+    auth: { user: mailbox.user, pass: mailbox.password },
+    // imapflow's own log would carry the conversation; ours says what matters, without secrets.
+    logger: false,
+    connectionTimeout: 30_000,
+    greetingTimeout: 15_000,
+    socketTimeout: 5 * 60_000,
+  });
+  client.on('error', (error: Error) => log.warn({ err: describe(error) }, 'mailbox connection error'));
+  return client;
+}
+
+/** Stores every unseen message, then flags it \Seen; a message over the limit is recorded without its body. */
+async function takeUnseen(
+  client: ImapFlow,
+  config: PollerConfig,
+  db: Db,
+  log: Logger,
+  stopped: () => boolean,
+): Promise<void> {
+  const uids = (await client.search({ seen: false }, { uid: true })) || [];
+  for (const uid of uids) {
+    if (stopped()) return;
+    const range = String(uid);
+    const meta = await client.fetchOne(range, { uid: true, size: true }, { uid: true });
+    if (!meta) continue;
+    const size = meta.size ?? 0;
+    let stored: { id: number | undefined; duplicate: boolean };
+    if (size > config.inbound.maxBytes) {
+      const head = await client.fetchOne(range, { headers: true }, { uid: true });
+      stored = await storeOversize(
+        db,
+        config,
+        head ? (head.headers ?? Buffer.alloc(0)) : Buffer.alloc(0),
+        size,
+        POLLED,
+      );
+      log.warn(
+        { event: 'too_large', inboundId: stored.id, size },
+        'recorded a message over INBOUND_MAX_BYTES without its body',
+      );
+    } else {
+      const message = await client.fetchOne(range, { source: true }, { uid: true });
+      if (!message || !message.source) continue;
+      stored = await storeInbound(db, config, message.source, POLLED);
+      log.info(
+        { event: 'stored', inboundId: stored.id, duplicate: stored.duplicate, size },
+        'message received',
+      );
+    }
+    await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
+  }
+}
+
+/** What a log line says of an error: imapflow's message and codes, never the credentials; a database error as logged everywhere. */
+function describe(error: unknown): unknown {
+  if (!(error instanceof Error)) return { message: String(error) };
+  if ('severity' in error) return serializeError(error);
+  const e = error as Error & { code?: unknown; authenticationFailed?: unknown; serverResponseCode?: unknown };
+  return {
+    type: e.name,
+    message: e.message,
+    code: e.code,
+    authenticationFailed: e.authenticationFailed,
+    serverResponseCode: e.serverResponseCode,
+  };
+}
