@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import { ConfigError, imapMailboxOf, loadConfig, type Config } from '../src/config.ts';
+import { ConfigError, imapMailboxOf, loadConfig } from '../src/config.ts';
 import { startImapPoller, type ImapPoller } from '../src/inbound/imap-poller.ts';
 import { readInboundRaw, storeInbound } from '../src/inbound/inbound.repository.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
@@ -40,7 +40,7 @@ beforeEach(async () => {
 function poll(url = dovecot.url()): ImapPoller {
   const { config } = desk.base;
   const inbound = { ...config.inbound, imap: imapMailboxOf(url).mailbox, imapPollSeconds: 5 };
-  const poller = startImapPoller({ ...config, inbound } as Config, desk.base.db, desk.base.logger);
+  const poller = startImapPoller({ ...config, inbound }, desk.base.db, desk.base.logger);
   pollers.push(poller);
   return poller;
 }
