@@ -22,7 +22,7 @@ try {
   const base = { config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) };
   const workers = startWorkers(base);
   started.push(() => workers.stop());
-  const inbound = await startInboundTransports(config, db, logger);
+  const inbound = await startInboundTransports(config, db, logger, () => workers.deps.relay.wake());
   started.push(() => inbound.stop());
   const web = await startWeb(base);
   started.push(() => web.stop());

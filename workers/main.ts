@@ -17,7 +17,9 @@ const db = await openDatabase(config, logger).catch(exitAsCannotStart(logger));
 const { url } = await locateRedis(config, logger, false);
 const workers = startWorkers({ config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) });
 // Mail is taken only once the workers run; on SIGTERM it stops first (no 250 after the pool closes).
-const inbound = await startInboundTransports(config, db, logger).catch(exitAsCannotStart(logger));
+const inbound = await startInboundTransports(config, db, logger, () => workers.deps.relay.wake()).catch(
+  exitAsCannotStart(logger),
+);
 stopOnSignals(logger, async () => {
   await inbound.stop();
   await workers.stop();

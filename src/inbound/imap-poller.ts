@@ -32,7 +32,13 @@ type PollerConfig = Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'inbound'>;
  * polls at a time (a PostgreSQL advisory lock); a failing mailbox is logged and retried, never
  * fatal.
  */
-export function startImapPoller(config: PollerConfig, db: Db, logger: Logger): ImapPoller {
+export function startImapPoller(
+  config: PollerConfig,
+  db: Db,
+  logger: Logger,
+  /** Called after a message is stored: wakes this process's outbox relay for its job. */
+  onStored: () => void = () => {},
+): ImapPoller {
   const mailbox = config.inbound.imap;
   if (!mailbox) throw new Error('INBOUND_IMAP_URL is not set');
   const log = logger.child({ part: 'imap-poller', host: mailbox.host, mailbox: mailbox.mailbox });
@@ -86,7 +92,7 @@ export function startImapPoller(config: PollerConfig, db: Db, logger: Logger): I
         if (state !== 'active') log.info('polling the mailbox');
         state = 'active';
         failures = 0;
-        await takeUnseen(open, config, db, log, () => stopped);
+        await takeUnseen(open, { config, db, log, stopped: () => stopped, onStored });
         await pause(pollMs);
       } catch (error) {
         if (stopped) break;
@@ -134,46 +140,45 @@ function connectTo(mailbox: ImapMailbox, log: Logger): ImapFlow {
   return client;
 }
 
-/** Stores every unseen message, then flags it \Seen; a message over the limit is recorded without its body. */
-async function takeUnseen(
-  client: ImapFlow,
-  config: PollerConfig,
-  db: Db,
-  log: Logger,
-  stopped: () => boolean,
-): Promise<void> {
+interface Taking {
+  config: PollerConfig;
+  db: Db;
+  log: Logger;
+  stopped: () => boolean;
+  onStored: () => void;
+}
+
+/** Stores every unseen message, then flags it \Seen. */
+async function takeUnseen(client: ImapFlow, taking: Taking): Promise<void> {
   const uids = (await client.search({ seen: false }, { uid: true })) || [];
   for (const uid of uids) {
-    if (stopped()) return;
+    if (taking.stopped()) return;
     const range = String(uid);
     const meta = await client.fetchOne(range, { uid: true, size: true }, { uid: true });
     if (!meta) continue;
-    const size = meta.size ?? 0;
-    let stored: { id: number | undefined; duplicate: boolean };
-    if (size > config.inbound.maxBytes) {
-      const head = await client.fetchOne(range, { headers: true }, { uid: true });
-      stored = await storeOversize(
-        db,
-        config,
-        head ? (head.headers ?? Buffer.alloc(0)) : Buffer.alloc(0),
-        size,
-        POLLED,
-      );
-      log.warn(
-        { event: 'too_large', inboundId: stored.id, size },
-        'recorded a message over INBOUND_MAX_BYTES without its body',
-      );
-    } else {
-      const message = await client.fetchOne(range, { source: true }, { uid: true });
-      if (!message || !message.source) continue;
-      stored = await storeInbound(db, config, message.source, POLLED);
-      log.info(
-        { event: 'stored', inboundId: stored.id, duplicate: stored.duplicate, size },
-        'message received',
-      );
-    }
+    if (await takeOne(client, range, meta.size ?? 0, taking)) taking.onStored();
     await client.messageFlagsAdd(range, ['\\Seen'], { uid: true });
   }
+}
+
+/** Stores one message; one over the limit is recorded without its body. Whether it made a job. */
+async function takeOne(client: ImapFlow, range: string, size: number, taking: Taking): Promise<boolean> {
+  const { config, db, log } = taking;
+  if (size > config.inbound.maxBytes) {
+    const head = await client.fetchOne(range, { headers: true }, { uid: true });
+    const header = (head && head.headers) || Buffer.alloc(0);
+    const stored = await storeOversize(db, config, header, size, POLLED);
+    log.warn(
+      { event: 'too_large', inboundId: stored.id, size },
+      'recorded a message over INBOUND_MAX_BYTES without its body',
+    );
+    return false;
+  }
+  const message = await client.fetchOne(range, { source: true }, { uid: true });
+  if (!message || !message.source) return false;
+  const stored = await storeInbound(db, config, message.source, POLLED);
+  log.info({ event: 'stored', inboundId: stored.id, duplicate: stored.duplicate, size }, 'message received');
+  return !stored.duplicate;
 }
 
 /** What a log line says of an error: imapflow's message and codes, never the credentials; a database error as logged everywhere. */

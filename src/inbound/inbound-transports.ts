@@ -21,11 +21,13 @@ export async function startInboundTransports(
   config: Config,
   db: Db,
   logger: Logger,
+  /** This process's outbox relay's wake: a stored message's job leaves at once, not at the next poll. */
+  onStored: () => void,
 ): Promise<InboundTransports> {
   let listener: SmtpListener | undefined;
   if (config.inbound.smtpPort !== undefined) {
     try {
-      listener = await startSmtpListener(config, db, logger);
+      listener = await startSmtpListener(config, db, logger, onStored);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
       logger.warn(
@@ -34,7 +36,7 @@ export async function startInboundTransports(
       );
     }
   }
-  const poller = config.inbound.imap ? startImapPoller(config, db, logger) : undefined;
+  const poller = config.inbound.imap ? startImapPoller(config, db, logger, onStored) : undefined;
   return {
     listener,
     poller,

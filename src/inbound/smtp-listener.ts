@@ -39,6 +39,8 @@ export async function startSmtpListener(
   config: Pick<Config, 'secretKey' | 'secretKeyPrevious' | 'inbound'>,
   db: Db,
   logger: Logger,
+  /** Called after a message is stored: wakes this process's outbox relay for its job. */
+  onStored: () => void = () => {},
 ): Promise<SmtpListener> {
   const { domain, smtpPort, smtpHost, maxBytes } = config.inbound;
   if (smtpPort === undefined || domain === undefined) throw new Error('INBOUND_SMTP_PORT is not set');
@@ -73,6 +75,7 @@ export async function startSmtpListener(
         storeInbound(db, config, raw, envelope).then(
           ({ id, duplicate }) => {
             log.info({ event: 'stored', inboundId: id, duplicate, size: raw.length }, 'message received');
+            if (!duplicate) onStored();
             callback();
           },
           (error: unknown) => {
