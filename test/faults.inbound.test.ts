@@ -7,7 +7,14 @@ import { freePort } from '../src/redis/redis-server.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { Dovecot, skipWithoutDovecot } from './helpers/dovecot.ts';
 import { FaultDesk } from './helpers/fault-desk.ts';
-import { INBOUND_DOMAIN, rawReply, sendRaw, smtpCodeOf, storedInbound } from './helpers/inbound.ts';
+import {
+  INBOUND_DOMAIN,
+  listenerSettings,
+  rawReply,
+  sendRaw,
+  smtpCodeOf,
+  storedInbound,
+} from './helpers/inbound.ts';
 import { TcpProxy } from './helpers/tcp-proxy.ts';
 import { waitFor } from './helpers/wait.ts';
 
@@ -20,14 +27,7 @@ describe('when PostgreSQL or Redis is unreachable while mail arrives', { timeout
   let proxied: Db;
   let listener: SmtpListener;
   before(async () => {
-    desk = await startDesk({
-      workers: false,
-      env: {
-        INBOUND_DOMAIN,
-        INBOUND_SMTP_PORT: String(await freePort()),
-        INBOUND_SMTP_HOST: '127.0.0.1',
-      },
-    });
+    desk = await startDesk({ workers: false, env: await listenerSettings() });
     const direct = new URL(desk.database.url);
     proxy = await TcpProxy.start({ host: direct.hostname, port: Number(direct.port || 5432) });
     const viaProxy = new URL(desk.database.url);

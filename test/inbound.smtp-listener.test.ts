@@ -2,9 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { readInboundRaw } from '../src/inbound/inbound.repository.ts';
 import { startSmtpListener, type SmtpListener } from '../src/inbound/smtp-listener.ts';
-import { freePort } from '../src/redis/redis-server.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
-import { INBOUND_DOMAIN, rawReply, sendRaw, smtpCodeOf, storedInbound } from './helpers/inbound.ts';
+import {
+  INBOUND_DOMAIN,
+  listenerSettings,
+  rawReply,
+  sendRaw,
+  smtpCodeOf,
+  storedInbound,
+} from './helpers/inbound.ts';
 
 // The desk's own SMTP listener, spoken to by Nodemailer as a sending mail server would. The job
 // workers do not run: what is checked is what the listener stores and answers, not what comes of it.
@@ -16,13 +22,7 @@ const lines: string[] = [];
 before(async () => {
   desk = await startDesk({
     workers: false,
-    env: {
-      INBOUND_DOMAIN,
-      INBOUND_SMTP_PORT: String(await freePort()),
-      INBOUND_SMTP_HOST: '127.0.0.1',
-      INBOUND_MAX_BYTES: String(MAX_BYTES),
-      LOG_LEVEL: 'info',
-    },
+    env: await listenerSettings({ INBOUND_MAX_BYTES: String(MAX_BYTES), LOG_LEVEL: 'info' }),
     logDestination: { write: (line) => void lines.push(line) },
   });
   listener = await startSmtpListener(desk.base.config, desk.base.db, desk.base.logger);

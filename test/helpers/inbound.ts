@@ -1,8 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Queryable } from '../../src/db/db.ts';
+import { freePort } from '../../src/redis/redis-server.ts';
 
 export const INBOUND_DOMAIN = 'replies.desk.test';
+
+/** The settings of a desk whose SMTP listener takes INBOUND_DOMAIN's mail on a free local port. */
+export async function listenerSettings(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const port = String(await freePort());
+  return { INBOUND_DOMAIN, INBOUND_SMTP_PORT: port, INBOUND_SMTP_HOST: '127.0.0.1', ...extra };
+}
 
 /** A customer's reply as its raw bytes (CRLF lines), with a Message-ID of its own unless given. */
 export function rawReply(options: { messageId?: string; bodyBytes?: number; to?: string } = {}): {
