@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { imapMailboxOf } from '../src/config.ts';
 import { openPostgres, type Db } from '../src/db/db.ts';
+import { startImapPoller } from '../src/inbound/imap-poller.ts';
 import { readInboundRaw } from '../src/inbound/inbound.repository.ts';
 import { startSmtpListener, type SmtpListener } from '../src/inbound/smtp-listener.ts';
 import { freePort } from '../src/redis/redis-server.ts';
@@ -89,6 +91,44 @@ describe('when PostgreSQL or Redis is unreachable while mail arrives', { timeout
     const job = await desk.web.queues.get('inbound').getJob(row!.job_id);
     assert.equal(job?.name, 'inbound-email', 'the job reached its queue');
   });
+  it(
+    'then, PostgreSQL away, the mailbox poller flags nothing and keeps trying, and stores each message once it is back',
+    { skip: skipWithoutDovecot },
+    async () => {
+      await desk.base.db.query('TRUNCATE inbound_messages CASCADE');
+      const dovecot = await Dovecot.start();
+      const { config } = desk.base;
+      const inbound = { ...config.inbound, imap: imapMailboxOf(dovecot.url()).mailbox, imapPollSeconds: 5 };
+      const poller = startImapPoller({ ...config, inbound }, proxied, desk.base.logger);
+      try {
+        const { raw, messageId } = rawReply();
+        await proxy.cut();
+        await dovecot.deliver({ raw });
+        await waitFor(() => poller.state === 'failing', 20_000, 'the poller failing');
+        assert.deepEqual(
+          await dovecot.flags(),
+          [{ messageId: `<${messageId}>`, seen: false }],
+          'not flagged',
+        );
+
+        await proxy.restore();
+        await waitFor(
+          async () => (await dovecot.flags())[0]?.seen === true,
+          30_000,
+          'the message flagged seen',
+        );
+        assert.deepEqual(
+          (await storedInbound(desk.base.db)).map((s) => [s.messageKey, s.jobs]),
+          [[messageId, 1]],
+        );
+        assert.equal(poller.state, 'active');
+      } finally {
+        await proxy.restore();
+        await poller.stop();
+        await dovecot.stop();
+      }
+    },
+  );
 });
 
 describe('when the worker process runs with both settings and the mailbox refuses its password', () => {

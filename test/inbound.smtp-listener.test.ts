@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { readInboundRaw } from '../src/inbound/inbound.repository.ts';
 import { startSmtpListener, type SmtpListener } from '../src/inbound/smtp-listener.ts';
@@ -11,6 +12,7 @@ import {
   smtpCodeOf,
   storedInbound,
 } from './helpers/inbound.ts';
+import { waitFor } from './helpers/wait.ts';
 
 // The desk's own SMTP listener, spoken to by Nodemailer as a sending mail server would. The job
 // workers do not run: what is checked is what the listener stores and answers, not what comes of it.
@@ -54,6 +56,21 @@ describe('when a mail server delivers a reply to the listener', () => {
     // The local part as sent (it holds the reply token); the domain arrives in lower case.
     assert.deepEqual(envelope!.envelope_to, [`Reply+Token123@${INBOUND_DOMAIN}`]);
     assert.ok(!lines.join('\n').includes('back of the box'), 'no message body in the logs');
+  });
+});
+
+describe('when a mail server greets the listener', () => {
+  it('then it advertises SIZE as INBOUND_MAX_BYTES, and neither AUTH nor STARTTLS', async () => {
+    const socket = connect(listener.port, '127.0.0.1');
+    socket.setEncoding('utf8');
+    let heard = '';
+    socket.on('data', (chunk: string) => (heard += chunk));
+    await waitFor(() => heard.startsWith('220 '), 5_000, 'the greeting');
+    socket.write('EHLO sender.example\r\n');
+    await waitFor(() => /^250 /m.test(heard.split('\r\n').slice(1).join('\n')), 5_000, 'the EHLO answer');
+    socket.end('QUIT\r\n');
+    assert.match(heard, new RegExp(`^250[- ]SIZE ${MAX_BYTES}\\r$`, 'm'));
+    assert.doesNotMatch(heard, /AUTH|STARTTLS/);
   });
 });
 

@@ -7,7 +7,7 @@ import pg from 'pg';
  * out and no clock to trust.
  */
 export interface SessionLock {
-  /** Whether this process holds the lock now, taking it if it is free. */
+  /** Whether this process holds the lock now, taking it if it is free; rejects when the database cannot be reached. */
   hold(): Promise<boolean>;
   release(): Promise<void>;
 }
@@ -35,6 +35,7 @@ export function sessionLock(url: string, key: number, applicationName: string): 
       const next = new pg.Client({
         connectionString: url,
         keepAlive: true,
+        connectionTimeoutMillis: 10_000,
         application_name: applicationName,
       });
       next.on('error', () => {
@@ -48,8 +49,10 @@ export function sessionLock(url: string, key: number, applicationName: string): 
           client = next;
           return true;
         }
-      } catch {
-        // Unreachable: not held; the caller tries again later.
+      } catch (error) {
+        // The database cannot be reached: not "another holds it", which the caller must tell apart.
+        await next.end().catch(() => {});
+        throw error;
       }
       await next.end().catch(() => {});
       return false;
