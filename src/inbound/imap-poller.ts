@@ -46,36 +46,8 @@ export function startImapPoller(
   const pollMs = config.inbound.imapPollSeconds * 1000;
   let state: PollerState = 'starting';
   let stopped = false;
-  let client: ImapFlow | undefined;
-  let wake: (() => void) | undefined;
-
-  const pause = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wake = undefined;
-        resolve();
-      }
-      wake = done;
-    });
-  const disconnect = () => {
-    client?.close();
-    client = undefined;
-  };
-  const connected = async (): Promise<ImapFlow> => {
-    if (client?.usable) return client;
-    disconnect();
-    const next = connectTo(mailbox, log);
-    next.on('exists', () => wake?.());
-    next.on('close', () => {
-      if (client === next) client = undefined;
-    });
-    await next.connect();
-    await next.mailboxOpen(mailbox.mailbox);
-    client = next;
-    return next;
-  };
+  const sleep = wakeableSleep();
+  const session = mailboxSession(mailbox, log, sleep.wake);
 
   async function run(): Promise<void> {
     let failures = 0;
@@ -84,24 +56,24 @@ export function startImapPoller(
         if (!(await lock.hold())) {
           if (state !== 'standby') log.info('another process polls the mailbox; standing by');
           state = 'standby';
-          disconnect();
-          await pause(pollMs);
+          session.close();
+          await sleep.pause(pollMs);
           continue;
         }
-        const open = await connected();
+        const open = await session.open();
         if (state !== 'active') log.info('polling the mailbox');
         state = 'active';
         failures = 0;
         await takeUnseen(open, { config, db, log, stopped: () => stopped, onStored });
-        await pause(pollMs);
+        await sleep.pause(pollMs);
       } catch (error) {
         if (stopped) break;
         failures += 1;
         state = 'failing';
         const retryMs = Math.min(FIRST_RETRY_MS * 2 ** (failures - 1), LAST_RETRY_MS);
         log.error({ err: describe(error), attempt: failures, retryMs }, 'cannot poll the mailbox');
-        disconnect();
-        await pause(retryMs);
+        session.close();
+        await sleep.pause(retryMs);
       }
     }
   }
@@ -113,15 +85,62 @@ export function startImapPoller(
     },
     async stop() {
       stopped = true;
-      wake?.();
+      sleep.end();
       // The message in hand is finished (stored, then flagged); a hung server is not waited for.
       await Promise.race([running, new Promise((r) => setTimeout(r, 5_000).unref())]);
-      disconnect();
+      session.close();
       await running;
       await lock.release();
       state = 'stopped';
     },
   };
+}
+
+/** A pause that ends early when woken (a message announced); once ended (stop), pauses end at once. */
+function wakeableSleep(): { pause: (ms: number) => Promise<void>; wake: () => void; end: () => void } {
+  let wake: (() => void) | undefined;
+  let ended = false;
+  return {
+    pause: (ms) =>
+      new Promise<void>((resolve) => {
+        if (ended) return resolve();
+        const timer = setTimeout(done, ms);
+        function done() {
+          clearTimeout(timer);
+          wake = undefined;
+          resolve();
+        }
+        wake = done;
+      }),
+    wake: () => wake?.(),
+    end: () => {
+      ended = true;
+      wake?.();
+    },
+  };
+}
+
+/** One IMAP connection with the mailbox selected, opened again when it was lost. */
+function mailboxSession(mailbox: ImapMailbox, log: Logger, onExists: () => void) {
+  let client: ImapFlow | undefined;
+  const close = () => {
+    client?.close();
+    client = undefined;
+  };
+  const open = async (): Promise<ImapFlow> => {
+    if (client?.usable) return client;
+    close();
+    const next = connectTo(mailbox, log);
+    next.on('exists', onExists);
+    next.on('close', () => {
+      if (client === next) client = undefined;
+    });
+    await next.connect();
+    await next.mailboxOpen(mailbox.mailbox);
+    client = next;
+    return next;
+  };
+  return { open, close };
 }
 
 function connectTo(mailbox: ImapMailbox, log: Logger): ImapFlow {
