@@ -59,6 +59,18 @@ describe('when a mail server delivers a reply to the listener', () => {
   });
 });
 
+describe('when a delivery report arrives with the empty sender (MAIL FROM:<>)', () => {
+  it('then it is taken like any message, its envelope sender recorded as none', async () => {
+    const { raw } = rawReply();
+    const sent = await sendRaw(listener.port, raw, [`reply+abc@${INBOUND_DOMAIN}`], '');
+    assert.match(sent.response, /^250 /);
+    const [row] = await desk.base.db.query<{ envelope_from: string | null }>(
+      'SELECT envelope_from FROM inbound_messages',
+    );
+    assert.equal(row?.envelope_from, null);
+  });
+});
+
 describe('when a mail server greets the listener', () => {
   it('then it advertises SIZE as INBOUND_MAX_BYTES, and neither AUTH nor STARTTLS', async () => {
     const socket = connect(listener.port, '127.0.0.1');

@@ -32,7 +32,12 @@ export function rawReply(options: { messageId?: string; bodyBytes?: number; to?:
 }
 
 /** Sends raw bytes to an SMTP server with Nodemailer, as a sending mail server would. */
-export async function sendRaw(port: number, raw: Buffer, to: string[] = [`reply+abc@${INBOUND_DOMAIN}`]) {
+export async function sendRaw(
+  port: number,
+  raw: Buffer,
+  to: string[] = [`reply+abc@${INBOUND_DOMAIN}`],
+  from = 'ada@customer.example',
+) {
   const transport = nodemailer.createTransport({
     host: '127.0.0.1',
     port,
@@ -41,7 +46,7 @@ export async function sendRaw(port: number, raw: Buffer, to: string[] = [`reply+
     connectionTimeout: 10_000,
   });
   try {
-    return await transport.sendMail({ envelope: { from: 'ada@customer.example', to }, raw });
+    return await transport.sendMail({ envelope: { from, to }, raw });
   } finally {
     transport.close();
   }
