@@ -86,6 +86,7 @@ const prebuilt: OutgoingMessage = {
   to: 'anna.schmidt@example.com',
   ...templates.email('request-received', 'en', sample),
   messageId: `<${randomBytes(16).toString('hex')}@localhost>`,
+  headers: {},
 };
 
 /**
@@ -99,7 +100,7 @@ async function emailRound(side: 'desk' | 'baseline', count: number) {
     if (side === 'baseline') return transport.send({ ...prebuilt, id: i });
     // One statement stores the email with its job, atomic by itself, as intake does.
     const { statusUrl, ...facts } = sample;
-    const emailId = await queueEmail(db, config.secretKey, {
+    const emailId = await queueEmail(db, config, {
       requestId: null,
       template: 'request-received',
       locale: 'en',

@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
+import { imapMailboxOf, type ImapMailbox } from './imap-mailbox.ts';
 
 const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -101,7 +102,18 @@ const envSchema = z.object({
     .optional(),
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   INBOUND_SMTP_HOST: z.string().trim().min(1).default('0.0.0.0'),
-  INBOUND_IMAP_URL: urlWithProtocol(['imap', 'imaps']).optional(),
+  INBOUND_IMAP_URL: z
+    .string()
+    .trim()
+    .transform((value, ctx) => {
+      try {
+        return imapMailboxOf(value);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   INBOUND_IMAP_POLL_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
   INBOUND_MAX_BYTES: z.coerce
     .number()
@@ -146,10 +158,14 @@ export interface InboundSettings {
   readonly smtpHost: string;
   /** INBOUND_IMAP_URL: a mailbox polled every INBOUND_IMAP_POLL_SECONDS; unset, none is polled. */
   readonly imapUrl: string | undefined;
+  /** INBOUND_IMAP_URL taken apart (the password URL-decoded). */
+  readonly imap: ImapMailbox | undefined;
   readonly imapPollSeconds: number;
   /** INBOUND_MAX_BYTES: the largest message taken (the listener refuses larger ones at DATA). */
   readonly maxBytes: number;
 }
+
+export { imapMailboxOf, type ImapMailbox };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -196,7 +212,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       domain: e.INBOUND_DOMAIN,
       smtpPort: e.INBOUND_SMTP_PORT,
       smtpHost: e.INBOUND_SMTP_HOST,
-      imapUrl: e.INBOUND_IMAP_URL,
+      imapUrl: e.INBOUND_IMAP_URL?.url,
+      imap: e.INBOUND_IMAP_URL && Object.freeze(e.INBOUND_IMAP_URL.mailbox),
       imapPollSeconds: e.INBOUND_IMAP_POLL_SECONDS,
       maxBytes: e.INBOUND_MAX_BYTES,
     }),

@@ -2,6 +2,7 @@
 // The one place in src/ that reaches into workers/: it is the entry point that composes both.
 import { startWorkers } from '../workers/index.ts';
 import { startWeb } from './http/server.ts';
+import { startInboundTransports } from './inbound/inbound-transports.ts';
 import { createLogger } from './logger.ts';
 import { loadConfigOrExit, locateRedis, openDatabase, queuePrefixOf, stopOnSignals } from './runtime.ts';
 
@@ -21,6 +22,8 @@ try {
   const base = { config, logger, db, redisUrl: url, queuePrefix: await queuePrefixOf(db) };
   const workers = startWorkers(base);
   started.push(() => workers.stop());
+  const inbound = await startInboundTransports(config, db, logger, () => workers.deps.relay.wake());
+  started.push(() => inbound.stop());
   const web = await startWeb(base);
   started.push(() => web.stop());
   logger.info(`Recovery Desk is ready: ${config.publicUrl}/recover`);

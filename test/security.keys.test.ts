@@ -175,14 +175,18 @@ describe('a key change (README "Security", keys)', () => {
   async function emailQueuedUnderOldKey(to: string): Promise<{ id: number; token: string }> {
     const token = randomBytes(16).toString('hex');
     const id = await desk.base.db.transaction((tx) =>
-      queueEmail(tx, OLD_KEY, {
-        requestId: null,
-        template: 'request-received',
-        locale: 'en',
-        to,
-        facts: { name: 'Quentin Kumar', reference: 'RD-0000OLD0' },
-        secrets: { statusUrl: statusLinkSecret(`http://desk.test/requests/RD-0000OLD0?token=${token}`) },
-      }),
+      queueEmail(
+        tx,
+        { secretKey: OLD_KEY, inbound: { domain: undefined } },
+        {
+          requestId: null,
+          template: 'request-received',
+          locale: 'en',
+          to,
+          facts: { name: 'Quentin Kumar', reference: 'RD-0000OLD0' },
+          secrets: { statusUrl: statusLinkSecret(`http://desk.test/requests/RD-0000OLD0?token=${token}`) },
+        },
+      ),
     );
     // Written beside the desk, as a `desk` command would: it says so, and the relay listening moves it.
     await notifyOutboxRows(desk.base.db);

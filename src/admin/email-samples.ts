@@ -14,12 +14,22 @@ export interface EmailSample {
 
 export const SAMPLE_REFERENCE = 'RD-7K2Q9XWM';
 
+// What every email about a request has; the emails to the requester add their status link (the
+// code, the refund and the purchaser's notice have none, and say how to answer without it).
 const common = {
   name: 'Jana Nováková',
   reference: SAMPLE_REFERENCE,
-  statusUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}?token=sample-status-token`,
   formUrl: 'https://desk.example.com/recover?lang=en',
+  // the reply address, masked as in every recorded copy; none without INBOUND_DOMAIN
+  replyTo: undefined,
 };
+const withStatusLink = {
+  ...common,
+  statusUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}?token=sample-status-token`,
+};
+
+/** Each customer email says how to answer: on the status page, or, with INBOUND_DOMAIN, by replying. */
+const replying = { 'with INBOUND_DOMAIN (answer by replying)': { replyTo: 'reply+…@desk.example.com' } };
 
 const purchase = {
   product: 'Small Office Security 7',
@@ -32,10 +42,11 @@ const rejectVariants = Object.fromEntries(REJECT_REASONS.map((reason) => [reason
 const notificationVariants = Object.fromEntries(NOTIFICATION_KINDS.map((kind) => [kind, { kind }]));
 
 export const EMAIL_SAMPLES: Record<string, EmailSample> = {
-  'request-received': { context: { ...common } },
+  'request-received': { context: { ...withStatusLink }, variants: replying },
   'request-info': {
+    variants: replying,
     context: {
-      ...common,
+      ...withStatusLink,
       // Angle brackets on purpose: the preview must show the text part escaped.
       message:
         'Could you forward the order confirmation (subject “Your order <ES-2024-29324734>”), or send a photo of the licence label on the box?',
@@ -49,14 +60,23 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
       expiresOn: '2027-01-10',
       replaced: false,
     },
-    variants: { replaced: { replaced: true }, 'no expiry date': { expiresOn: undefined } },
+    variants: { replaced: { replaced: true }, 'no expiry date': { expiresOn: undefined }, ...replying },
   },
-  'reissue-redirected-notice': { context: { ...common, maskedAddress: 'j***@gmail.com' } },
-  'code-sent-elsewhere': { context: { ...common, ...purchase, maskedAddress: 'n***@example.org' } },
-  'refund-approved': { context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' } },
+  'reissue-redirected-notice': {
+    context: { ...withStatusLink, maskedAddress: 'j***@gmail.com' },
+    variants: replying,
+  },
+  'code-sent-elsewhere': {
+    context: { ...common, ...purchase, maskedAddress: 'n***@example.org' },
+    variants: replying,
+  },
+  'refund-approved': {
+    context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' },
+    variants: replying,
+  },
   'renewal-offer': {
     context: {
-      ...common,
+      ...withStatusLink,
       channel: 'estore',
       store: 'Online Store DE',
       message: 'A renewal keeps your settings and adds a year from today.',
@@ -64,23 +84,24 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     variants: {
       'without a message': { message: undefined },
       'bought in a shop': { channel: 'retail_box', store: 'MediaMarkt Köln' },
+      ...replying,
     },
   },
   'ask-your-store': {
     context: {
-      ...common,
+      ...withStatusLink,
       store: 'Softwarehaus Müller',
       message: 'The store’s support page is on its website.',
     },
-    variants: { 'without a message': { message: undefined } },
+    variants: { 'without a message': { message: undefined }, ...replying },
   },
   'request-rejected': {
     context: {
-      ...common,
+      ...withStatusLink,
       reason: 'no_purchase_found',
       message: 'Your order number belongs to another store.',
     },
-    variants: rejectVariants,
+    variants: { ...rejectVariants, ...replying },
   },
   'staff-notification': {
     context: {

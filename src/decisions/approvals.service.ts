@@ -31,6 +31,7 @@ import { reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { notify } from '../notifications/notifications.service.ts';
 import { lockTicketById, moveTicket } from '../requests/status.repository.ts';
+import { formUrl } from '../requests/customer-email.ts';
 
 export interface ApprovalOutcome {
   approval_id: number;
@@ -236,7 +237,7 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
     revokedBy: actor.id,
   });
   // To the purchaser of record: the money goes back to whoever paid.
-  await queueEmail(tx, deps.config.secretKey, {
+  await queueEmail(tx, deps.config, {
     requestId: ticket.id,
     template: 'refund-approved',
     locale: ticketLocale(ticket),
@@ -248,6 +249,7 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
       currency: approval.currency,
       product: purchase.product_name,
       licenseNumber: purchase.license_number,
+      formUrl: formUrl(deps.config.publicUrl, ticketLocale(ticket)),
     },
   });
   await insertEvent(tx, {

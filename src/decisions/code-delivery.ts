@@ -1,7 +1,7 @@
 import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail } from '../mail/mail.service.ts';
-import { queueEmailToRequester } from '../requests/customer-email.ts';
+import { formUrl, queueEmailToRequester } from '../requests/customer-email.ts';
 import { expiresOn } from '../matching/verdict.ts';
 import { ticketLocale, type DecisionContext } from './decision-context.ts';
 import type { ReissueMode } from './decisions.schema.ts';
@@ -61,7 +61,7 @@ export async function sendCode(
     mode === 'replace' ? await replaceCode(ctx, purchase) : ctx.cipher.decrypt(purchase.activation_code_enc);
   const { ticket, tx, deps } = ctx;
   const locale = ticketLocale(ticket);
-  await queueEmail(tx, deps.config.secretKey, {
+  await queueEmail(tx, deps.config, {
     requestId: ticket.id,
     template: 'reissue-code',
     locale,
@@ -73,6 +73,7 @@ export async function sendCode(
       licenseNumber: purchase.license_number,
       expiresOn: expiresOn(purchase),
       replaced: mode === 'replace',
+      formUrl: formUrl(deps.config.publicUrl, locale),
     },
     secrets: { code: { value: code, masked: MASKED_CODE } },
   });
@@ -89,7 +90,7 @@ export async function sendCode(
   // hears of it, without the code, and how to object.
   const purchaserNotified = normaliseMailbox(purchase.purchaser_email) !== normaliseMailbox(to);
   if (purchaserNotified) {
-    await queueEmail(tx, deps.config.secretKey, {
+    await queueEmail(tx, deps.config, {
       requestId: ticket.id,
       template: 'code-sent-elsewhere',
       locale,
@@ -100,6 +101,7 @@ export async function sendCode(
         product: purchase.product_name,
         licenseNumber: purchase.license_number,
         maskedAddress: maskEmail(to),
+        formUrl: formUrl(deps.config.publicUrl, locale),
       },
     });
   }

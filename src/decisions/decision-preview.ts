@@ -28,7 +28,7 @@ export interface DecisionEmailPreview extends RenderedEmail {
  * it (macro included), so a preview that renders is a decision that can be sent.
  */
 export async function previewDecisionEmail(
-  deps: { db: Queryable; config: Pick<Config, 'publicUrl' | 'secretKey'>; templates: Templates },
+  deps: { db: Queryable; config: Pick<Config, 'publicUrl' | 'secretKey' | 'inbound'>; templates: Templates },
   actor: User,
   referenceInput: string,
   input: unknown,

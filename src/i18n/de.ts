@@ -116,6 +116,18 @@ export const de: Messages = {
   'status.new_request': 'neue Anfrage stellen',
   'field.your_message': 'Ihre Nachricht',
   'email.support_message': 'Nachricht unseres Support-Teams:',
+  'email.answer.reply': 'Sie können direkt auf diese E-Mail antworten.',
+  'email.answer.reply_or_page':
+    'Sie können direkt auf diese E-Mail antworten oder uns auf der Seite Ihrer Anfrage schreiben:',
+  'email.answer.page':
+    'Antworten an diese Adresse werden nicht gelesen. Um uns zu antworten, nutzen Sie bitte die Seite Ihrer Anfrage:',
+  'email.answer.page_above':
+    'Antworten an diese Adresse werden nicht gelesen. Um uns zu antworten, nutzen Sie bitte die Seite Ihrer Anfrage (Link oben).',
+  'email.answer.first_email':
+    'Antworten an diese Adresse werden nicht gelesen. Um uns zu schreiben, nutzen Sie bitte den Link zur Seite Ihrer Anfrage aus unserer ersten E-Mail zu {reference} oder stellen Sie eine neue Anfrage:',
+  'email.answer.not_read': 'Antworten an diese Adresse werden nicht gelesen.',
+  'email.answer.page_link': 'Seite Ihrer Anfrage öffnen',
+  'email.answer.form_link': 'Neue Anfrage stellen',
   'reason.no_purchase_found': 'Wir konnten keinen Kauf finden, der zu Ihren Angaben passt.',
   'reason.trial_license':
     'Es handelt sich um eine Testlizenz: Testlizenzen können weder wiederhergestellt noch erstattet werden.',

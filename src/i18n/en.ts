@@ -112,6 +112,17 @@ export const en = {
   'status.new_request': 'file a new request',
   'field.your_message': 'Your message',
   'email.support_message': 'Message from our support team:',
+  'email.answer.reply': 'You can answer by replying to this email.',
+  'email.answer.reply_or_page':
+    "You can answer by replying to this email, or write to us on your request's page:",
+  'email.answer.page': "Replies to this address are not read; to answer, use your request's status page:",
+  'email.answer.page_above':
+    "Replies to this address are not read; to answer, use your request's status page (the link above).",
+  'email.answer.first_email':
+    'Replies to this address are not read; to write to us, use the status page link in our first email about request {reference}, or file a new request:',
+  'email.answer.not_read': 'Replies to this address are not read.',
+  'email.answer.page_link': "Open your request's page",
+  'email.answer.form_link': 'File a new request',
   'reason.no_purchase_found': 'We could not find a purchase that matches the details you gave.',
   'reason.trial_license': 'The licence is a trial licence: trial licences cannot be recovered or refunded.',
   'reason.license_expired': 'The licence has reached the end of its term.',

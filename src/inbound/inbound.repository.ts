@@ -68,6 +68,31 @@ export async function storeInbound(
   });
 }
 
+/**
+ * Records a message too large to take (polled from a mailbox, where it cannot be refused): only
+ * its header bytes are kept, sealed as its raw message, with its full size, already processed with
+ * outcome `oversize` and no job. The same message again stores nothing: `duplicate: true`.
+ */
+export async function storeOversize(
+  db: Queryable,
+  config: Pick<Config, 'secretKey' | 'secretKeyPrevious'>,
+  header: Buffer,
+  size: number,
+  envelope: InboundEnvelope,
+): Promise<{ id: number | undefined; duplicate: boolean }> {
+  const key = messageKeyOf(header);
+  const cipher = fileCipherOf(config);
+  const sealed = cipher.encrypt(header, rawContext(key));
+  const [row] = await db.query<{ id: string }>(
+    `INSERT INTO inbound_messages (message_key, via, envelope_from, envelope_to, size, raw_key_id, raw_enc,
+                                   status, outcome, processed_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'processed', 'oversize', now())
+     ON CONFLICT (message_key) DO NOTHING RETURNING id`,
+    [key, envelope.via, envelope.from, envelope.to, size, cipher.keyId, sealed],
+  );
+  return { id: row ? Number(row.id) : undefined, duplicate: !row };
+}
+
 /** A stored message's raw bytes, opened. */
 export async function readInboundRaw(
   db: Queryable,

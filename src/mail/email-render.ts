@@ -41,7 +41,7 @@ export function renderForSending(
   if (row.secret_facts_enc === null)
     return { record, sent: record, secretHtmlEnc: null, secretTextEnc: null };
   if (!cipher) return undefined;
-  const secrets = JSON.parse(cipher.decrypt(row.secret_facts_enc)) as Record<string, string>;
+  const secrets = secretFactsOf(row.secret_facts_enc, cipher);
   const sent = render(templates, row, { ...row.facts, ...secrets });
   for (const value of Object.values(secrets))
     if (sent.subject.includes(value))
@@ -52,6 +52,11 @@ export function renderForSending(
     secretHtmlEnc: cipher.encrypt(sent.html),
     secretTextEnc: cipher.encrypt(sent.text),
   };
+}
+
+/** The secret facts of an email, opened. */
+export function secretFactsOf(secretFactsEnc: string, cipher: CodeCipher): Record<string, string> {
+  return JSON.parse(cipher.decrypt(secretFactsEnc)) as Record<string, string>;
 }
 
 /**

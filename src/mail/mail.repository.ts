@@ -96,11 +96,19 @@ export async function markPendingAgain(tx: Queryable, id: number): Promise<void>
   );
 }
 
-/** Takes the right to send: only one sender gets the row, and only while it is pending. */
-export async function claimForSending(db: Queryable, id: number): Promise<EmailRow | undefined> {
-  const [row] = await db.query<EmailRow>(
+/** An email claimed for sending, with the Message-ID's local part of its request's first email. */
+export type EmailToSend = EmailRow & { first_message_uuid: string | null };
+
+/**
+ * Takes the right to send: only one sender gets the row, and only while it is pending. The
+ * request's first email (the lowest id) is read with it, on every try, so a resend threads the same.
+ */
+export async function claimForSending(db: Queryable, id: number): Promise<EmailToSend | undefined> {
+  const [row] = await db.query<EmailToSend>(
     `UPDATE emails SET status = 'sending', sending_since = now(), attempts = attempts + 1
-      WHERE id = $1 AND status = 'pending' RETURNING *`,
+      WHERE id = $1 AND status = 'pending'
+      RETURNING *, (SELECT f.message_uuid FROM emails f WHERE f.request_id = emails.request_id
+                     ORDER BY f.id LIMIT 1) AS first_message_uuid`,
     [id],
   );
   return row;

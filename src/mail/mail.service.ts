@@ -2,8 +2,11 @@ import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { createCodeCipher, type CodeCipher } from '../purchases/code-cipher.ts';
 import type { RenderedEmail, Templates } from '../templates.ts';
-import { EmailRenderError, renderForSending, type EmailSecret } from './email-render.ts';
-import type { MailTransport } from './mail.transport.ts';
+import type { Config } from '../config.ts';
+import { AUTOMATIC_HEADERS, isAutomaticEmail } from './automatic-emails.ts';
+import { EmailRenderError, renderForSending, secretFactsOf, type EmailSecret } from './email-render.ts';
+import type { MailTransport, OutgoingMessage } from './mail.transport.ts';
+import { newReplyToken, replyAddress } from './reply-tokens.ts';
 import {
   claimForSending,
   findEmail,
@@ -13,6 +16,7 @@ import {
   markUnconfirmed,
   recordRendered,
   type EmailRow,
+  type EmailToSend,
   type EmailWrite,
 } from './mail.repository.ts';
 
@@ -30,23 +34,47 @@ export interface EmailToQueue {
   secrets?: Record<string, EmailSecret>;
 }
 
+/** What queueing needs from the settings: the key for the secrets, INBOUND_DOMAIN for reply addresses. */
+export type QueueSettings = Pick<Config, 'secretKey'> & { inbound: Pick<Config['inbound'], 'domain'> };
+
 /**
  * Queues an email and its send job inside the caller's transaction (the email exists exactly when
  * the change that caused it does). Nothing is rendered here: the email job renders it from what
- * the row records (STYLE habit 5). The one cost here is encrypting the secrets, if any.
+ * the row records (STYLE habit 5). With INBOUND_DOMAIN, an email about a request gets a reply
+ * address of its own, its token issued in this transaction; an email about none (a staff
+ * notification) gets none, as a token names a request and staff answer in the console.
  */
-export async function queueEmail(tx: Queryable, secretKey: string, email: EmailToQueue): Promise<number> {
-  return insertEmailToSend(tx, { request_id: email.requestId, ...emailToWrite(secretKey, email) });
+export async function queueEmail(
+  tx: Queryable,
+  settings: QueueSettings,
+  email: EmailToQueue,
+): Promise<number> {
+  const domain = settings.inbound.domain;
+  const replyTo =
+    email.requestId !== null && domain
+      ? replyAddress(await newReplyToken(tx, email.requestId), domain)
+      : undefined;
+  return insertEmailToSend(tx, {
+    request_id: email.requestId,
+    ...emailToWrite(settings.secretKey, email, replyTo),
+  });
 }
 
-/** The email row's part of `queueEmail`, for a statement that writes more (intake's). */
+/**
+ * The email row's part of `queueEmail`, for a statement that writes more (intake's). A reply
+ * address is a secret fact like a status link (its token lets anyone write into the request):
+ * stored encrypted as `replyTo`, while the facts the templates read hold it masked, so they can
+ * say "answer by replying" and the recorded copy never holds the token.
+ */
 export function emailToWrite(
   secretKey: string,
   email: Omit<EmailToQueue, 'requestId'>,
+  replyTo?: string,
 ): Omit<EmailWrite, 'request_id'> {
   const facts = { ...email.facts };
+  const secrets = { ...email.secrets, ...(replyTo && { [REPLY_TO]: replyToSecret(replyTo) }) };
   let clear: Record<string, string> | undefined;
-  for (const [key, secret] of Object.entries(email.secrets ?? {})) {
+  for (const [key, secret] of Object.entries(secrets)) {
     facts[key] = secret.masked;
     (clear ??= {})[key] = secret.value;
   }
@@ -57,6 +85,13 @@ export function emailToWrite(
     facts,
     secret_facts_enc: clear ? cipherFor(secretKey).encrypt(JSON.stringify(clear)) : null,
   };
+}
+
+/** The fact that holds an email's reply address (masked in the facts, clear in the secret ones). */
+export const REPLY_TO = 'replyTo';
+
+function replyToSecret(address: string): EmailSecret {
+  return { value: address, masked: address.replace(/^([^+@]*\+)[^@]*@/, '$1…@') };
 }
 
 /**
@@ -99,7 +134,7 @@ export async function sendEmail(
   emailId: number,
   finalAttempt: boolean,
 ): Promise<SendOutcome> {
-  const { db, transport, from } = sender;
+  const { db, transport } = sender;
   const email = await claimForSending(db, emailId);
   if (!email) {
     const current = await findEmail(db, emailId);
@@ -108,9 +143,10 @@ export async function sendEmail(
     if (await markUnconfirmed(db, emailId, SENDING_LEASE_SECONDS)) return 'unconfirmed';
     throw new Error(`email ${emailId} is being sent by another worker`);
   }
-  let message: RenderedEmail | undefined;
+  let message: OutgoingMessage | undefined;
   try {
-    message = await messageToSend(sender, email);
+    const rendered = await messageToSend(sender, email);
+    message = rendered && outgoing(sender, email, rendered);
   } catch (error) {
     // Nothing has left: the row goes back to pending (or failed, on the last try or when the
     // template cannot make it), never to 'unconfirmed', which would say it might have been sent.
@@ -129,13 +165,7 @@ export async function sendEmail(
     throw new PermanentSendError(`email ${emailId} is encrypted and the sender has no key`);
   }
   try {
-    await transport.send({
-      id: email.id,
-      from,
-      to: email.to_address,
-      ...message,
-      messageId: `<${email.message_uuid}@${senderDomain(from)}>`,
-    });
+    await transport.send(message);
   } catch (error) {
     const permanent = isPermanentSmtpFailure(error);
     await markAttemptFailed(db, emailId, describe(error), permanent || finalAttempt);
@@ -143,6 +173,31 @@ export async function sendEmail(
   }
   await markSent(db, emailId);
   return 'sent';
+}
+
+/**
+ * The message with its headers: its Message-ID, the request's first email's as In-Reply-To and
+ * References (so clients thread them), the reply address kept with the row (the same on a resend),
+ * and Auto-Submitted on automatic mail. Only called once the message is ready, so a row with a
+ * reply address (a secret fact) has a cipher here.
+ */
+function outgoing(sender: MailSender, email: EmailToSend, message: RenderedEmail): OutgoingMessage {
+  const idOf = (uuid: string) => `<${uuid}@${senderDomain(sender.from)}>`;
+  const first = email.first_message_uuid;
+  const secrets =
+    email.secret_facts_enc !== null && sender.cipher
+      ? secretFactsOf(email.secret_facts_enc, sender.cipher)
+      : {};
+  return {
+    id: email.id,
+    from: sender.from,
+    to: email.to_address,
+    ...message,
+    messageId: idOf(email.message_uuid),
+    threadOf: first && first !== email.message_uuid ? idOf(first) : undefined,
+    replyTo: secrets[REPLY_TO],
+    headers: isAutomaticEmail(email.template) ? AUTOMATIC_HEADERS : {},
+  };
 }
 
 /**

@@ -11,6 +11,12 @@ export interface OutgoingMessage {
   html: string;
   text: string;
   messageId: string;
+  /** The Message-ID of the request's first email (In-Reply-To, References); none on that first one. */
+  threadOf?: string;
+  /** `reply+<token>@INBOUND_DOMAIN`: the Reply-To, and the envelope sender, so bounces come back to it. */
+  replyTo?: string;
+  /** More headers (Auto-Submitted on automatic mail). */
+  headers: Readonly<Record<string, string>>;
 }
 
 export interface MailTransport {
@@ -91,6 +97,13 @@ function toNodemailer(message: OutgoingMessage): SendMailOptions {
     html: message.html,
     text: message.text,
     messageId: message.messageId,
-    headers: { 'Auto-Submitted': 'auto-generated' },
+    ...(message.threadOf && { inReplyTo: message.threadOf, references: message.threadOf }),
+    // The header From stays MAIL_FROM; the envelope's (MAIL FROM, where delivery reports go) is the
+    // reply address, so a bounce reaches the desk's listener and names the request.
+    ...(message.replyTo && {
+      replyTo: message.replyTo,
+      envelope: { from: message.replyTo, to: message.to },
+    }),
+    headers: { ...message.headers },
   };
 }

@@ -49,7 +49,7 @@ export interface Notification<K extends NotificationKind> {
  */
 export async function notify<K extends NotificationKind>(
   tx: Queryable,
-  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+  config: Pick<Config, 'publicUrl' | 'secretKey' | 'inbound'>,
   n: Notification<K>,
 ): Promise<number> {
   const rule = KIND_RULES[n.kind];
@@ -66,7 +66,7 @@ export async function notify<K extends NotificationKind>(
     emailByDefault: rule.emailByDefault,
   });
   for (const w of written.filter((w) => w.by_email)) {
-    await queueEmail(tx, config.secretKey, {
+    await queueEmail(tx, config, {
       // Not the request's: the request page and API list the emails the customer's side got.
       requestId: null,
       template: STAFF_NOTIFICATION_TEMPLATE,

@@ -3,6 +3,7 @@ import type { Queryable } from '../db/db.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import type { EmailWrite } from '../mail/mail.repository.ts';
 import { emailToWrite, queueEmail, statusLinkSecret, type EmailToQueue } from '../mail/mail.service.ts';
+import { replyAddress } from '../mail/reply-tokens.ts';
 import { newStatusToken } from './reference.ts';
 import { insertStatusToken } from './requests.repository.ts';
 
@@ -35,29 +36,34 @@ export type RequesterEmail = Omit<EmailToQueue, 'requestId' | 'secrets'>;
  */
 export async function queueEmailToRequester(
   tx: Queryable,
-  deps: { config: Pick<Config, 'publicUrl' | 'secretKey'> },
+  deps: { config: Pick<Config, 'publicUrl' | 'secretKey' | 'inbound'> },
   request: { id: number; reference: string },
   email: RequesterEmail,
 ): Promise<number> {
-  const { publicUrl, secretKey } = deps.config;
+  const { publicUrl } = deps.config;
   const statusUrl = await newStatusLink(tx, publicUrl, request);
-  return queueEmail(tx, secretKey, { ...withNextSteps(publicUrl, email, statusUrl), requestId: request.id });
+  return queueEmail(tx, deps.config, {
+    ...withNextSteps(publicUrl, email, statusUrl),
+    requestId: request.id,
+  });
 }
 
 /**
  * The row queueEmailToRequester would write (template, locale, facts), but with no token issued and
- * nothing stored: what a decision's preview renders. Its facts hold the status link as every
- * recorded copy does, without a token.
+ * nothing stored: what a decision's preview renders. Its facts hold the status link and the
+ * reply address (with INBOUND_DOMAIN) as every recorded copy does, without a token.
  */
 export function requesterEmailPreview(
-  config: Pick<Config, 'publicUrl' | 'secretKey'>,
+  config: Pick<Config, 'publicUrl' | 'secretKey' | 'inbound'>,
   request: { reference: string },
   email: RequesterEmail,
 ): Pick<EmailWrite, 'template' | 'locale' | 'facts'> {
   const link = `${config.publicUrl}/requests/${request.reference}?token=preview`;
+  const domain = config.inbound.domain;
   const { template, locale, facts } = emailToWrite(
     config.secretKey,
     withNextSteps(config.publicUrl, email, link),
+    domain && replyAddress('preview', domain),
   );
   return { template, locale, facts };
 }

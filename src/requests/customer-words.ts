@@ -30,7 +30,9 @@ export interface ThreadedWords {
   reference: string;
 }
 
-type Deps = { config: Pick<Config, 'publicUrl' | 'secretKey' | 'secretKeyPrevious' | 'dueHours'> };
+type Deps = {
+  config: Pick<Config, 'publicUrl' | 'secretKey' | 'secretKeyPrevious' | 'dueHours' | 'inbound'>;
+};
 
 /**
  * The one transaction body for a customer's words, from the status page (replyAsCustomer) or by

@@ -1,6 +1,7 @@
 import type { DueHours } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import { emailColumns, type EmailWrite } from '../mail/mail.repository.ts';
+import { insertReplyTokenFrom } from '../mail/reply-tokens.ts';
 import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
@@ -93,10 +94,13 @@ export async function insertFiledRequest(
   row: RequestWrite,
   event: Record<string, unknown>,
   email: Omit<EmailWrite, 'request_id'>,
+  /** The hash of the reply token the email's reply address holds; null without INBOUND_DOMAIN. */
+  replyTokenHash: string | null,
 ): Promise<number> {
   const params = requestParams(row);
   const param = (value: unknown) => `$${params.push(value)}`;
   const eventData = param(JSON.stringify(event));
+  const replyHash = param(replyTokenHash);
   const e = emailColumns(email, params.length + 1);
   params.push(...e.values);
   const jobs = insertOutboxJobsFrom(
@@ -113,6 +117,7 @@ export async function insertFiledRequest(
        SELECT id, 'customer', 'received', ${eventData}::jsonb FROM r),
      em AS (
        INSERT INTO emails (request_id, ${e.columns}) SELECT id, ${e.placeholders} FROM r RETURNING id),
+     rt AS (${insertReplyTokenFrom('r', replyHash)}),
      jobs AS (${jobs})
      SELECT id FROM r`,
     params,

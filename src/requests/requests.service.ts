@@ -4,6 +4,7 @@ import type { WebDeps } from '../deps.ts';
 import { NotFoundError, RateLimitedError, ValidationError, type FieldErrors } from '../errors.ts';
 import type { Locale } from '../i18n/i18n.ts';
 import { emailToWrite, statusLinkSecret } from '../mail/mail.service.ts';
+import { drawReplyToken, replyAddress } from '../mail/reply-tokens.ts';
 import { checkUpload, type AttachmentProblem, type ReceivedFile } from './attachments.ts';
 import { fileCipherOf, storeAttachment, whenWriterFree } from './attachment-store.ts';
 import { hashToken, newReference, newStatusToken, normaliseReference, tokenMatches } from './reference.ts';
@@ -112,6 +113,13 @@ export async function storeWithFreshReference(
   }
 }
 
+/** A reply token for the acknowledgement, with INBOUND_DOMAIN: its address, and the hash to store. */
+function replyTokenFor(domain: string | undefined): { address: string; hash: string } | undefined {
+  if (!domain) return undefined;
+  const { token, hash } = drawReplyToken();
+  return { address: replyAddress(token, domain), hash };
+}
+
 /**
  * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
  * reference, in one statement on `q` (the database, or a caller's transaction: an email's
@@ -120,7 +128,7 @@ export async function storeWithFreshReference(
  */
 export async function insertFiled(
   q: Queryable,
-  config: Pick<WebDeps['config'], 'publicUrl' | 'secretKey' | 'dueHours'>,
+  config: Pick<WebDeps['config'], 'publicUrl' | 'secretKey' | 'dueHours' | 'inbound'>,
   request: NewRecoveryRequest,
   locale: Locale,
   clientIp: string | null,
@@ -130,15 +138,21 @@ export async function insertFiled(
   const { token, hash } = newStatusToken();
   const statusUrl = `${config.publicUrl}/requests/${reference}?token=${token}`;
   const row = { ...request, reference, statusTokenHash: hash, locale, clientIp, dueHours: config.dueHours };
-  // What to send, not the email: the email job renders it (only the status link is encrypted here).
-  const email = emailToWrite(config.secretKey, {
-    template: 'request-received',
-    locale,
-    to: request.email,
-    facts: { name: request.name, reference },
-    secrets: { statusUrl: statusLinkSecret(statusUrl) },
-  });
-  const id = await insertFiledRequest(q, row, { channel }, email);
+  // What to send, not the email: the email job renders it (only the status link and the reply
+  // address are encrypted here). The reply token's hash is stored by the same statement.
+  const reply = replyTokenFor(config.inbound.domain);
+  const email = emailToWrite(
+    config.secretKey,
+    {
+      template: 'request-received',
+      locale,
+      to: request.email,
+      facts: { name: request.name, reference },
+      secrets: { statusUrl: statusLinkSecret(statusUrl) },
+    },
+    reply?.address,
+  );
+  const id = await insertFiledRequest(q, row, { channel }, email, reply?.hash ?? null);
   return { id, filed: { reference, status: 'received', token, statusUrl } };
 }
 
