@@ -8,6 +8,7 @@ import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { deliver, eml, INBOUND_DOMAIN, processedRow, replyAddressFor } from './helpers/inbound.ts';
 import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
+import type { ReceivedMail } from './helpers/smtp.ts';
 import { waitFor } from './helpers/wait.ts';
 
 let desk: TestDesk;
@@ -152,6 +153,39 @@ async function closed(ago: string): Promise<FiledTicket> {
   ]);
   return ticket;
 }
+
+describe('replies to our emails as they arrived', () => {
+  it('when the customer presses Reply on the question as received, then the reply goes to its Reply-To and is the answer; a bounce sent to its envelope sender marks it bounced', async () => {
+    const ticket = await filed();
+    await postDecision(desk, tess.token, ticket.reference, {
+      type: 'request_info',
+      message: 'Which store?',
+    }).expect(200);
+    const [question] = await desk.base.db.query<{ id: string; message_uuid: string }>(
+      `SELECT id, message_uuid FROM emails WHERE request_id = $1 AND template = 'request-info'`,
+      [ticket.id],
+    );
+    let mail: ReceivedMail | undefined;
+    await waitFor(
+      () =>
+        (mail = desk.smtp.received.find((m) => m.parsed.messageId?.includes(question!.message_uuid))) !==
+        undefined,
+    );
+    const replyTo = mail!.parsed.replyTo![0]!.address!;
+    const reply = eml({
+      from: ticket.email,
+      to: replyTo,
+      text: `The station shop.\n\nOn Mon, Recovery Desk <${mail!.from}> wrote:\n> Which store?`,
+      headers: [`In-Reply-To: ${mail!.parsed.messageId!}`],
+    });
+    const answered = await deliver(desk, reply, [replyTo]);
+    assert.deepEqual([answered.outcome, answered.request_id], ['answer', ticket.id]);
+    // The bounce of that same email comes back to its envelope sender, the reply address.
+    const bounced = await deliver(desk, dsn(mail!.from, mail!.parsed.messageId!), [mail!.from]);
+    assert.equal(bounced.outcome, 'bounce');
+    assert.equal(await emailStatus(question!.id), 'bounced');
+  });
+});
 
 describe('messages that are not threaded', () => {
   it('when no recipient is a reply address the desk issued, then invalid_token and nothing is written to any request', async () => {
