@@ -6,7 +6,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { storeInbound } from '../src/inbound/inbound.repository.ts';
-import { newReplyToken } from '../src/inbound/reply-tokens.ts';
+import { newReplyToken } from '../src/mail/reply-tokens.ts';
 import { purgeClosedRequests } from '../src/purge/purge.service.ts';
 import { processedRow } from './helpers/inbound.ts';
 import { storedAttachments } from './helpers/attachments.ts';

@@ -9,7 +9,7 @@ import {
 } from './inbound-message.ts';
 import { findOurEmail, type InboundState } from './inbound.repository.ts';
 import type { NotThreadedOutcome } from './inbound-outcomes.ts';
-import { requestOfReplyAddress } from './reply-tokens.ts';
+import { requestOfReplyAddress } from '../mail/reply-tokens.ts';
 
 export type OurEmail = NonNullable<Awaited<ReturnType<typeof findOurEmail>>>;
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import nodemailer from 'nodemailer';
 import type { Queryable } from '../../src/db/db.ts';
 import { storeInbound } from '../../src/inbound/inbound.repository.ts';
-import { newReplyToken, replyAddress } from '../../src/inbound/reply-tokens.ts';
+import { newReplyToken, replyAddress } from '../../src/mail/reply-tokens.ts';
 import { freePort } from '../../src/redis/redis-server.ts';
 import type { TestDesk } from './desk.ts';
 import { waitFor } from './wait.ts';
