@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
 import { processInbound } from '../src/inbound/inbound.service.ts';
 import { storeInbound } from '../src/inbound/inbound.repository.ts';
+import { markSent } from '../src/mail/mail.repository.ts';
 import { enqueueInTransaction } from '../src/outbox/outbox.relay.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { deliver, eml, INBOUND_DOMAIN, processedRow, replyAddressFor } from './helpers/inbound.ts';
@@ -255,6 +256,18 @@ describe('messages that are not threaded', () => {
       .set('Authorization', `Bearer ${tess.token}`)
       .expect(200);
     assert.equal(api.body.emails[0].status, 'bounced');
+  });
+
+  it('when a bounce is read before the send records its own answer, then the email stays bounced', async () => {
+    const ticket = await filed();
+    const [ours] = await desk.base.db.query<{ id: string }>('SELECT id FROM emails WHERE request_id = $1', [
+      ticket.id,
+    ]);
+    await waitFor(async () => (await emailStatus(ours!.id)) === 'sent');
+    // The order a slow SMTP answer can give: the bounce marks the email, then the send's 250 is recorded.
+    await desk.base.db.query(`UPDATE emails SET status = 'bounced' WHERE id = $1`, [ours!.id]);
+    await markSent(desk.base.db, Number(ours!.id));
+    assert.equal(await emailStatus(ours!.id), 'bounced');
   });
 
   it('when a delivery report only says delivery is delayed, then it is a bounce of nothing: the email stays as it was', async () => {
