@@ -64,7 +64,7 @@ export function codeLookupRoutes(deps: WebDeps): Router {
         res,
         deps.templates,
         'recover-by-email',
-        { ...lookupView(locale, input), limited },
+        { ...lookupView(locale, { email: input.email }), limited },
         429,
       );
     }

@@ -1,10 +1,10 @@
 import { recordAudit } from '../audit/audit.repository.ts';
 import { maskEmail } from '../codes/activation-code.ts';
 import type { Config } from '../config.ts';
-import type { Db } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import type { WebDeps } from '../deps.ts';
 import { RateLimitedError, ValidationError } from '../errors.ts';
-import type { Locale } from '../i18n/i18n.ts';
+import { isLocale, type Locale } from '../i18n/i18n.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail } from '../mail/mail.service.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
@@ -17,6 +17,8 @@ import {
   insertCodeLookup,
   insertLookupCodes,
   lockCodeLookup,
+  type LockedLookup,
+  type LookupPurchase,
 } from './code-lookups.repository.ts';
 import { lookupEmail } from './lookup-email.ts';
 
@@ -88,7 +90,6 @@ export type LookupOutcome = 'sent' | 'nothing_found' | 'already_done';
  * once). Nothing is sent when nothing belongs to the mailbox.
  */
 export async function answerCodeLookup(deps: LookupJobDeps, lookupId: number): Promise<LookupOutcome> {
-  const cipher = createCodeCipher(deps.config.secretKey, deps.config.secretKeyPrevious);
   const outcome = await deps.db.transaction(async (tx): Promise<LookupOutcome> => {
     const lookup = await lockCodeLookup(tx, lookupId);
     if (!lookup) throw new MissingLookupError(lookupId);
@@ -101,33 +102,51 @@ export async function answerCodeLookup(deps: LookupJobDeps, lookupId: number): P
       await finishCodeLookup(tx, lookupId, { licences: 0, emailId: null });
       return 'nothing_found';
     }
-    const locale = lookup.locale as Locale;
-    const today = new Date().toISOString().slice(0, 10);
-    const email = lookupEmail(purchases, total, (enc) => cipher.decrypt(enc), {
-      formUrl: formUrl(deps.config.publicUrl, locale),
-      today,
-    });
-    const emailId = await queueEmail(tx, deps.config, {
-      requestId: null,
-      template: 'code-lookup',
-      locale,
-      to: lookup.email,
-      facts: email.facts,
-      secrets: email.secrets,
-    });
-    await insertLookupCodes(tx, lookupId, email.codesOf);
-    const codes = purchases.filter((p) => email.codesOf.includes(Number(p.id))).map((p) => p.license_number);
-    await recordAudit(tx, {
-      actor: { anonymous: 'code lookup job' },
-      action: 'codes_emailed',
-      subject: maskEmail(lookup.email),
-      data: { lookup_id: lookupId, licences: purchases.length, codes },
-    });
+    const emailId = await emailTheLicences(
+      tx,
+      deps.config,
+      { ...lookup, email: lookup.email },
+      purchases,
+      total,
+    );
     await finishCodeLookup(tx, lookupId, { licences: purchases.length, emailId });
     return 'sent';
   });
   if (outcome === 'sent') deps.relay.wake();
   return outcome;
+}
+
+/** Queues the email listing the licences, records which codes it carries, and audits it. */
+async function emailTheLicences(
+  tx: Queryable,
+  config: Config,
+  lookup: LockedLookup & { email: string },
+  purchases: LookupPurchase[],
+  total: number,
+): Promise<number> {
+  const cipher = createCodeCipher(config.secretKey, config.secretKeyPrevious);
+  const locale = isLocale(lookup.locale) ? lookup.locale : 'en';
+  const email = lookupEmail(purchases, total, (enc) => cipher.decrypt(enc), {
+    formUrl: formUrl(config.publicUrl, locale),
+    today: new Date().toISOString().slice(0, 10),
+  });
+  const emailId = await queueEmail(tx, config, {
+    requestId: null,
+    template: 'code-lookup',
+    locale,
+    to: lookup.email,
+    facts: email.facts,
+    secrets: email.secrets,
+  });
+  await insertLookupCodes(tx, lookup.id, email.codesOf);
+  const codes = purchases.filter((p) => email.codesOf.includes(Number(p.id))).map((p) => p.license_number);
+  await recordAudit(tx, {
+    actor: { anonymous: 'code lookup job' },
+    action: 'codes_emailed',
+    subject: maskEmail(lookup.email),
+    data: { lookup_id: lookup.id, licences: purchases.length, codes },
+  });
+  return emailId;
 }
 
 export class MissingLookupError extends Error {
