@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import request from 'supertest';
+import { storeInbound } from '../src/inbound/inbound.repository.ts';
+import { newReplyToken } from '../src/mail/reply-tokens.ts';
 import { purgeClosedRequests } from '../src/purge/purge.service.ts';
+import { processedRow } from './helpers/inbound.ts';
 import { storedAttachments } from './helpers/attachments.ts';
 import type { TestDesk } from './helpers/desk.ts';
 import { fileMatchedRequest, outcomeMails, postDecision, startDecisionDesk } from './helpers/tickets.ts';
@@ -102,6 +105,24 @@ async function everythingAbout(id: number): Promise<string> {
     .join('\n');
 }
 
+/** A delivery report about the request's acknowledgement, stored and processed as a bounce. */
+async function bounceOfFirstEmail(requestId: number): Promise<void> {
+  const [ours] = await desk.base.db.query<{ message_uuid: string }>(
+    'SELECT message_uuid FROM emails WHERE request_id = $1 ORDER BY id LIMIT 1',
+    [requestId],
+  );
+  const raw = readFileSync(path.join(import.meta.dirname, 'fixtures/inbound/bounce-postfix.eml'), 'utf8')
+    .replace('00000000-0000-4000-8000-000000000000', ours!.message_uuid)
+    .replace(/<fixture-[^>]+>/, `<purge-bounce-${requestId}@mx.example.com>`);
+  const { id } = await storeInbound(desk.base.db, desk.base.config, Buffer.from(raw), {
+    via: 'smtp',
+    from: null,
+    to: [],
+  });
+  desk.web.relay.wake();
+  await processedRow(desk, id);
+}
+
 const closedDaysAgo = (id: number, days: number) =>
   desk.base.db.query(
     `UPDATE recovery_requests SET closed_at = now() - make_interval(days => $2::int) WHERE id = $1`,
@@ -174,6 +195,32 @@ describe('desk purge', () => {
     const second = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
     assert.deepEqual(second, { purged: 0, filesRemoved: 0, outboxFilesRemoved: 0 });
     assert.equal(await everythingAbout(old.id), after);
+  });
+
+  it('when a closed request is purged, then the email messages about it and its reply addresses go, and a newer request keeps its own', async () => {
+    const old = await fileMatchedRequest(desk, null);
+    const recent = await fileMatchedRequest(desk, null);
+    for (const ticket of [old, recent]) {
+      await postDecision(desk, technician.token, ticket.reference, {
+        type: 'reject',
+        reason: 'no_purchase_found',
+      }).expect(200);
+      await newReplyToken(desk.base.db, ticket.id);
+      await bounceOfFirstEmail(ticket.id);
+    }
+    await closedDaysAgo(old.id, 100);
+    const counts = async (id: number) =>
+      desk.base.db.query<{ messages: number; tokens: number }>(
+        `SELECT (SELECT count(*)::int FROM inbound_messages WHERE request_id = $1) AS messages,
+                (SELECT count(*)::int FROM reply_tokens WHERE request_id = $1) AS tokens`,
+        [id],
+      );
+    assert.deepEqual(await counts(old.id), [{ messages: 1, tokens: 1 }]);
+
+    await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
+
+    assert.deepEqual(await counts(old.id), [{ messages: 0, tokens: 0 }]);
+    assert.deepEqual(await counts(recent.id), [{ messages: 1, tokens: 1 }]);
   });
 
   it('when a request is still open, then no retention period purges it', async () => {

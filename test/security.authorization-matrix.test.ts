@@ -18,6 +18,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { QUEUE_BOARD_PATH } from '../src/admin/queue-board.ts';
 import type { Role } from '../src/auth/user.ts';
+import { storeInbound } from '../src/inbound/inbound.repository.ts';
 import { notify } from '../src/notifications/notifications.service.ts';
 import { validRequest, type TestDesk } from './helpers/desk.ts';
 import {
@@ -192,6 +193,21 @@ async function ownAttachment(): Promise<{ reference: string; id: number }> {
   );
   assert.ok(row, 'the attachment is stored');
   return { reference, id: Number(row.id) };
+}
+
+/** An email message stored for a request of its own, as threading leaves it. */
+async function ownInboundMessage(): Promise<{ reference: string; id: number }> {
+  const { reference } = await ownTicket();
+  const raw = Buffer.from(
+    `From: a@example.com\r\nTo: b@example.com\r\nSubject: Re\r\nMessage-ID: <${randomBytes(8).toString('hex')}@example.com>\r\n\r\nThanks\r\n`,
+  );
+  const { id } = await storeInbound(desk.base.db, desk.base.config, raw, { via: 'smtp', from: null, to: [] });
+  await desk.base.db.query(
+    `UPDATE inbound_messages SET status = 'processed', outcome = 'message',
+            request_id = (SELECT id FROM recovery_requests WHERE reference = $2) WHERE id = $1`,
+    [id, reference],
+  );
+  return { reference, id };
 }
 
 /** The id of the acknowledgement email of a request of its own. */
@@ -539,6 +555,16 @@ const ROWS: Row[] = [
   },
   {
     method: 'GET',
+    path: '/desk/requests/:reference/inbound/:id',
+    access: 'technician',
+    auth: 'session',
+    target: async () => {
+      const { reference, id } = await ownInboundMessage();
+      return { url: `/desk/requests/${reference}/inbound/${id}` };
+    },
+  },
+  {
+    method: 'GET',
     path: '/desk/requests/:reference/attachments/:id',
     access: 'technician',
     auth: 'session',
@@ -625,6 +651,7 @@ const ROWS: Row[] = [
     target: async () => ({ url: `/desk/admin/tokens/${(await victim()).tokenId}/revoke`, form: {} }),
   },
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
+  { method: 'GET', path: '/desk/admin/inbound', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },

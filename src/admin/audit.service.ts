@@ -91,6 +91,7 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
   macro_changed: (who, what) => `${who} changed ${what}.`,
   macro_archived: (who, what) => `${who} archived ${what}.`,
   macro_restored: (who, what) => `${who} restored ${what}.`,
+  inbound_raw_viewed: (who, what) => `${who} read ${what} as received.`,
   code_lookup: (_who, what, d) =>
     d.refused
       ? `A lookup of the codes of ${what} by email was refused: that mailbox's daily limit is reached.`

@@ -64,14 +64,33 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   approval_rejected: (d) =>
     `turned down the ${PROPOSAL_NAME[d.kind as ApprovalKind] ?? str(d.kind)}${approvalRef(d)}`,
   info_requested: () => 'asked the customer for more information',
-  customer_replied: (d) =>
-    `${d.reopened ? 'wrote after the request was closed, which reopened it' : 'answered'}${d.attachment ? `, attaching ${str(d.attachment)}` : ''}`,
+  customer_replied: (d) => customerWords(d),
   rejected: (d) =>
     `rejected the request: ${REJECT_REASON_TEXT[d.reason as RejectReason] ?? str(d.reason)}` +
     (d.email ? ` (email ${str(d.email)})` : ''),
   note: () => 'added an internal note',
   email_resent: (d) => `sent the ${str(d.template)} email again (it was ${str(d.previous_status)})`,
+  email_bounced: (d) =>
+    `reported that the ${str(d.template)} email to ${str(d.to)} bounced (delivery report from ${str(d.from) || 'unknown'})`,
 };
+
+/** The customer's words: what they did to the request, how they came, and their files. */
+function customerWords(d: Data): string {
+  const what = d.follow_up_of
+    ? `wrote about ${str(d.follow_up_of)}, closed too long ago to reopen: this is its follow-up`
+    : d.reopened
+      ? 'wrote after the request was closed, which reopened it'
+      : d.while_open
+        ? 'wrote a message'
+        : 'answered';
+  const refused = Array.isArray(d.refused) && d.refused.length ? d.refused.map(str).join(', ') : '';
+  return (
+    what +
+    (d.via === 'email' ? ` by email from ${str(d.from) || 'an unknown sender'}` : '') +
+    (d.attachment ? `, attaching ${str(d.attachment)}` : '') +
+    (refused ? `; refused attachments (not stored): ${refused}` : '')
+  );
+}
 
 // Which data field holds the event's free text, shown under the sentence.
 const TEXT_FIELD: Partial<Record<EventType, string>> = {

@@ -179,3 +179,18 @@ export async function listRelatedRequests(
     [reference, limit],
   );
 }
+
+/** The request a follow-up was filed for, and the follow-ups filed for this one (by email replies). */
+export async function findFollowUpLinks(
+  db: Queryable,
+  reference: string,
+): Promise<{ of: string | null; by: string[] }> {
+  const [row] = await db.query<{ of: string | null; by: string[] }>(
+    `SELECT (SELECT o.reference FROM recovery_requests o WHERE o.id = r.follow_up_of) AS of,
+            coalesce((SELECT array_agg(f.reference ORDER BY f.id) FROM recovery_requests f
+                       WHERE f.follow_up_of = r.id), '{}') AS by
+       FROM recovery_requests r WHERE r.reference = $1`,
+    [reference],
+  );
+  return row ?? { of: null, by: [] };
+}

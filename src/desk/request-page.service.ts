@@ -14,6 +14,7 @@ import { RELATED_SHOWN } from './customer-history.ts';
 import {
   findAttachment,
   findEmailCopy,
+  findFollowUpLinks,
   findMatchedPurchase,
   listDeskAttachments,
   listDeskEmails,
@@ -34,6 +35,8 @@ export interface RequestPageData {
   related: RelatedRequestRow[];
   /** The macros in use for each decision, their texts in the customer's language. */
   macros: Record<MacroDecision, MacroChoice[]>;
+  /** The closed request this one follows up (an email reply to it), and this one's follow-ups. */
+  followUps: { of: string | null; by: string[] };
 }
 
 /** An email as the page lists it: its masked copy, recorded or (still waiting) rendered from its facts. */
@@ -45,12 +48,13 @@ export async function loadRequestPage(
 ): Promise<RequestPageData> {
   const ticket = await getTicket(deps, referenceInput);
   const { locale, name } = ticket.request;
-  const [emails, attachments, purchase, related, macros] = await Promise.all([
+  const [emails, attachments, purchase, related, macros, followUps] = await Promise.all([
     listDeskEmails(deps.db, ticket.reference),
     listDeskAttachments(deps.db, ticket.reference),
     findMatchedPurchase(deps.db, ticket.reference),
     listRelatedRequests(deps.db, ticket.reference, RELATED_SHOWN),
     macroChoices(deps.db, isLocale(locale) ? locale : 'en', { name, reference: ticket.reference }),
+    findFollowUpLinks(deps.db, ticket.reference),
   ]);
   return {
     ticket,
@@ -63,6 +67,7 @@ export async function loadRequestPage(
     purchase,
     related,
     macros,
+    followUps,
   };
 }
 

@@ -111,7 +111,12 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     attachments: data.attachments.map((a) => ({ ...a, kb: Math.max(1, Math.round(a.size / 1024)) })),
     related: customerHistoryView(data.related),
     relatedMore: data.related.length >= RELATED_SHOWN,
-    history: ticket.history.map((event) => ({ ...historyLine(event), at: consoleTime(event.created_at) })),
+    followUps: data.followUps,
+    history: ticket.history.map((event) => ({
+      ...historyLine(event),
+      at: consoleTime(event.created_at),
+      raw: rawMessageLink(ticket.reference, event.data),
+    })),
     emails: data.emails.map((e) => ({
       ...e,
       created: consoleTime(e.created_at),
@@ -127,6 +132,12 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     // A decision refused because someone took the request over: say so, and keep what was typed.
     unsent: heldByOther && kept ? unsentText(kept) : undefined,
   };
+}
+
+/** An event that came by email links to the message as received (request-inbound.routes.ts). */
+function rawMessageLink(reference: string, data: Record<string, unknown>): string | undefined {
+  const id = data.inbound_id;
+  return typeof id === 'number' ? `/desk/requests/${reference}/inbound/${id}` : undefined;
 }
 
 function dueView(ticket: Ticket) {

@@ -16,10 +16,11 @@ export const EVENT_TYPES = [
   'refund_approved', // decisions: the supervisor approved the refund
   'approval_rejected', // decisions: the supervisor turned a proposal down
   'info_requested', // decisions: a question to the customer
-  'customer_replied', // requests: the customer's answer on the status page
+  'customer_replied', // requests: the customer's words, on the status page or by email (inbound)
   'rejected', // decisions: the request was rejected
   'note', // notes: an internal note
   'email_resent', // mail: "Send again"
+  'email_bounced', // inbound: a delivery report said one of the request's emails did not arrive
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -17,6 +17,7 @@ import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
+import { inboundPageRoutes } from '../desk/inbound-pages.routes.ts';
 import { emailResendRoutes } from '../desk/resend.routes.ts';
 import { notificationBell } from '../desk/notification-bell.ts';
 import { notificationsPageRoutes } from '../desk/notifications-page.routes.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(signInRoutes(deps));
   app.use(deskRoutes(deps, queueCounts));
   app.use(requestPageRoutes(deps));
+  app.use(inboundPageRoutes(deps));
   app.use(emailResendRoutes(deps));
   app.use(approvalsPageRoutes(deps));
   app.use(tokenRoutes(deps));

@@ -108,3 +108,135 @@ export async function readInboundRaw(
 }
 
 const rawContext = (key: string) => `inbound ${key}`;
+
+/** A stored message's state and envelope, as processing reads it before its transaction. */
+export interface InboundState {
+  id: number;
+  status: 'received' | 'processed';
+  size: number;
+  envelope_from: string | null;
+  envelope_to: string[];
+}
+
+export async function findInboundState(db: Queryable, id: number): Promise<InboundState | undefined> {
+  const [row] = await db.query<InboundState>(
+    'SELECT id, status, size, envelope_from, envelope_to FROM inbound_messages WHERE id = $1',
+    [id],
+  );
+  return row;
+}
+
+/**
+ * Locks a message still `received` for the rest of the transaction; false when it is processed
+ * (or being processed: a second job waits here, then finds it processed).
+ */
+export async function lockReceivedInbound(tx: Queryable, id: number): Promise<boolean> {
+  const rows = await tx.query(
+    `SELECT id FROM inbound_messages WHERE id = $1 AND status = 'received' FOR UPDATE`,
+    [id],
+  );
+  return rows.length > 0;
+}
+
+export async function markInboundProcessed(
+  tx: Queryable,
+  id: number,
+  done: {
+    outcome: string;
+    requestId: number | null;
+    emailId: number | null;
+    from: string | null;
+    subject: string | null;
+  },
+): Promise<void> {
+  await tx.query(
+    `UPDATE inbound_messages
+        SET status = 'processed', processed_at = now(), outcome = $2, request_id = $3, email_id = $4,
+            from_address = $5, subject = $6
+      WHERE id = $1`,
+    [
+      id,
+      done.outcome,
+      done.requestId,
+      done.emailId,
+      done.from?.slice(0, 320) ?? null,
+      done.subject?.slice(0, 500) ?? null,
+    ],
+  );
+}
+
+/** One of our emails by its Message-ID's local part (emails.message_uuid). */
+export async function findOurEmail(
+  db: Queryable,
+  messageUuid: string,
+): Promise<{ id: number; request_id: number | null; template: string; to_address: string } | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(messageUuid)) return undefined;
+  const [row] = await db.query<{
+    id: string;
+    request_id: string | null;
+    template: string;
+    to_address: string;
+  }>('SELECT id, request_id, template, to_address FROM emails WHERE message_uuid = $1', [messageUuid]);
+  return (
+    row && { ...row, id: Number(row.id), request_id: row.request_id === null ? null : Number(row.request_id) }
+  );
+}
+
+export async function markEmailBounced(tx: Queryable, emailId: number): Promise<void> {
+  await tx.query(`UPDATE emails SET status = 'bounced' WHERE id = $1`, [emailId]);
+}
+
+/** A stored message as the console lists it. */
+export interface InboundRow {
+  id: number;
+  received_at: Date;
+  from_address: string | null;
+  envelope_from: string | null;
+  subject: string | null;
+  outcome: string | null;
+  status: string;
+  size: number;
+  via: string;
+}
+
+const INBOUND_ROW = `SELECT id, received_at, from_address, envelope_from, subject, outcome, status, size, via
+  FROM inbound_messages`;
+
+/** Messages that were not threaded (or wait to be processed), newest first. */
+export async function listNotThreaded(
+  db: Queryable,
+  outcomes: readonly string[],
+  limit: number,
+): Promise<InboundRow[]> {
+  return db.query<InboundRow>(
+    `${INBOUND_ROW} WHERE outcome = ANY($1::text[]) OR status = 'received' ORDER BY received_at DESC, id DESC LIMIT $2`,
+    [outcomes, limit],
+  );
+}
+
+export async function countByOutcome(db: Queryable): Promise<{ outcome: string | null; n: number }[]> {
+  return db.query<{ outcome: string | null; n: number }>(
+    'SELECT outcome, count(*)::int AS n FROM inbound_messages GROUP BY outcome',
+  );
+}
+
+/** One message of a request (threaded into it, or a bounce of one of its emails). */
+export async function findRequestInbound(
+  db: Queryable,
+  requestId: number,
+  id: number,
+): Promise<InboundRow | undefined> {
+  const [row] = await db.query<InboundRow>(`${INBOUND_ROW} WHERE id = $1 AND request_id = $2`, [
+    id,
+    requestId,
+  ]);
+  return row;
+}
+
+/** The id of the request a reference names, for the console's views of its messages. */
+export async function requestIdOf(db: Queryable, reference: string): Promise<number | undefined> {
+  const [row] = await db.query<{ id: string }>('SELECT id FROM recovery_requests WHERE reference = $1', [
+    reference,
+  ]);
+  return row ? Number(row.id) : undefined;
+}

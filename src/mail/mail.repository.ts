@@ -19,7 +19,7 @@ export interface EmailRow {
   secret_html_enc: string | null;
   secret_text_enc: string | null;
   message_uuid: string;
-  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed';
+  status: 'pending' | 'sending' | 'sent' | 'failed' | 'unconfirmed' | 'bounced';
   attempts: number;
   last_error: string | null;
   sending_since: Date | null;
@@ -128,8 +128,10 @@ export async function recordRendered(
 }
 
 export async function markSent(db: Queryable, id: number): Promise<void> {
+  // A bounce may be read before the send's own answer is recorded: it is the later truth, so it stays.
   await db.query(
-    `UPDATE emails SET status = 'sent', sent_at = now(), sending_since = NULL, last_error = NULL WHERE id = $1`,
+    `UPDATE emails SET status = 'sent', sent_at = now(), sending_since = NULL, last_error = NULL
+      WHERE id = $1 AND status <> 'bounced'`,
     [id],
   );
 }

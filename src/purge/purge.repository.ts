@@ -116,3 +116,13 @@ export async function redactMatchResults(tx: Queryable, ids: number[]): Promise<
     [ids],
   );
 }
+
+/** The messages customers sent about the requests, and the reply addresses that name them, go. */
+export async function deleteInboundMessages(tx: Queryable, ids: number[]): Promise<number> {
+  const gone = await tx.query(
+    'DELETE FROM inbound_messages WHERE request_id = ANY($1::bigint[]) RETURNING id',
+    [ids],
+  );
+  await tx.query('DELETE FROM reply_tokens WHERE request_id = ANY($1::bigint[])', [ids]);
+  return gone.length;
+}

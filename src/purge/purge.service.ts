@@ -5,6 +5,7 @@ import { outboxDir, outboxFileName } from '../mail/mail.transport.ts';
 import {
   countPurgeable,
   deleteAttachmentChunks,
+  deleteInboundMessages,
   listAttachmentPaths,
   listEmailIds,
   lockPurgeable,
@@ -70,6 +71,7 @@ export async function purgeClosedRequests(
       // either finish before (and its chunks go here) or find the row purged (and move nothing).
       await redactAttachments(tx, ids);
       result.filesRemoved += await deleteAttachmentChunks(tx, ids);
+      await deleteInboundMessages(tx, ids);
       await redactEmails(tx, ids);
       await redactEvents(tx, ids, AUDIT_KEYS);
       await redactMatchResults(tx, ids);

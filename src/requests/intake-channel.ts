@@ -1,5 +1,8 @@
-/** How a request came in: the web form, the JSON API, or `desk demo`'s data. */
-export const INTAKE_CHANNELS = ['form', 'api', 'demo'] as const;
+/**
+ * How a request came in: the web form, the JSON API, `desk demo`'s data, or an email reply to a
+ * request closed too long ago to reopen (a follow-up, README "Email replies").
+ */
+export const INTAKE_CHANNELS = ['form', 'api', 'demo', 'email'] as const;
 export type IntakeChannel = (typeof INTAKE_CHANNELS)[number];
 
 /** Each channel as the console's history names it ("filed the request (API)"). */
@@ -7,6 +10,7 @@ export const INTAKE_CHANNEL_TEXT: Record<IntakeChannel, string> = {
   form: 'web form',
   api: 'API',
   demo: 'demo data',
+  email: 'email reply, a follow-up',
 };
 
 /**

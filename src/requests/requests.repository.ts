@@ -165,3 +165,13 @@ export async function insertStatusToken(tx: Queryable, requestId: number, tokenH
 export async function countRequestsByStatus(db: Queryable): Promise<{ status: string; n: number }[]> {
   return db.query('SELECT status, count(*)::int AS n FROM recovery_requests GROUP BY status');
 }
+
+export async function findById(db: Queryable, id: number): Promise<RecoveryRequestRow | undefined> {
+  const [row] = await db.query<RecoveryRequestRow>('SELECT * FROM recovery_requests WHERE id = $1', [id]);
+  return row;
+}
+
+/** Marks a request as the follow-up of an older, closed one (an email reply to it, README "Email replies"). */
+export async function linkFollowUp(tx: Queryable, id: number, originalId: number): Promise<void> {
+  await tx.query('UPDATE recovery_requests SET follow_up_of = $2 WHERE id = $1', [id, originalId]);
+}

@@ -97,42 +97,14 @@ export async function storeWithFreshReference(
   alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
-    const reference = newReference();
-    const { token, hash } = newStatusToken();
-    const statusUrl = `${deps.config.publicUrl}/requests/${reference}?token=${token}`;
-    const row = {
-      ...request,
-      reference,
-      statusTokenHash: hash,
-      locale,
-      clientIp,
-      dueHours: deps.config.dueHours,
-    };
-    // What to send, not the email: the email job renders it (only the status link and the reply
-    // address are encrypted here). The reply token's hash is stored by the same statement.
-    const reply = replyTokenFor(deps.config.inbound.domain);
-    const email = emailToWrite(
-      deps.config.secretKey,
-      {
-        template: 'request-received',
-        locale,
-        to: request.email,
-        facts: { name: request.name, reference },
-        secrets: { statusUrl: statusLinkSecret(statusUrl) },
-      },
-      reply?.address,
-    );
-    const event = { channel };
-    const replyHash = reply?.hash ?? null;
     try {
-      if (alsoInTransaction) {
-        await deps.db.transaction(async (tx) =>
-          alsoInTransaction(tx, await insertFiledRequest(tx, row, event, email, replyHash)),
-        );
-      } else {
-        await insertFiledRequest(deps.db, row, event, email, replyHash);
-      }
-      return { reference, status: 'received', token, statusUrl };
+      if (!alsoInTransaction)
+        return (await insertFiled(deps.db, deps.config, request, locale, clientIp, channel)).filed;
+      return await deps.db.transaction(async (tx) => {
+        const { id, filed } = await insertFiled(tx, deps.config, request, locale, clientIp, channel);
+        await alsoInTransaction(tx, id);
+        return filed;
+      });
     } catch (error) {
       // 40 random bits make a clash rare; when one happens, draw again.
       if (attempt < REFERENCE_TRIES && isUniqueViolation(error, 'recovery_requests_reference_key')) continue;
@@ -146,6 +118,42 @@ function replyTokenFor(domain: string | undefined): { address: string; hash: str
   if (!domain) return undefined;
   const { token, hash } = drawReplyToken();
   return { address: replyAddress(token, domain), hash };
+}
+
+/**
+ * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
+ * reference, in one statement on `q` (the database, or a caller's transaction: an email's
+ * follow-up request is filed in the transaction that threads the email). A clash of references
+ * throws the unique violation; storeWithFreshReference draws again, a caller's transaction retries.
+ */
+export async function insertFiled(
+  q: Queryable,
+  config: Pick<WebDeps['config'], 'publicUrl' | 'secretKey' | 'dueHours' | 'inbound'>,
+  request: NewRecoveryRequest,
+  locale: Locale,
+  clientIp: string | null,
+  channel: IntakeChannel,
+): Promise<{ id: number; filed: Filed }> {
+  const reference = newReference();
+  const { token, hash } = newStatusToken();
+  const statusUrl = `${config.publicUrl}/requests/${reference}?token=${token}`;
+  const row = { ...request, reference, statusTokenHash: hash, locale, clientIp, dueHours: config.dueHours };
+  // What to send, not the email: the email job renders it (only the status link and the reply
+  // address are encrypted here). The reply token's hash is stored by the same statement.
+  const reply = replyTokenFor(config.inbound.domain);
+  const email = emailToWrite(
+    config.secretKey,
+    {
+      template: 'request-received',
+      locale,
+      to: request.email,
+      facts: { name: request.name, reference },
+      secrets: { statusUrl: statusLinkSecret(statusUrl) },
+    },
+    reply?.address,
+  );
+  const id = await insertFiledRequest(q, row, { channel }, email, reply?.hash ?? null);
+  return { id, filed: { reference, status: 'received', token, statusUrl } };
 }
 
 /**

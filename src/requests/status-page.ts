@@ -9,6 +9,25 @@ import { intakeAttachmentNames, type RecoveryRequestRow } from './requests.repos
 /** How long after closing a customer may still write on the status page (it reopens the request). */
 export const REOPEN_DAYS = 14;
 
+/**
+ * What a customer's words do to a request, by its state (README "Email replies", threading): the
+ * answer to a question; a message while it is open; a reopening within REOPEN_DAYS of its closing;
+ * later, a new follow-up request. Email may do each; the status page the first and the third.
+ */
+export const CUSTOMER_REPLY_KINDS = ['answer', 'message', 'reopened', 'follow_up'] as const;
+export type CustomerReplyKind = (typeof CUSTOMER_REPLY_KINDS)[number];
+
+export function customerReplyKind(
+  request: { status: string; closed_at: Date | null },
+  now = new Date(),
+): CustomerReplyKind {
+  if (request.status === 'waiting_on_customer') return 'answer';
+  const closed = request.status === 'resolved' || request.status === 'rejected';
+  if (!closed) return 'message';
+  const recent = request.closed_at && now.getTime() - request.closed_at.getTime() <= REOPEN_DAYS * 86_400_000;
+  return recent ? 'reopened' : 'follow_up';
+}
+
 /** What the customer may do on their status page now. */
 export type CustomerWriting = 'answer' | 'reopen' | 'none';
 
@@ -16,10 +35,8 @@ export function customerWriting(
   request: { status: string; closed_at: Date | null },
   now = new Date(),
 ): CustomerWriting {
-  if (request.status === 'waiting_on_customer') return 'answer';
-  const closed = request.status === 'resolved' || request.status === 'rejected';
-  if (!closed || !request.closed_at) return 'none';
-  return now.getTime() - request.closed_at.getTime() <= REOPEN_DAYS * 86_400_000 ? 'reopen' : 'none';
+  const kind = customerReplyKind(request, now);
+  return kind === 'answer' ? 'answer' : kind === 'reopened' ? 'reopen' : 'none';
 }
 
 /** A stored word (`retail_box`, `recover_code`) as the customer's words, by its message key. */
