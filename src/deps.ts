@@ -9,6 +9,7 @@ import type { Presence } from './presence/presence.ts';
 import type { Queues } from './queues.ts';
 import type { IntakeLimits } from './limits/intake-limits.ts';
 import type { StatusTokenLimits } from './limits/status-token-limits.ts';
+import type { CodeLookupLimits } from './limits/code-lookup-limits.ts';
 import type { Templates } from './templates.ts';
 
 /** What the web side's services need, built once by the entry point and passed down. */
@@ -26,6 +27,8 @@ export interface WebDeps {
   signInLimits: SignInLimits;
   /** Wrong status tokens per client address and per reference (the customer's status page and API). */
   statusTokenLimits: StatusTokenLimits;
+  /** "Email me my codes": lookups per client address per hour and per mailbox per day. */
+  codeLookupLimits: CodeLookupLimits;
   metrics: Metrics;
   /** Who has which request open in the console, and who is typing (Redis, expiring in 30 s). */
   presence: Presence;

@@ -45,8 +45,8 @@ export class ForbiddenError extends AppError {
 }
 
 export class RateLimitedError extends AppError {
-  constructor(retryAfterSeconds: number) {
-    super('rate_limited', 429, 'Too many requests. Try again later.', {
+  constructor(retryAfterSeconds: number, message = 'Too many requests. Try again later.') {
+    super('rate_limited', 429, message, {
       'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
     });
   }

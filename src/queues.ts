@@ -35,6 +35,12 @@ export const JOBS = {
     subject: { table: 'inbound_messages', idKey: 'inboundId', untilDone: 'received' },
     options: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
   },
+  // "Email me my codes" (src/lookups): list a mailbox's licences in one email to the address given.
+  'code-lookup': {
+    queue: 'lookup',
+    subject: { table: 'code_lookups', idKey: 'lookupId', untilDone: 'received' },
+    options: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

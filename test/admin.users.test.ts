@@ -207,7 +207,7 @@ describe('the queues dashboard (Bull Board)', () => {
     assert.match(page.text, /<base href="\/desk\/admin\/queues\/?"/);
     const api = await admin.agent.get('/desk/admin/queues/api/queues').expect(200);
     const names = (api.body as { queues: { name: string }[] }).queues.map((q) => q.name).sort();
-    assert.deepEqual(names, ['email', 'inbound', 'match']);
+    assert.deepEqual(names, ['email', 'inbound', 'lookup', 'match']);
   });
 
   it('when a change comes without the desk’s own origin, then 403 and the queue is untouched', async () => {

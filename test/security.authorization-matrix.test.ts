@@ -289,6 +289,22 @@ const ROWS: Row[] = [
     auth: 'token',
     target: () => Promise.resolve({ url: '/api/v1/recovery-requests', json: { name: '' } }),
   },
+  // "Email me my codes": anyone may ask; the answer never says whether anything was found.
+  { method: 'GET', path: '/recover/by-email', access: 'public', auth: 'session' },
+  {
+    method: 'POST',
+    path: '/recover/by-email',
+    access: 'public',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/recover/by-email', form: { email: '' } }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/code-lookups',
+    access: 'public',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/code-lookups', json: { email: '' } }),
+  },
   // The customer's own request: only its status token opens it, never a desk login.
   {
     method: 'GET',

@@ -6,6 +6,7 @@ import { connectRedis } from '../src/redis/redis.ts';
 import type { Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
 import type { JobHandler, WorkerDeps } from './job-handler.ts';
+import { codeLookupHandler } from './code-lookup.worker.ts';
 import { inboundEmailHandler } from './inbound-email.worker.ts';
 import { matchHandler } from './match.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
@@ -16,13 +17,14 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     match: matchHandler(deps),
     'send-email': sendEmailHandler(deps),
     'inbound-email': inboundEmailHandler(deps),
+    'code-lookup': codeLookupHandler(deps),
   };
 }
 
 /** Jobs each queue's worker runs at once (the bench runs its baselines at the same). Match jobs in
  * hand share their database work in batches (`createMatchBatcher`), so more at once means larger
  * batches: 64 gave about 0.2 statements per job, against 4 per job before batching (issue 14). */
-export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4 };
+export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4 };
 
 export interface Workers {
   deps: WorkerDeps;

@@ -92,6 +92,12 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
   macro_archived: (who, what) => `${who} archived ${what}.`,
   macro_restored: (who, what) => `${who} restored ${what}.`,
   inbound_raw_viewed: (who, what) => `${who} read ${what} as received.`,
+  code_lookup: (_who, what, d) =>
+    d.refused
+      ? `A lookup of the codes of ${what} by email was refused: that mailbox's daily limit is reached.`
+      : `Someone asked for the codes of ${what} by email (lookup ${String(d.lookup_id)}).`,
+  codes_emailed: (_who, what, d) =>
+    `The licences of ${what} were emailed to it (lookup ${String(d.lookup_id)}: ${String(d.licences)} listed, codes of ${Array.isArray(d.codes) ? d.codes.length : 0}).`,
 };
 
 function sentence(row: AuditEventRow): string {

@@ -103,6 +103,36 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     },
     variants: { ...rejectVariants, ...replying },
   },
+  // "Email me my codes": about no request, so no reference; a line of each kind, codes masked
+  // as in the recorded copy.
+  'code-lookup': {
+    context: {
+      formUrl: common.formUrl,
+      count: 3,
+      total: 3,
+      more: false,
+      code1: 'ABCDE-FGHJK-MNPQR-STUVW',
+      licences: [
+        { ...purchase, status: 'active', kind: 'code', codeKey: 'code1', expiresOn: '2027-01-10' },
+        {
+          product: 'Internet Security 2025',
+          licenseNumber: 'F219-E9CB0E-B53F1694',
+          status: 'expired',
+          kind: 'renewal',
+          estore: false,
+          store: 'MediaMarkt Köln',
+        },
+        {
+          product: 'Anti-Virus 2025',
+          licenseNumber: '1C2D-0A9B8C-7D6E5F40',
+          status: 'active',
+          trial: true,
+          kind: 'listed',
+        },
+      ],
+    },
+    variants: { 'more licences than listed': { more: true, total: 72 } },
+  },
   'staff-notification': {
     context: {
       kind: 'approval_waiting',

@@ -15,6 +15,10 @@ export const AUDIT_ACTIONS = [
   'macro_archived',
   'macro_restored',
   'inbound_raw_viewed', // a technician read an email message as received (it may hold a code)
+  // A customer's "Email me my codes" (src/lookups): asked for (or refused by its mailbox's limit),
+  // and the email the job sent with the licences and codes it listed.
+  'code_lookup',
+  'codes_emailed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

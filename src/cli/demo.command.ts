@@ -1,4 +1,4 @@
-import { loadDemo, DEMO_USERS } from '../demo/demo.service.ts';
+import { DEMO_LOOKUP_ADDRESSES, loadDemo, DEMO_USERS } from '../demo/demo.service.ts';
 import { loadTemplates } from '../templates.ts';
 import { parseOptions } from './arguments.ts';
 import { UsageError, withDatabase, type Command } from './command.ts';
@@ -30,6 +30,8 @@ export const demoCommand: Command = {
         ? 'Requests filed (the desk matches them within seconds while it runs):'
         : 'The demo requests were filed before; none added.',
       ...loaded.requestsFiled.map((r) => `  ${r.reference}  ${r.label}\n      ${r.statusUrl}`),
+      '',
+      `"Email me my codes" at /recover/by-email: try ${DEMO_LOOKUP_ADDRESSES.join(' or ')}.`,
     ];
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;

@@ -25,6 +25,12 @@ export const DEMO_USERS: { email: string; role: Role; password: string }[] = [
   { email: 'admin@demo.test', role: 'admin', password: 'demo-administrator' },
 ];
 
+/**
+ * Demo purchasers to try "Email me my codes" with (/recover/by-email): three active licences
+ * (Gmail, so `J.Walker+x@googlemail.com` finds them too), and three expired ones (renewal offers).
+ */
+export const DEMO_LOOKUP_ADDRESSES = ['j.walker@gmail.com', 'lgarcia@hotmail.co.uk'] as const;
+
 export interface DemoLoaded {
   purchases: ImportCounts;
   usersAdded: string[];

@@ -24,6 +24,7 @@ import { notificationsPageRoutes } from '../desk/notifications-page.routes.ts';
 import { opsRoutes } from '../ops/ops.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
+import { codeLookupRoutes } from '../lookups/code-lookups.routes.ts';
 import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { staffApiRoutes } from './api.ts';
@@ -77,6 +78,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.get('/', (_req, res) => res.redirect('/recover'));
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
+  app.use(codeLookupRoutes(deps));
   app.use('/api/v1', staffApiRoutes(deps, queueCounts));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);

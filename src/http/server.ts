@@ -10,6 +10,7 @@ import { createQueues } from '../queues.ts';
 import { connectRedis } from '../redis/redis.ts';
 import { createIntakeLimits } from '../limits/intake-limits.ts';
 import { createStatusTokenLimits } from '../limits/status-token-limits.ts';
+import { createCodeLookupLimits } from '../limits/code-lookup-limits.ts';
 import { countRequestsByStatus } from '../requests/requests.repository.ts';
 import type { Base } from '../runtime.ts';
 import { loadTemplates } from '../templates.ts';
@@ -47,6 +48,7 @@ export function buildWebDeps(base: Base): WebDeps {
     }),
     signInLimits: createSignInLimits(redis, { prefix: base.queuePrefix, ...DEFAULT_SIGN_IN_LIMITS }),
     statusTokenLimits: createStatusTokenLimits(redis, { prefix: base.queuePrefix, logger }),
+    codeLookupLimits: createCodeLookupLimits(redis, { prefix: base.queuePrefix, logger }),
     presence: createPresence(redis, base.queuePrefix),
   };
 }

@@ -138,6 +138,28 @@ export const de: Messages = {
   'reason.duplicate':
     'Diese Anfrage wiederholt eine andere Anfrage zur selben Lizenz, die wir bereits bearbeiten.',
 
+  'lookup.title': 'Codes per E-Mail erhalten',
+  'lookup.intro':
+    'Geben Sie die E-Mail-Adresse an, mit der Sie gekauft haben. Gehören Käufe zu ihr, senden wir an diese Adresse eine E-Mail mit Ihren Lizenzen und dem Aktivierungscode jeder aktiven Lizenz.',
+  'lookup.submit': 'Codes per E-Mail senden',
+  'lookup.note': 'Wir schreiben nur an die Adresse, die Sie hier angeben, nie an eine andere.',
+  'lookup.sent': 'Gehören Käufe zu dieser Adresse, haben wir ihr eine E-Mail mit der Liste gesendet.',
+  'lookup.sent.next':
+    'Es kann einige Minuten dauern; sehen Sie auch im Spam-Ordner nach. Nichts angekommen, oder fehlt eine Lizenz?',
+  'lookup.form_link': 'Wiederherstellungsanfrage stellen',
+  'lookup.again': 'Eine andere Adresse abfragen',
+  'lookup.limited.address':
+    'Zu viele Abfragen aus Ihrem Netz in der letzten Stunde. Bitte versuchen Sie es später noch einmal.',
+  'lookup.limited.mailbox':
+    'Diese Adresse wurde heute schon dreimal abgefragt. Bitte versuchen Sie es morgen noch einmal.',
+  'lookup.link': 'Haben Sie noch die E-Mail-Adresse, mit der Sie gekauft haben?',
+  'lookup.link.action': 'Codes per E-Mail erhalten',
+  'lookup.status.active': 'aktiv',
+  'lookup.status.expired': 'abgelaufen',
+  'lookup.status.refunded': 'erstattet',
+  'lookup.status.revoked': 'gesperrt',
+  'lookup.trial': 'Testlizenz',
+
   'error.page.title': 'Etwas ist schiefgelaufen',
   'error.page.not_found': 'Diese Seite gibt es nicht, oder der Link ist unvollständig.',
   'error.page.rate_limited': 'Zu viele Anfragen. Bitte versuchen Sie es später erneut.',

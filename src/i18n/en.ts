@@ -132,6 +132,27 @@ export const en = {
   'reason.duplicate':
     'This request repeats another request about the same licence, which we are handling already.',
 
+  'lookup.title': 'Email me my codes',
+  'lookup.intro':
+    'Give the email address you bought with. If purchases belong to it, we send that address one email listing your licences, with the activation code of each active one.',
+  'lookup.submit': 'Email me my codes',
+  'lookup.note': 'We only ever write to the address you give here, never to another.',
+  'lookup.sent': 'If purchases belong to that address, we have sent it an email listing them.',
+  'lookup.sent.next':
+    'It can take a few minutes to arrive; look in your spam folder too. Nothing came, or a licence is missing?',
+  'lookup.form_link': 'File a recovery request',
+  'lookup.again': 'Look up another address',
+  'lookup.limited.address': 'Too many lookups from your network in the last hour. Please try again later.',
+  'lookup.limited.mailbox':
+    'This address has been looked up three times today already. Please try again tomorrow.',
+  'lookup.link': 'Still have the email address you bought with?',
+  'lookup.link.action': 'Get your codes by email',
+  'lookup.status.active': 'active',
+  'lookup.status.expired': 'expired',
+  'lookup.status.refunded': 'refunded',
+  'lookup.status.revoked': 'revoked',
+  'lookup.trial': 'trial licence',
+
   'error.page.title': 'Something went wrong',
   'error.page.not_found': 'This page does not exist, or the link is not complete.',
   'error.page.rate_limited': 'Too many requests. Please try again later.',

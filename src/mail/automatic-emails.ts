@@ -9,6 +9,8 @@ export const AUTOMATIC_EMAILS = [
   'request-received',
   // a desk user's notification (src/notifications), sent as the events happen
   'staff-notification',
+  // the licences of a mailbox, asked for on /recover/by-email ("Email me my codes")
+  'code-lookup',
 ] as const;
 export type AutomaticEmail = (typeof AUTOMATIC_EMAILS)[number];
 

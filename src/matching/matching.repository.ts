@@ -130,7 +130,7 @@ export interface EarlierWork {
 /**
  * For each request, what came before it for the same licence or purchase: the earliest
  * still-open request filed before it, and whether an activation code for the purchase went out in
- * the 30 days before it. One statement for the whole batch, answered by request id. Requests of
+ * the 30 days before it (a request's `code_sent` event, or a code lookup's email). One statement for the whole batch, answered by request id. Requests of
  * `batch` are left out of the purchase's earlier matches: their matches are being replaced now,
  * so the caller adds them from what it decided (`matchRequests`).
  */
@@ -149,10 +149,14 @@ export async function findEarlierWorkOf(
     sent: boolean;
   }>(
     `SELECT q.id, dup.id AS dup_id, dup.reference AS dup_reference,
-            EXISTS (SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
+            (EXISTS (SELECT 1 FROM request_events e JOIN match_results m ON m.request_id = e.request_id
                      WHERE q.purchase_id IS NOT NULL AND m.purchase_id = q.purchase_id
                        AND e.type = 'code_sent' AND e.created_at > me.created_at - interval '30 days'
-                       AND e.created_at <= me.created_at) AS sent
+                       AND e.created_at <= me.created_at)
+             -- a code a customer's "Email me my codes" sent counts as well (src/lookups)
+             OR EXISTS (SELECT 1 FROM code_lookup_codes c
+                         WHERE c.purchase_id = q.purchase_id AND c.sent_at > me.created_at - interval '30 days'
+                           AND c.sent_at <= me.created_at)) AS sent
        FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS q(id, purchase_id, license_number)
        JOIN recovery_requests me ON me.id = q.id
        LEFT JOIN LATERAL (

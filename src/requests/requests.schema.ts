@@ -64,9 +64,14 @@ function isCalendarDate(value: string): boolean {
   return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
 }
 
+/** An email address field: required, one line of at most 254 characters, a valid address. */
+export const emailAddressField = required(line(254).pipe(z.email({ error: 'error.email_format' })));
+/** An optional locale field: en, de or ru. */
+export const localeField = optional(choice(LOCALES));
+
 function schema(today: string) {
   return z.object({
-    email: required(line(254).pipe(z.email({ error: 'error.email_format' }))),
+    email: emailAddressField,
     name: required(personName),
     license_number: optional(identifier(normaliseLicenseNumber, 'error.license_number_format')),
     license_key: optional(identifier(normaliseLicenseKey, 'error.license_key_format')),
@@ -82,7 +87,7 @@ function schema(today: string) {
         .trim()
         .max(MAX_DETAILS, { error: 'error.too_long' }),
     ),
-    locale: optional(choice(LOCALES)),
+    locale: localeField,
   });
 }
 
@@ -164,7 +169,7 @@ function crossFieldErrors(raw: Record<string, unknown>): FieldErrors {
 }
 
 /** The first problem of each field, as a message key. */
-function toFieldErrors(error: z.ZodError): FieldErrors {
+export function toFieldErrors(error: z.ZodError): FieldErrors {
   const errors: FieldErrors = {};
   for (const issue of error.issues) {
     const field = String(issue.path[0] ?? 'body');
