@@ -121,7 +121,9 @@ const envSchema = z.object({
     .min(64 * 1024, 'must be at least 65536 (64 KB)')
     .max(50 * 1024 * 1024, 'must be at most 52428800 (50 MB)')
     .default(25 * 1024 * 1024),
-  AUTO_RESEND: z.enum(['strong', 'off'], { error: 'must be strong (instant recovery) or off' }).default('strong'),
+  AUTO_RESEND: z
+    .enum(['strong', 'off'], { error: 'must be strong (instant recovery) or off' })
+    .default('strong'),
   AUTO_RESEND_MAX_PER_HOUR: z.coerce.number().int().positive('must be a positive whole number').default(200),
 });
 

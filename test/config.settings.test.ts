@@ -107,7 +107,10 @@ describe('settings (README "Settings")', () => {
 
   it('when AUTO_RESEND or AUTO_RESEND_MAX_PER_HOUR is bad, then it is refused by name; off and a count are taken', () => {
     for (const bad of ['on', 'STRONG', 'partial', '1']) {
-      assert.match(problems({ AUTO_RESEND: bad }).join(';'), /^AUTO_RESEND: must be strong \(instant recovery\) or off$/);
+      assert.match(
+        problems({ AUTO_RESEND: bad }).join(';'),
+        /^AUTO_RESEND: must be strong \(instant recovery\) or off$/,
+      );
     }
     for (const bad of ['0', '-3', '2.5', 'many']) {
       const found = problems({ AUTO_RESEND_MAX_PER_HOUR: bad });

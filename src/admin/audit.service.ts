@@ -91,12 +91,18 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
   macro_changed: (who, what) => `${who} changed ${what}.`,
   macro_archived: (who, what) => `${who} archived ${what}.`,
   macro_restored: (who, what) => `${who} restored ${what}.`,
+  instant_recovery_resumed: (who, _what, d) =>
+    `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
 };
 
 function sentence(row: AuditEventRow): string {
   const who = row.actor === 'cli' ? 'The operator (desk command line)' : row.actor;
   const write = SENTENCES[row.action] as (typeof SENTENCES)[AuditAction] | undefined;
   return write ? write(who, row.subject ?? '', row.data) : `${who}: ${row.action} ${row.subject ?? ''}.`;
+}
+
+function count(value: unknown): string {
+  return typeof value === 'number' ? String(value) : '?';
 }
 
 function word(value: unknown, otherwise: string): string {

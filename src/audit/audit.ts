@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'macro_changed',
   'macro_archived',
   'macro_restored',
+  'instant_recovery_resumed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -20,6 +20,7 @@ export const EVENT_TYPES = [
   'rejected', // decisions: the request was rejected
   'note', // notes: an internal note
   'email_resent', // mail: "Send again"
+  'auto_resend_held', // decisions: a clear case instant recovery left to a person (a limit, a pause)
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
