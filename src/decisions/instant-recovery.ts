@@ -1,4 +1,8 @@
-import type { Queryable } from '../db/db.ts';
+import { recordAudit } from '../audit/audit.repository.ts';
+import { hasRole } from '../auth/roles.ts';
+import type { User } from '../auth/user.ts';
+import type { Db, Queryable } from '../db/db.ts';
+import { ForbiddenError } from '../errors.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { isClearCase } from '../matching/flags.ts';
 import type { FirstVerdict, VerdictFollowUp } from '../matching/matching.service.ts';
@@ -18,6 +22,8 @@ import {
   lastCodeSentFor,
   lockInstantRecoverySwitch,
   pauseInstantRecovery,
+  readInstantRecoverySwitch,
+  resumeInstantRecovery as clearPause,
 } from './instant-recovery.repository.ts';
 import { resendToPurchaser } from './outcomes.ts';
 import { reissueBreaks } from './rules.ts';
@@ -103,4 +109,37 @@ async function held(tx: Queryable, requestId: number, reason: HoldReason, why: s
     data: { reason, why },
   });
   return reason;
+}
+
+/** What the queue page says of instant recovery: null while it runs (or is off). */
+export interface InstantRecoveryPause {
+  sends: number | null;
+  limit: number | null;
+  pausedAt: Date;
+}
+
+export async function instantRecoveryPause(db: Queryable): Promise<InstantRecoveryPause | null> {
+  const state = await readInstantRecoverySwitch(db);
+  if (!state.paused_at) return null;
+  return { sends: state.paused_sends, limit: state.paused_limit, pausedAt: state.paused_at };
+}
+
+/**
+ * An admin resumes instant recovery (audited); the hour's count starts again from now. Whether it
+ * was paused (a second click finds it running and changes nothing).
+ */
+export async function resumeInstantRecovery(db: Db, admin: User, address: string | null): Promise<boolean> {
+  if (!hasRole(admin, 'admin')) throw new ForbiddenError('Only an admin resumes instant recovery.');
+  return db.transaction(async (tx) => {
+    const before = await clearPause(tx, admin.id);
+    if (!before) return false;
+    await recordAudit(tx, {
+      actor: { id: admin.id, email: admin.email },
+      action: 'instant_recovery_resumed',
+      subject: 'instant recovery',
+      address,
+      data: { paused_at: before.paused_at, sends: before.paused_sends, limit: before.paused_limit },
+    });
+    return true;
+  });
 }
