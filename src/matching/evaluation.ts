@@ -166,7 +166,8 @@ class Tally {
     if (falseStrong) this.falseStrong++;
     if (right) this.right++;
     this.addToKind(labelled.kind ?? 'unlabelled', right, falseStrong);
-    if (isClearCase(result, String(labelled.request.desired_outcome ?? ''))) {
+    const wish = labelled.request.desired_outcome;
+    if (isClearCase(result, typeof wish === 'string' ? wish : '')) {
       this.instant.requests++;
       if (got !== e.purchase) this.instant.wrongPurchase++;
       if (labelled.kind === 'hijack_attempt' || e.verdict !== 'strong') this.instant.notThePurchaser++;
