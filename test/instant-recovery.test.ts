@@ -138,6 +138,8 @@ describe('instant recovery (README "Instant recovery")', () => {
       page.text,
       /Resolved automatically: code sent to the purchaser(&#x27;|')s address of record/,
     );
+    const queue = await tech.agent.get(`/desk?status=resolved&q=${reference}`).expect(200);
+    assert.match(queue.text, /<span class="flag" title="Resolved automatically[^"]*">auto<\/span>/);
   });
 });
 
