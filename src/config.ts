@@ -121,6 +121,10 @@ const envSchema = z.object({
     .min(64 * 1024, 'must be at least 65536 (64 KB)')
     .max(50 * 1024 * 1024, 'must be at most 52428800 (50 MB)')
     .default(25 * 1024 * 1024),
+  AUTO_RESEND: z
+    .enum(['strong', 'off'], { error: 'must be strong (instant recovery) or off' })
+    .default('strong'),
+  AUTO_RESEND_MAX_PER_HOUR: z.coerce.number().int().positive('must be a positive whole number').default(200),
 });
 
 export interface Config {
@@ -148,6 +152,8 @@ export interface Config {
   readonly metricsToken: string | undefined;
   /** Email replies (README "Email replies"): where customers' answers by email arrive. */
   readonly inbound: InboundSettings;
+  /** Instant recovery (README "Instant recovery"): AUTO_RESEND and AUTO_RESEND_MAX_PER_HOUR. */
+  readonly autoResend: { readonly mode: 'strong' | 'off'; readonly maxPerHour: number };
 }
 
 export interface InboundSettings {
@@ -217,6 +223,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       imapPollSeconds: e.INBOUND_IMAP_POLL_SECONDS,
       maxBytes: e.INBOUND_MAX_BYTES,
     }),
+    autoResend: Object.freeze({ mode: e.AUTO_RESEND, maxPerHour: e.AUTO_RESEND_MAX_PER_HOUR }),
   });
 }
 

@@ -32,6 +32,7 @@ describe('settings (README "Settings")', () => {
       assert.equal(config.intakeLimitPerIp, 60);
       assert.equal(config.intakeLimitPerEmail, 10);
       assert.deepEqual(config.dueHours, { firstResponse: 8, resolution: 72 });
+      assert.deepEqual(config.autoResend, { mode: 'strong', maxPerHour: 200 });
       assert.ok(Object.isFrozen(config));
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -99,6 +100,27 @@ describe('settings (README "Settings")', () => {
     try {
       const config = loadConfig({ DATA_DIR: dir, FIRST_RESPONSE_HOURS: '0.5', RESOLUTION_HOURS: '36.25' });
       assert.deepEqual(config.dueHours, { firstResponse: 0.5, resolution: 36.25 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when AUTO_RESEND or AUTO_RESEND_MAX_PER_HOUR is bad, then it is refused by name; off and a count are taken', () => {
+    for (const bad of ['on', 'STRONG', 'partial', '1']) {
+      assert.match(
+        problems({ AUTO_RESEND: bad }).join(';'),
+        /^AUTO_RESEND: must be strong \(instant recovery\) or off$/,
+      );
+    }
+    for (const bad of ['0', '-3', '2.5', 'many']) {
+      const found = problems({ AUTO_RESEND_MAX_PER_HOUR: bad });
+      assert.equal(found.length, 1, `AUTO_RESEND_MAX_PER_HOUR=${bad}: ${found.join('; ')}`);
+      assert.match(found[0]!, /^AUTO_RESEND_MAX_PER_HOUR: /, bad);
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir, AUTO_RESEND: 'off', AUTO_RESEND_MAX_PER_HOUR: '5' });
+      assert.deepEqual(config.autoResend, { mode: 'off', maxPerHour: 5 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

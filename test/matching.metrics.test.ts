@@ -39,6 +39,11 @@ describe(
         0,
         'a strong verdict on the wrong evidence hands a code to a stranger',
       );
+      // Instant recovery acts on these by itself: none may be another purchase or another person's.
+      const instant = (metrics as unknown as { instant_recovery: Record<string, number> }).instant_recovery;
+      assert.ok((instant.requests ?? 0) > 0, 'some requests resolve instantly');
+      assert.equal(instant.wrong_purchase, 0);
+      assert.equal(instant.not_the_purchaser, 0);
       for (const [metric, target] of Object.entries(TARGETS)) {
         assert.ok(metrics[metric]! >= target, `${metric} ${metrics[metric]} is below ${target}`);
       }

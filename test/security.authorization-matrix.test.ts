@@ -650,6 +650,13 @@ const ROWS: Row[] = [
     auth: 'session',
     target: async () => ({ url: `/desk/admin/tokens/${(await victim()).tokenId}/revoke`, form: {} }),
   },
+  {
+    method: 'POST',
+    path: '/desk/admin/instant-recovery/resume',
+    access: 'admin',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/admin/instant-recovery/resume', form: {} }),
+  },
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/inbound', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },

@@ -7,6 +7,7 @@ import { setFlash } from '../auth/session.ts';
 import { ROLES } from '../auth/user.ts';
 import { revokeToken } from '../auth/tokens.service.ts';
 import { addUser } from '../auth/users.service.ts';
+import { resumeInstantRecovery } from '../decisions/instant-recovery.ts';
 import type { WebDeps } from '../deps.ts';
 import { AppError, NotFoundError } from '../errors.ts';
 import { addUserForm, idParam, InvalidFormError, parseForm, roleForm } from './admin.schema.ts';
@@ -75,6 +76,13 @@ export function adminRoutes(deps: WebDeps): Router {
         error instanceof InvalidFormError ? Object.values(error.fields).join(' ') : error.message;
       await showUsers(deps, req, res, { error: message }, error.status);
     }
+  });
+
+  // From the queue page's banner (README "Instant recovery").
+  router.post('/desk/admin/instant-recovery/resume', async (req, res) => {
+    const resumed = await resumeInstantRecovery(deps.db, currentUser(res), req.ip ?? null);
+    setFlash(req, resumed ? 'Instant recovery resumed.' : 'Instant recovery was not paused.');
+    res.redirect(303, '/desk');
   });
 
   router.post('/desk/admin/tokens/:id/revoke', async (req, res) => {

@@ -98,12 +98,18 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
       : `Someone asked for the codes of ${what} by email (lookup ${String(d.lookup_id)}).`,
   codes_emailed: (_who, what, d) =>
     `The licences of ${what} were emailed to it (lookup ${String(d.lookup_id)}: ${String(d.licences)} listed, codes of ${Array.isArray(d.codes) ? d.codes.length : 0}).`,
+  instant_recovery_resumed: (who, _what, d) =>
+    `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
 };
 
 function sentence(row: AuditEventRow): string {
   const who = row.actor === 'cli' ? 'The operator (desk command line)' : row.actor;
   const write = SENTENCES[row.action] as (typeof SENTENCES)[AuditAction] | undefined;
   return write ? write(who, row.subject ?? '', row.data) : `${who}: ${row.action} ${row.subject ?? ''}.`;
+}
+
+function count(value: unknown): string {
+  return typeof value === 'number' ? String(value) : '?';
 }
 
 function word(value: unknown, otherwise: string): string {

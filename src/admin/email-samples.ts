@@ -146,6 +146,8 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
       currency: 'EUR',
       by: 'sam@desk.example.com',
       reopened: false,
+      sends: 200,
+      limit: 200,
     },
     variants: {
       ...notificationVariants,

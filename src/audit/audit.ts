@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   // and the email the job sent with the licences and codes it listed.
   'code_lookup',
   'codes_emailed',
+  'instant_recovery_resumed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -39,6 +39,12 @@ export const evalCommand: Command = {
       process.stderr.write(`Loaded ${imported.inserted} purchases.\n`);
       const { metrics, misses } = await evaluateMatching(db, readLabelled(values.requests));
       process.stderr.write(missTable(misses));
+      const instant = metrics.instant_recovery;
+      process.stderr.write(
+        `Instant recovery: ${instant.requests} of ${metrics.requests} requests (${(instant.share * 100).toFixed(1)}%) ` +
+          `would be resolved by the desk itself; on the wrong purchase: ${instant.wrong_purchase}; ` +
+          `not the purchaser's: ${instant.not_the_purchaser}.\n`,
+      );
       process.stdout.write(`${JSON.stringify(metrics)}\n`);
       return 0;
     } finally {

@@ -3,7 +3,7 @@ import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail } from '../mail/mail.service.ts';
 import { formUrl, queueEmailToRequester } from '../requests/customer-email.ts';
 import { expiresOn } from '../matching/verdict.ts';
-import { ticketLocale, type DecisionContext } from './decision-context.ts';
+import { ticketLocale, type DecisionActor, type DecisionContext } from './decision-context.ts';
 import type { ReissueMode } from './decisions.schema.ts';
 import {
   codeFingerprintTaken,
@@ -20,7 +20,7 @@ const FRESH_CODE_TRIES = 10;
  * and past codes (by fingerprint), the old one kept encrypted in the code history and no longer
  * the licence's. The term is untouched: first_activated_at, and so the expiry, stay as they were.
  */
-async function replaceCode(ctx: DecisionContext, purchase: LockedPurchase): Promise<string> {
+async function replaceCode(ctx: DecisionContext<DecisionActor>, purchase: LockedPurchase): Promise<string> {
   for (let attempt = 0; attempt < FRESH_CODE_TRIES; attempt++) {
     const code = newActivationCode();
     if (await codeFingerprintTaken(ctx.tx, ctx.fingerprintsUnderEveryKey(code))) continue;
@@ -51,7 +51,7 @@ export interface CodeSent {
  * purchaser's address of record, tells the purchaser, without the code.
  */
 export async function sendCode(
-  ctx: DecisionContext,
+  ctx: DecisionContext<DecisionActor>,
   purchase: LockedPurchase,
   mode: ReissueMode,
   to: string,
@@ -115,6 +115,8 @@ export async function sendCode(
       to,
       requester_notified: notify,
       purchaser_notified: purchaserNotified,
+      // The history's "Resolved automatically" (instant recovery).
+      ...(ctx.actor.id === null ? { automatic: true } : {}),
       ...(approvalId ? { approval_id: approvalId } : {}),
     },
   });

@@ -18,11 +18,28 @@ export interface DecisionDeps {
   relay: Relay;
 }
 
-/** One decision in progress: its transaction, who acts, and the locked request. */
-export interface DecisionContext {
+/**
+ * The desk deciding by itself (instant recovery, README "Instant recovery"): the history and the
+ * emails' records name it `auto`; it holds no claim and proposes nothing.
+ */
+export interface SystemActor {
+  id: null;
+  email: 'auto';
+}
+export const AUTO_ACTOR: SystemActor = Object.freeze({ id: null, email: 'auto' });
+
+/** Who decides: a desk user, or the desk itself. */
+export type DecisionActor = User | SystemActor;
+
+/**
+ * One decision in progress: its transaction, who acts, and the locked request. Code that serves
+ * both a person and the desk itself (sending a code, the matched purchase) takes
+ * `DecisionContext<DecisionActor>`; the rest needs a user.
+ */
+export interface DecisionContext<A extends DecisionActor = User> {
   tx: Queryable;
   deps: DecisionDeps;
-  actor: User;
+  actor: A;
   ticket: LockedTicket;
   cipher: CodeCipher;
   /** Under SECRET_KEY: what is stored with a new code. */
@@ -31,12 +48,12 @@ export interface DecisionContext {
   fingerprintsUnderEveryKey: (code: string) => string[];
 }
 
-export function decisionContext(
+export function decisionContext<A extends DecisionActor>(
   tx: Queryable,
   deps: DecisionDeps,
-  actor: User,
+  actor: A,
   ticket: LockedTicket,
-): DecisionContext {
+): DecisionContext<A> {
   return {
     tx,
     deps,
@@ -57,7 +74,7 @@ export function today(): string {
 }
 
 /** The purchase the matcher settled on, locked; without one, nothing can be sent or refunded. */
-export async function matchedPurchase(ctx: DecisionContext): Promise<LockedPurchase> {
+export async function matchedPurchase(ctx: DecisionContext<DecisionActor>): Promise<LockedPurchase> {
   const id = ctx.ticket.purchase_id;
   const purchase = id === null ? undefined : await lockPurchase(ctx.tx, id);
   if (!purchase) throw new RuleBrokenError(NO_PURCHASE);

@@ -68,7 +68,8 @@ export async function insertCodeHistory(
     codeHmac: string | null;
     reason: 'replaced' | 'refunded';
     requestId: number;
-    revokedBy: number;
+    /** Null when the desk itself acted. */
+    revokedBy: number | null;
   },
 ): Promise<void> {
   await tx.query(

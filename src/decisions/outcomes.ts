@@ -4,7 +4,14 @@ import { ConflictError } from '../errors.ts';
 import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
 import { waitingProposalText } from './approval-kinds.ts';
 import { sendCode } from './code-delivery.ts';
-import { enforce, matchedPurchase, ticketLocale, today, type DecisionContext } from './decision-context.ts';
+import {
+  enforce,
+  matchedPurchase,
+  ticketLocale,
+  today,
+  type DecisionActor,
+  type DecisionContext,
+} from './decision-context.ts';
 import type { DecisionOf, RejectReason, ReissueMode } from './decisions.schema.ts';
 import { matchVerdict, type LockedPurchase } from './decisions.repository.ts';
 import { refundBreaks, refundOnVerdictBreaks, reissueBreaks } from './rules.ts';
@@ -37,9 +44,21 @@ export async function reissue(ctx: DecisionContext, d: DecisionOf<'reissue'>): P
   enforce(reissueBreaks(purchase, today()));
   if (d.to && normaliseMailbox(d.to) !== purchase.purchaser_mailbox)
     return proposeReissueElsewhere(ctx, purchase, d.mode, d.to);
-  const sent = await sendCode(ctx, purchase, d.mode, purchase.purchaser_email);
+  return resendToPurchaser(ctx, purchase, d.mode);
+}
+
+/**
+ * The code to the purchaser's address of record, and the request resolved: a technician's reissue,
+ * and instant recovery's (instant-recovery.ts), once the rules allowed it.
+ */
+export async function resendToPurchaser(
+  ctx: DecisionContext<DecisionActor>,
+  purchase: LockedPurchase,
+  mode: ReissueMode,
+): Promise<DecisionOutcome> {
+  const sent = await sendCode(ctx, purchase, mode, purchase.purchaser_email);
   await moveTicket(ctx.tx, ctx.ticket.id, 'resolved', true);
-  return { kind: 'code_sent', reference: ctx.ticket.reference, mode: d.mode, ...sent };
+  return { kind: 'code_sent', reference: ctx.ticket.reference, mode, ...sent };
 }
 
 async function proposeReissueElsewhere(

@@ -8,6 +8,7 @@ import { setFlash } from '../auth/session.ts';
 import { listAssignableUsers } from '../auth/users.service.ts';
 import { bulkAct } from '../decisions/bulk.service.ts';
 import type { BulkActionType } from '../decisions/bulk.schema.ts';
+import { instantRecoveryPause } from '../decisions/instant-recovery.ts';
 import { AppError } from '../errors.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
@@ -147,10 +148,11 @@ async function showQueue(
 ): Promise<void> {
   const user = res.locals.user!;
   const supervisor = hasRole(user, 'supervisor');
-  const [page, views, assignable] = await Promise.all([
+  const [page, views, assignable, paused] = await Promise.all([
     queuePage(deps.db, counts, query, user.id),
     viewsOf(deps.db, user.id),
     supervisor ? listAssignableUsers(deps.db) : Promise.resolve([]),
+    instantRecoveryPause(deps.db),
   ]);
   const ticked = new Set(kept.bulk?.form.ref ?? []);
   const shown = queueView(page, query, views);
@@ -158,6 +160,10 @@ async function showQueue(
     ...shown,
     rows: shown.rows.map((row) => ({ ...row, ticked: ticked.has(row.reference) })),
     saving: kept.saving,
+    instantPause: paused && {
+      text: `Instant recovery is paused: ${paused.sends ?? '?'} automatic sends in the last hour (limit ${paused.limit ?? '?'}). An admin can resume it.`,
+      canResume: hasRole(user, 'admin'),
+    },
     // A new key each time the page is drawn: one submit of the form acts once, even if sent twice.
     bulk: {
       ...bulkPanelView(supervisor, assignable, kept.bulk),

@@ -27,6 +27,8 @@ const SENTENCES: Record<NotificationKind, (reference: string, d: Data) => string
     `${text(d.by, 'A supervisor')} turned down ${proposal(d)} for ${ref}: it is back in triage.`,
   assigned: (ref, d) => `${text(d.by, 'A supervisor')} assigned ${ref} to you.`,
   taken_over: (ref, d) => `${text(d.by, 'A colleague')} took over ${ref}, which you held.`,
+  instant_recovery_paused: (ref, d) =>
+    `Instant recovery paused itself at ${String(d.sends)} automatic sends in an hour (limit ${String(d.limit)}); ${ref} and the strong requests after it wait in the queue until an admin resumes it.`,
 };
 
 /** A notification as the list shows it: a sentence, unread or not, and when. */

@@ -37,6 +37,13 @@ const str = (value: unknown): string =>
       : JSON.stringify(value);
 const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_id)})` : '');
 
+/** A person's code send (a reissue, or an approved send elsewhere). */
+const sentTheCode = (d: Data) =>
+  `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
+  (d.requester_notified ? '; the requester was told where it went' : '') +
+  (d.purchaser_notified ? '; the purchaser was told, without the code' : '') +
+  approvalRef(d);
+
 // One sentence per event type (src/history/events.ts): a type without one does not compile.
 const WORDS: Record<EventType, (d: Data) => string> = {
   received: (d) => `filed the request${d.channel ? ` (${intakeChannelText(str(d.channel))})` : ''}`,
@@ -51,10 +58,9 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   released: (d) => (d.from ? `released it to the queue from ${str(d.from)}` : 'released it to the queue'),
   assigned: (d) => `assigned it to ${str(d.to)}${d.from ? ` (it was ${str(d.from)}'s)` : ''}`,
   code_sent: (d) =>
-    `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
-    (d.requester_notified ? '; the requester was told where it went' : '') +
-    (d.purchaser_notified ? '; the purchaser was told, without the code' : '') +
-    approvalRef(d),
+    d.automatic
+      ? `Resolved automatically: code sent to the purchaser's address of record (${str(d.to)})`
+      : sentTheCode(d),
   reissue_proposed: (d) =>
     `proposed sending the code (${str(d.mode)}) to ${str(d.to)}, for a supervisor to approve${approvalRef(d)}`,
   refund_proposed: (d) =>
@@ -72,6 +78,7 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   email_resent: (d) => `sent the ${str(d.template)} email again (it was ${str(d.previous_status)})`,
   email_bounced: (d) =>
     `reported that the ${str(d.template)} email to ${str(d.to)} bounced (delivery report from ${str(d.from) || 'unknown'})`,
+  auto_resend_held: (d) => `left a clear case to a person: ${str(d.why ?? d.reason)}`,
 };
 
 /** The customer's words: what they did to the request, how they came, and their files. */

@@ -7,6 +7,7 @@ import { insertRequest } from '../requests/requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from '../requests/requests.schema.ts';
 import type { MatchResult } from './match-result.ts';
 import { findPurchaseRecord, findRequestsToMatch } from './matching.repository.ts';
+import { isClearCase } from './flags.ts';
 import { claimOf, matchRequest, VELOCITY } from './matching.service.ts';
 import { assess, isStolenReceipt } from './verdict.ts';
 
@@ -34,6 +35,13 @@ export interface Metrics {
    * name (a stolen receipt, README "Security"), and how many of them got `conflict`.
    */
   stolen_receipt: { requests: number; conflict: number };
+  /**
+   * Requests instant recovery would resolve by itself (`isClearCase`: strong, the code asked for,
+   * no blocking flag), their share of all, and how many of them are on a purchase other than the
+   * labelled one, or not the purchaser's (a labelled `hijack_attempt` or an expected verdict other
+   * than strong): both must be 0.
+   */
+  instant_recovery: { requests: number; share: number; wrong_purchase: number; not_the_purchaser: number };
 }
 
 export interface Miss {
@@ -145,6 +153,7 @@ class Tally {
   private flagsRaised = 0;
   private refused = 0;
   private stolen = { requests: 0, conflict: 0 };
+  private instant = { requests: 0, wrongPurchase: 0, notThePurchaser: 0 };
   private kinds = new Map<string, { n: number; right: number; falseStrong: number }>();
 
   add(labelled: LabelledRequest, result: Result, seen: { refused: boolean; stolenReceipt: boolean }) {
@@ -157,6 +166,12 @@ class Tally {
     if (falseStrong) this.falseStrong++;
     if (right) this.right++;
     this.addToKind(labelled.kind ?? 'unlabelled', right, falseStrong);
+    const wish = labelled.request.desired_outcome;
+    if (isClearCase(result, typeof wish === 'string' ? wish : '')) {
+      this.instant.requests++;
+      if (got !== e.purchase) this.instant.wrongPurchase++;
+      if (labelled.kind === 'hijack_attempt' || e.verdict !== 'strong') this.instant.notThePurchaser++;
+    }
     if (seen.stolenReceipt) {
       this.stolen.requests++;
       if (result.verdict === 'conflict') this.stolen.conflict++;
@@ -214,6 +229,12 @@ class Tally {
         ]),
       ),
       stolen_receipt: { ...this.stolen },
+      instant_recovery: {
+        requests: this.instant.requests,
+        share: ratio(this.instant.requests, this.n),
+        wrong_purchase: this.instant.wrongPurchase,
+        not_the_purchaser: this.instant.notThePurchaser,
+      },
     };
   }
 }

@@ -1,6 +1,6 @@
 import type { Db } from '../db/db.ts';
 import type { MatchResult } from './match-result.ts';
-import { matchRequests, type MatchOutcome } from './matching.service.ts';
+import { matchRequests, type MatchOutcome, type VerdictFollowUp } from './matching.service.ts';
 
 /** How the match jobs in hand are gathered into batches. */
 export interface BatchOptions {
@@ -30,8 +30,13 @@ interface Waiter {
  * asked twice in one batch (a duplicate job) is matched, and saved, once; both get its result.
  * When a batch fails as a whole (a database fault), each of its requests is tried alone, so one
  * request the database refuses fails only its own job.
+ * `followUp` runs in each batch's storing transaction (instant recovery).
  */
-export function createMatchBatcher(db: Db, options: BatchOptions = BATCH_OPTIONS) {
+export function createMatchBatcher(
+  db: Db,
+  options: BatchOptions = BATCH_OPTIONS,
+  followUp?: VerdictFollowUp,
+) {
   let pending = new Map<number, Waiter[]>();
   let inFlight = 0;
   let scheduled = false;
@@ -42,7 +47,7 @@ export function createMatchBatcher(db: Db, options: BatchOptions = BATCH_OPTIONS
     const batch = pending;
     pending = new Map();
     inFlight++;
-    void runBatch(db, batch).finally(() => {
+    void runBatch(db, batch, followUp).finally(() => {
       inFlight--;
       flush();
     });
@@ -63,13 +68,13 @@ export function createMatchBatcher(db: Db, options: BatchOptions = BATCH_OPTIONS
 }
 
 /** Runs one batch and settles every waiter with its request's outcome; never rejects. */
-async function runBatch(db: Db, batch: Map<number, Waiter[]>): Promise<void> {
+async function runBatch(db: Db, batch: Map<number, Waiter[]>, followUp?: VerdictFollowUp): Promise<void> {
   const ids = [...batch.keys()];
   let outcomes: Map<number, MatchOutcome>;
   try {
-    outcomes = await matchRequests(db, ids);
+    outcomes = await matchRequests(db, ids, undefined, followUp);
   } catch (error) {
-    outcomes = ids.length === 1 ? new Map([[ids[0]!, failed(error)]]) : await oneByOne(db, ids);
+    outcomes = ids.length === 1 ? new Map([[ids[0]!, failed(error)]]) : await oneByOne(db, ids, followUp);
   }
   for (const [id, waiters] of batch) {
     const outcome = outcomes.get(id) ?? failed(new Error(`request ${id} was not matched`));
@@ -81,13 +86,18 @@ async function runBatch(db: Db, batch: Map<number, Waiter[]>): Promise<void> {
 }
 
 /** Each request of a failed batch alone, at once: a fault of one stays with its own job. */
-async function oneByOne(db: Db, ids: number[]): Promise<Map<number, MatchOutcome>> {
+async function oneByOne(
+  db: Db,
+  ids: number[],
+  followUp?: VerdictFollowUp,
+): Promise<Map<number, MatchOutcome>> {
   const alone = await Promise.all(
     ids.map(async (id): Promise<[number, MatchOutcome]> => {
       try {
         return [
           id,
-          (await matchRequests(db, [id])).get(id) ?? failed(new Error(`request ${id} was not matched`)),
+          (await matchRequests(db, [id], undefined, followUp)).get(id) ??
+            failed(new Error(`request ${id} was not matched`)),
         ];
       } catch (error) {
         return [id, failed(error)];

@@ -18,10 +18,11 @@ export interface MatchToSave {
  * an earlier one; each request's duplicate link; and, for each request still `received`, its move
  * to `triage` with a `matched` event. The two updates of a request exclude each other, so its row
  * is updated once; a concurrent run that moved it first leaves no second event. A request must
- * appear once in `matches` (a row cannot be upserted twice by one statement).
+ * appear once in `matches` (a row cannot be upserted twice by one statement). Answers the ids of
+ * the requests it moved to triage: those whose first verdict this is.
  */
-export async function saveMatches(db: Queryable, matches: MatchToSave[]): Promise<void> {
-  if (matches.length === 0) return;
+export async function saveMatches(db: Queryable, matches: MatchToSave[]): Promise<Set<number>> {
+  if (matches.length === 0) return new Set();
   // Rows are written in request order, so two batches sharing requests lock them in one order.
   const rows = [...matches]
     .sort((a, b) => a.requestId - b.requestId)
@@ -34,7 +35,7 @@ export async function saveMatches(db: Queryable, matches: MatchToSave[]): Promis
       duplicate_of: m.duplicateOf,
       event: m.event,
     }));
-  await db.query(
+  const moved = await db.query<{ request_id: number }>(
     `WITH input AS MATERIALIZED (
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS t(request_id bigint, purchase_id bigint,
               verdict text, score numeric, result jsonb, duplicate_of bigint, event jsonb)),
@@ -51,7 +52,8 @@ export async function saveMatches(db: Queryable, matches: MatchToSave[]): Promis
        UPDATE recovery_requests r SET duplicate_of = i.duplicate_of
          FROM input i WHERE r.id = i.request_id AND r.status <> 'received')
      INSERT INTO request_events (request_id, actor, type, data)
-     SELECT id, 'matcher', 'matched', event FROM moved ORDER BY id`,
+     SELECT id, 'matcher', 'matched', event FROM moved ORDER BY id RETURNING request_id`,
     [JSON.stringify(rows)],
   );
+  return new Set(moved.map((m) => m.request_id));
 }

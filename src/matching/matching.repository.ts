@@ -16,6 +16,8 @@ export interface RequestToMatch {
   store: string;
   country: string;
   purchased_on: string;
+  /** recover_code or refund: instant recovery acts only on the first. */
+  desired_outcome: string;
   typed: Record<string, string>;
   mailbox: string | null;
   client_ip: string | null;
@@ -51,7 +53,7 @@ export async function findRequestsToMatch(
     RequestToMatch & { mailbox_count: number; address_count: number; network_count: number }
   >(
     `SELECT me.id, me.reference, me.status, me.email, me.name, me.license_number, me.license_key,
-            me.order_number, me.channel, me.store, me.country, me.purchased_on, me.typed, me.mailbox,
+            me.order_number, me.channel, me.store, me.country, me.purchased_on, me.desired_outcome, me.typed, me.mailbox,
             me.client_ip, me.client_network,
             ${recent('mailbox', '7 days', '$2')} AS mailbox_count,
             ${recent('client_ip', '1 day', '$3')} AS address_count,

@@ -1,4 +1,4 @@
-import type { Db } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import { buildClaim, type Claim } from './claim.ts';
 import type { MatchFlag } from './flags.ts';
 import { toMatchResult, type MatchResult } from './match-result.ts';
@@ -45,6 +45,23 @@ export function claimOf(request: RequestToMatch): Claim {
   });
 }
 
+/** A request whose first verdict a batch stores (it moved from received to triage). */
+export interface FirstVerdict {
+  requestId: number;
+  desiredOutcome: string;
+  result: MatchResult;
+}
+
+/**
+ * What follows a batch's verdicts (instant recovery, src/decisions/instant-recovery.ts): work done
+ * in the transaction that stores them, on the requests whose first verdict it is, so a verdict and
+ * what it causes are written together or not at all; then a word once that transaction committed.
+ */
+export interface VerdictFollowUp {
+  inTransaction(tx: Queryable, verdicts: FirstVerdict[]): Promise<void>;
+  committed(): void;
+}
+
 /** One request's outcome in a batch: its result, or what stopped it (the others go on). */
 export type MatchOutcome = { ok: true; result: MatchResult } | { ok: false; error: Error };
 
@@ -64,12 +81,14 @@ export async function matchRequest(db: Db, requestId: number, today?: string): P
  * counts), the candidates, what came before for the chosen purchases, and the stored results.
  * Each request's result is the one it would get matched alone, after the batch's earlier requests
  * (`earlierInBatch`). A request that is missing or whose rules throw gets its error; the others go
- * on. A database fault rejects the whole batch, and nothing of it is stored.
+ * on. A database fault rejects the whole batch, and nothing of it is stored; so does a fault of
+ * `followUp`, which runs in the transaction that stores the results.
  */
 export async function matchRequests(
   db: Db,
   requestIds: number[],
   today = new Date().toISOString().slice(0, 10),
+  followUp?: VerdictFollowUp,
 ): Promise<Map<number, MatchOutcome>> {
   const ids = [...new Set(requestIds)];
   const outcomes = new Map<number, MatchOutcome>();
@@ -98,15 +117,35 @@ export async function matchRequests(
   const matches = settle(decided, fail, (d) =>
     resultOf(d, earlierInBatch(d, decided, earlier.get(d.request.id))),
   );
-  await saveMatches(
-    db,
-    matches.map((m) => m.save),
-  );
+  await store(db, matches, followUp);
   for (const m of matches) outcomes.set(m.save.requestId, { ok: true, result: m.result });
   return outcomes;
 }
 
+/** Saves the batch's results, with what follows them in the same transaction when there is any. */
+async function store(db: Db, matches: Matched[], followUp: VerdictFollowUp | undefined): Promise<void> {
+  const saves = matches.map((m) => m.save);
+  if (!followUp) {
+    await saveMatches(db, saves);
+    return;
+  }
+  await db.transaction(async (tx) => {
+    const moved = await saveMatches(tx, saves);
+    const first = matches.filter((m) => moved.has(m.save.requestId));
+    await followUp.inTransaction(
+      tx,
+      first.map((m) => ({ requestId: m.save.requestId, desiredOutcome: m.desiredOutcome, result: m.result })),
+    );
+  });
+  followUp.committed();
+}
+
 type Request = RequestToMatch & { recent: RecentRequests };
+interface Matched {
+  result: MatchResult;
+  save: MatchToSave;
+  desiredOutcome: string;
+}
 interface Decided {
   request: Request;
   decision: Decision;
@@ -154,7 +193,7 @@ function earlierInBatch(d: Decided, batch: Decided[], stored: EarlierWork | unde
 
 const CLOSED = ['resolved', 'rejected'];
 
-function resultOf(d: Decided, earlier: EarlierWork): { result: MatchResult; save: MatchToSave } {
+function resultOf(d: Decided, earlier: EarlierWork): Matched {
   const { duplicate, codeSentRecently } = earlier;
   const recent = d.request.recent;
   const flags: MatchFlag[] = [];
@@ -182,5 +221,5 @@ function resultOf(d: Decided, earlier: EarlierWork): { result: MatchResult; save
       license_number: result.purchase?.license_number ?? null,
     },
   };
-  return { result, save };
+  return { result, save, desiredOutcome: d.request.desired_outcome };
 }

@@ -13,6 +13,7 @@ export const NOTIFICATION_KINDS = [
   'proposal_turned_down', // a supervisor turned your proposal down: the request is back in triage
   'assigned', // a supervisor assigned a request to you
   'taken_over', // a colleague took over a request you held
+  'instant_recovery_paused', // the hourly cap paused instant recovery (admins): an admin resumes it
 ] as const;
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -39,6 +40,8 @@ type DataOf = {
   proposal_turned_down: { approvalId: number; approvalKind: string; by: string };
   assigned: { by: string };
   taken_over: { by: string };
+  /** The automatic sends counted in the hour, and AUTO_RESEND_MAX_PER_HOUR. */
+  instant_recovery_paused: { sends: number; limit: number };
 };
 
 export type NotificationData<K extends NotificationKind> = DataOf[K];
@@ -81,5 +84,10 @@ export const KIND_RULES: Record<NotificationKind, KindRule> = {
     audience: 'technician',
     emailByDefault: false,
     label: 'A colleague took over a request you held',
+  },
+  instant_recovery_paused: {
+    audience: 'admin',
+    emailByDefault: true,
+    label: 'Instant recovery paused itself (too many automatic sends in an hour)',
   },
 };

@@ -61,6 +61,8 @@ export interface QueueRow {
   score: number | null;
   flags: string[] | null;
   owner: string | null;
+  /** Resolved by instant recovery (the actor `auto` sent its code): the queue marks it `auto`. */
+  resolved_automatically: boolean;
 }
 
 function searchSql(term: SearchTerm, param: (value: unknown) => string): string {
@@ -122,7 +124,9 @@ export async function listQueue(
             CASE WHEN ${CLOSED} THEN NULL ELSE ${NEXT_DUE} END AS due_at,
             r.status = 'waiting_on_customer' AS paused, ${sortKeysSql(page.sort)} AS sort_keys,
             ${OVERDUE} AS overdue, r.verdict, m.score::float8 AS score, m.result -> 'flags' AS flags,
-            u.email AS owner
+            u.email AS owner,
+            r.status = 'resolved' AND EXISTS (SELECT 1 FROM request_events a WHERE a.request_id = r.id
+              AND a.type = 'code_sent' AND a.actor = 'auto') AS resolved_automatically
        FROM (SELECT r.* FROM ${found ? 'found' : 'recovery_requests'} r ${whereOf(where)}
               ORDER BY ${order} LIMIT ${param(page.limit)}) r
        LEFT JOIN match_results m ON m.request_id = r.id

@@ -58,6 +58,9 @@ export async function startDesk(options: DeskOptions = {}): Promise<TestDesk> {
     SMTP_URL: smtp.url,
     SECRET_KEY: randomBytes(32).toString('hex'),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Instant recovery would resolve the strong requests most tests decide by hand; its own
+    // tests (test/instant-recovery.*.test.ts) set AUTO_RESEND=strong.
+    AUTO_RESEND: 'off',
     ...options.env,
   });
   const base: Base = {
