@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { consumeOrStepAside } from './consume.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
 import type { Logger } from '../logger.ts';
 
@@ -42,16 +43,13 @@ export function createCodeLookupLimits(
   const perAddress = limiter('ip', options.perAddress ?? CODE_LOOKUP_LIMITS.perAddress);
   const perMailbox = limiter('mailbox', options.perMailbox ?? CODE_LOOKUP_LIMITS.perMailbox);
 
-  async function consume(which: RateLimiterRedis, key: string): Promise<number | null> {
-    try {
-      await which.consume(key);
-      return null;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return error.msBeforeNext / 1000;
-      options.logger.warn({ err: error }, 'code lookup limits unavailable (Redis); accepting the lookup');
-      return null;
-    }
-  }
+  const consume = (which: RateLimiterRedis, key: string) =>
+    consumeOrStepAside(
+      which,
+      key,
+      options.logger,
+      'code lookup limits unavailable (Redis); accepting the lookup',
+    );
 
   return {
     consumeAddress: (clientIp) => consume(perAddress, clientAddressKey(clientIp)),

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { consumeOrStepAside } from './consume.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientAddressKey } from '../identifiers/network.ts';
 import type { Logger } from '../logger.ts';
@@ -35,17 +36,13 @@ export function createIntakeLimits(
   const perAddress = limiter('ip', options.perIp, 3600);
   const perMailbox = limiter('email', options.perEmail, 86400);
 
-  async function consume(which: RateLimiterRedis | undefined, key: string): Promise<number | null> {
-    if (!which) return null;
-    try {
-      await which.consume(key);
-      return null;
-    } catch (error) {
-      if (error instanceof RateLimiterRes) return error.msBeforeNext / 1000;
-      options.logger.warn({ err: error }, 'intake limits unavailable (Redis); accepting the request');
-      return null;
-    }
-  }
+  const consume = (which: RateLimiterRedis | undefined, key: string) =>
+    consumeOrStepAside(
+      which,
+      key,
+      options.logger,
+      'intake limits unavailable (Redis); accepting the request',
+    );
 
   return {
     consumeAddress: (clientIp) => consume(perAddress, clientAddressKey(clientIp)),
