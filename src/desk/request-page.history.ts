@@ -79,6 +79,8 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   email_bounced: (d) =>
     `reported that the ${str(d.template)} email to ${str(d.to)} bounced (delivery report from ${str(d.from) || 'unknown'})`,
   auto_resend_held: (d) => `left a clear case to a person: ${str(d.why ?? d.reason)}`,
+  rated: (d) =>
+    `rated the outcome: ${d.answer === 'helpful' ? 'helpful' : d.answer === 'not_helpful' ? 'not helpful' : str(d.answer)}`,
 };
 
 /** The customer's words: what they did to the request, how they came, and their files. */

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'email_resent', // mail: "Send again"
   'email_bounced', // inbound: a delivery report said one of the request's emails did not arrive
   'auto_resend_held', // decisions: a clear case instant recovery left to a person (a limit, a pause)
+  'rated', // satisfaction: the customer answered "was this helpful?" (a link in the closing email)
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -25,6 +25,7 @@ import { opsRoutes } from '../ops/ops.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { codeLookupRoutes } from '../lookups/code-lookups.routes.ts';
+import { satisfactionRoutes } from '../satisfaction/satisfaction.routes.ts';
 import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { staffApiRoutes } from './api.ts';
@@ -79,6 +80,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
   app.use(codeLookupRoutes(deps));
+  app.use(satisfactionRoutes(deps));
   app.use('/api/v1', staffApiRoutes(deps, queueCounts));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);
