@@ -81,14 +81,14 @@ export function satisfactionRoutes(deps: WebDeps): Router {
     );
   }
 
-  // A mail scanner that looks with HEAD (some do before a GET) records nothing.
-  router.head(PATH, async (req, res) => {
-    await guarded(req, (link) => peekByLink(deps, link));
-    res.set('Cache-Control', 'no-store').status(200).end();
-  });
-
-  // The click: recorded on GET, as Zendesk and Help Scout do (README "Satisfaction" on scanners).
+  // The click: recorded on GET, as Zendesk and Help Scout do (README "Satisfaction" on mail
+  // scanners). Express answers HEAD with this route too: a scanner that looks with HEAD (some do
+  // before a GET) is answered without anything recorded.
   router.get(PATH, async (req, res) => {
+    if (req.method === 'HEAD') {
+      await guarded(req, (link) => peekByLink(deps, link));
+      return void res.set('Cache-Control', 'no-store').status(200).end();
+    }
     const rated = await guarded(req, (link) => answerByLink(deps, link));
     render(req, res, {
       reference: rated.request.reference,
