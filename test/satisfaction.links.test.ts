@@ -231,6 +231,8 @@ describe('the comment', () => {
 
     const second = await post('Something else').expect(200);
     assert.match(second.text, /We already have your comment/);
+    const badSecond = await post('bell \u0007').expect(200);
+    assert.match(badSecond.text, /We already have your comment/);
     assert.deepEqual(await answers(ticket.id), [stored]);
 
     const api = await getTicket(desk, technician.token, ticket.reference).expect(200);

@@ -55,6 +55,9 @@ export async function answerByLink(deps: Deps, link: SatisfactionLink): Promise<
  */
 export async function commentByLink(deps: Deps, link: SatisfactionLink, input: unknown): Promise<Rated> {
   const { request, answer } = await openLink(deps, link);
+  // Once given, a comment stays: a second form, whatever its text, is told so.
+  const current = await findAnswer(deps.db, request.id);
+  if (current?.comment != null) return { request, answer: current, recorded: false, commented: false };
   const comment = parseComment(input);
   return deps.db.transaction(async (tx) => {
     const recorded = await recordAnswer(tx, request, answer);
