@@ -27,12 +27,8 @@ const scopeName = z.enum(TOKEN_SCOPES, {
 
 /** A list of scopes: one name, several (a form's repeated checkbox), or none; each once, in TOKEN_SCOPES order. */
 export const tokenScopes = z
-  .union([scopeName, z.array(scopeName)])
-  .optional()
-  .transform((given): TokenScope[] => {
-    const chosen = new Set(given === undefined ? [] : [given].flat());
-    return TOKEN_SCOPES.filter((scope) => chosen.has(scope));
-  });
+  .preprocess((given) => (given === undefined ? [] : [given].flat()), z.array(scopeName))
+  .transform((given): TokenScope[] => TOKEN_SCOPES.filter((scope) => given.includes(scope)));
 
 /**
  * Lets the call through when its token holds `scope` or its user's role may do it without (an
