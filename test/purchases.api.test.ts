@@ -14,6 +14,7 @@ import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { fileMatchedRequest, postApproval, postDecision } from './helpers/tickets.ts';
 import { purchaseFields, type TestPurchase } from './helpers/purchases.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
+import { waitFor } from './helpers/wait.ts';
 
 let desk: TestDesk;
 let admin: TestUser;
@@ -114,7 +115,16 @@ describe('one record at its address (PUT)', () => {
     assert.equal(audit.subject, `the purchase of licence ${record.license_number}`);
     assert.deepEqual(
       { ...audit.data, token_id: typeof audit.data.token_id },
-      { via: 'put', token_id: 'number', records: 1, created: 0, updated: 1, unchanged: 0, invalid: 0 },
+      {
+        via: 'put',
+        token_id: 'number',
+        records: 1,
+        created: 0,
+        updated: 1,
+        unchanged: 0,
+        invalid: 0,
+        rematched: 0,
+      },
     );
   });
 
@@ -340,6 +350,32 @@ describe('matching sees a pushed purchase at once', () => {
       [ticket.id],
     );
     assert.deepEqual(match, { verdict: 'strong', purchase_id: purchase.id });
+  });
+});
+
+describe('requests filed before their sale arrived', () => {
+  it('when a request matched nothing and its sale is pushed later, then it is matched again, to that sale', async () => {
+    const record = sale();
+    const early = await fileMatchedRequest(desk, { ...record, id: 0 });
+    const verdict = async () =>
+      (
+        await desk.base.db.query<{ verdict: string; purchase_id: number | null }>(
+          'SELECT verdict, purchase_id FROM match_results WHERE request_id = $1',
+          [early.id],
+        )
+      )[0]!;
+    assert.deepEqual(await verdict(), { verdict: 'none', purchase_id: null });
+
+    const res = await batch(shop, [record]);
+    assert.deepEqual(res.body.counts, { created: 1, updated: 0, unchanged: 0, invalid: 0 });
+    assert.equal((await lastAudit()).data.rematched, 1);
+    const purchaseId = (await stored(record.license_number))!.id;
+    await waitFor(
+      async () => (await verdict()).purchase_id === purchaseId,
+      15_000,
+      'the request matched again',
+    );
+    assert.equal((await verdict()).verdict, 'strong');
   });
 });
 

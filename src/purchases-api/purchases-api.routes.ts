@@ -38,7 +38,9 @@ export function purchaseApiRoutes(deps: WebDeps): Router {
   return router;
 }
 
-function push(deps: WebDeps, req: Request, res: Response, via: PushCall, records: PushedRecord[]) {
+async function push(deps: WebDeps, req: Request, res: Response, via: PushCall, records: PushedRecord[]) {
   const call = { via, records, address: req.ip ?? null };
-  return pushPurchases(deps.db, deps.config.secretKey, currentUser(res), call);
+  const outcome = await pushPurchases(deps.db, deps.config.secretKey, currentUser(res), call);
+  if (outcome.rematched) deps.relay.wake();
+  return outcome;
 }
