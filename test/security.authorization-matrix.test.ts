@@ -43,7 +43,7 @@ interface Target {
 }
 
 interface Row {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** The route's path as mounted (matched against the router stack). */
   path: string;
   /**
@@ -684,6 +684,22 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/inbound', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
+  // Purchases by API: an admin's token, or a token with the purchases:write scope (the matrix's
+  // tokens have none; test/purchases.api.test.ts tries a scoped one). Bodies that store nothing.
+  {
+    method: 'PUT',
+    path: '/api/v1/purchases/:license_number',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/purchases/0000-000000-00000001', json: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/purchases/batch',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/purchases/batch', json: [{}] }),
+  },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
   {

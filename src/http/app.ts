@@ -28,6 +28,7 @@ import { codeLookupRoutes } from '../lookups/code-lookups.routes.ts';
 import { satisfactionRoutes } from '../satisfaction/satisfaction.routes.ts';
 import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
+import { purchaseApiRoutes } from '../purchases-api/purchases-api.routes.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
@@ -70,6 +71,8 @@ export function createApp(deps: WebDeps): express.Express {
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
+  // Before the app's body parsers: it reads its own bodies, larger, once the token is checked.
+  app.use('/api/v1', purchaseApiRoutes(deps));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
