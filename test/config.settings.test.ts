@@ -139,7 +139,9 @@ describe('settings (README "Settings")', () => {
       /^LICENSE_AUTHORITY_SECRET: required when LICENSE_AUTHORITY_URL is set/,
     );
     assert.match(
-      problems({ LICENSE_AUTHORITY_URL: 'https://l.example.com', LICENSE_AUTHORITY_SECRET: 'short' }).join(';'),
+      problems({ LICENSE_AUTHORITY_URL: 'https://l.example.com', LICENSE_AUTHORITY_SECRET: 'short' }).join(
+        ';',
+      ),
       /^LICENSE_AUTHORITY_SECRET: must be at least 16 characters long$/,
     );
     const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));

@@ -119,7 +119,10 @@ async function assertOneReplacement(p: TestPurchase, ticket: FiledTicket): Promi
   ] as const) {
     const tries = authority.callsTo(path, p.license_number);
     assert.ok(tries.length >= 1);
-    assert.ok(tries.every((t) => t.key === row.key && t.signed), `${path}: one key, signed, on every try`);
+    assert.ok(
+      tries.every((t) => t.key === row.key && t.signed),
+      `${path}: one key, signed, on every try`,
+    );
   }
   assert.equal(authority.actedOn('/revocations', p.license_number).length, 1, 'one revocation');
   assert.deepEqual(authority.callsTo('/revocations', p.license_number)[0]!.body, {
@@ -176,15 +179,26 @@ describe('licence authority faults (README "Licence authority")', () => {
   it('when the job runs three times at once and the authority answers each (the same answer), then one code is stored and one email sent', async () => {
     authority.hold();
     const { p, ticket } = await askReplacement();
-    await waitFor(() => authority.callsTo('/replacements', p.license_number).length === 1, 10_000, 'the job’s try');
+    await waitFor(
+      () => authority.callsTo('/replacements', p.license_number).length === 1,
+      10_000,
+      'the job’s try',
+    );
     const [call] = await calls(ticket.id);
     const deps = desk.workers!.deps;
     const runs = [carryOutAuthorityCall(deps, call!.id), carryOutAuthorityCall(deps, call!.id)];
-    await waitFor(() => authority.callsTo('/replacements', p.license_number).length === 3, 10_000, 'three tries');
+    await waitFor(
+      () => authority.callsTo('/replacements', p.license_number).length === 3,
+      10_000,
+      'three tries',
+    );
     authority.release();
     const results = await Promise.all(runs);
     await assertOneReplacement(p, ticket);
-    assert.ok(results.every((r) => r === 'code_stored' || r === 'already_finished'), results.join());
+    assert.ok(
+      results.every((r) => r === 'code_stored' || r === 'already_finished'),
+      results.join(),
+    );
     assert.equal(await carryOutAuthorityCall(deps, call!.id), 'already_finished', 'a later run does nothing');
     assert.equal(authority.callsTo('/replacements', p.license_number).length, 3, 'and asks nothing');
   });
@@ -236,7 +250,10 @@ describe('licence authority faults (README "Licence authority")', () => {
   });
 
   it('when the authority refuses for good (422), then no code is sent, the request is back in triage with the reason in its history', async () => {
-    authority.fail('/replacements', { status: 422, body: { error: 'licence unknown to the licensing system' } });
+    authority.fail('/replacements', {
+      status: 422,
+      body: { error: 'licence unknown to the licensing system' },
+    });
     const { p, ticket } = await askReplacement();
     const before = await storedCode(p.id);
     await settled(ticket.id, ['replacement']);
@@ -258,7 +275,9 @@ describe('licence authority faults (README "Licence authority")', () => {
   it('when a technician resends the existing code, then the authority is not asked and the request resolves at once', async () => {
     const p = await purchase(desk);
     const ticket = await fileMatchedRequest(desk, p);
-    await postDecision(desk, technician.token, ticket.reference, { type: 'reissue', mode: 'resend' }).expect(200);
+    await postDecision(desk, technician.token, ticket.reference, { type: 'reissue', mode: 'resend' }).expect(
+      200,
+    );
     assert.deepEqual(await calls(ticket.id), []);
     assert.equal(authority.callsTo('/replacements', p.license_number).length, 0);
   });

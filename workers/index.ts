@@ -27,7 +27,13 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
 /** Jobs each queue's worker runs at once (the bench runs its baselines at the same). Match jobs in
  * hand share their database work in batches (`createMatchBatcher`), so more at once means larger
  * batches: 64 gave about 0.2 statements per job, against 4 per job before batching (issue 14). */
-export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4, authority: 4 };
+export const CONCURRENCY: Record<string, number> = {
+  email: 10,
+  match: 64,
+  inbound: 4,
+  lookup: 4,
+  authority: 4,
+};
 
 export interface Workers {
   deps: WorkerDeps;

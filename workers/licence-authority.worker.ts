@@ -15,7 +15,8 @@ const payload = z.object({ callId: z.number().int().positive() });
 export function licenceAuthorityHandler(deps: WorkerDeps): JobHandler {
   return async (job) => {
     const parsed = payload.safeParse(job.data);
-    if (!parsed.success) throw new UnrecoverableError(`bad licence-authority payload: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new UnrecoverableError(`bad licence-authority payload: ${parsed.error.message}`);
     try {
       return await carryOutAuthorityCall(deps, parsed.data.callId);
     } catch (error) {

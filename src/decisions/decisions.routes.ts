@@ -100,7 +100,13 @@ function answerOf(outcome: DecisionOutcome): { status: 200 | 202; body: Record<s
     case 'waiting_for_authority':
       return {
         status: 202,
-        body: { reference, status: 'pending_approval', decision: 'reissue', mode: 'replace', waiting_for: 'licence_authority' },
+        body: {
+          reference,
+          status: 'pending_approval',
+          decision: 'reissue',
+          mode: 'replace',
+          waiting_for: 'licence_authority',
+        },
       };
     default: {
       const unknown: never = outcome;

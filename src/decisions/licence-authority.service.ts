@@ -57,7 +57,11 @@ export async function askForReplacement(
 }
 
 /** A refund reported to the licensing system, if there is one, in the refund's transaction. */
-export async function reportRefund(ctx: DecisionContext, purchaseId: number, approvalId: number): Promise<void> {
+export async function reportRefund(
+  ctx: DecisionContext,
+  purchaseId: number,
+  approvalId: number,
+): Promise<void> {
   if (!hasLicenceAuthority(ctx)) return;
   await insertAuthorityCall(ctx.tx, {
     kind: 'refund',
@@ -82,7 +86,10 @@ export class AuthorityUnreachableError extends Error {}
  * finishes it. Safe to run twice or at once: the authority acts once per Idempotency-Key, and the
  * call row, locked and still `pending`, is finished by one run only.
  */
-export async function carryOutAuthorityCall(deps: DecisionDeps, callId: number): Promise<AuthorityCallResult> {
+export async function carryOutAuthorityCall(
+  deps: DecisionDeps,
+  callId: number,
+): Promise<AuthorityCallResult> {
   const call = await findAuthorityCall(deps.db, callId);
   if (!call) throw new MissingAuthorityCallError(`no authority call ${callId}`);
   if (call.status !== 'pending') return 'already_finished';
@@ -133,15 +140,21 @@ async function finishReport(deps: DecisionDeps, callId: number): Promise<Authori
  * as a reissue does), the email to the purchaser (or the approved address), the history, the
  * request resolved, and the old code's revocation reported; or nothing, if another run did it.
  */
-async function storeReplacement(deps: DecisionDeps, callId: number, code: string): Promise<AuthorityCallResult> {
+async function storeReplacement(
+  deps: DecisionDeps,
+  callId: number,
+  code: string,
+): Promise<AuthorityCallResult> {
   const result = await deps.db.transaction(async (tx): Promise<AuthorityCallResult> => {
     const call = await findAuthorityCall(tx, callId, true);
     if (call?.status !== 'pending') return 'already_finished';
     const ticket = await lockTicketById(tx, call.request_id);
     const purchase = await lockPurchase(tx, call.purchase_id);
-    if (!ticket || !purchase) throw new MissingAuthorityCallError(`the request or purchase of call ${callId} is gone`);
+    if (!ticket || !purchase)
+      throw new MissingAuthorityCallError(`the request or purchase of call ${callId} is gone`);
     const ctx = decisionContext(tx, deps, deciderOf(call), ticket);
-    if (await codeIsKnown(ctx, code)) return refuseIn(ctx, call, 'answered with a code some licence already has or had');
+    if (await codeIsKnown(ctx, code))
+      return refuseIn(ctx, call, 'answered with a code some licence already has or had');
     const approval = call.approval_id === null ? undefined : await lockApproval(tx, call.approval_id);
     const to = approval?.to_address ?? purchase.purchaser_email;
     await sendCode(ctx, purchase, 'replace', to, call.approval_id ?? undefined, code);
