@@ -125,7 +125,28 @@ const envSchema = z.object({
     .enum(['strong', 'off'], { error: 'must be strong (instant recovery) or off' })
     .default('strong'),
   AUTO_RESEND_MAX_PER_HOUR: z.coerce.number().int().positive('must be a positive whole number').default(200),
+  LICENSE_AUTHORITY_URL: z
+    .url({ error: 'must be a URL, such as https://licensing.example.com/desk' })
+    .refine(isAuthorityUrl, {
+      message: 'must start with https:// (http:// only to a loopback host: localhost, 127.0.0.1, [::1])',
+    })
+    .transform((value) => value.replace(/\/+$/, ''))
+    .optional(),
+  LICENSE_AUTHORITY_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
+  LICENSE_AUTHORITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  LICENSE_AUTHORITY_RETRY_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
 });
+
+/**
+ * The licence authority is reached over https; plain http only on this machine (a stand-in in tests,
+ * a vendor's system under development), where nothing crosses a network.
+ */
+function isAuthorityUrl(value: string): boolean {
+  if (!URL.canParse(value)) return false;
+  const url = new URL(value);
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+}
 
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
@@ -154,6 +175,19 @@ export interface Config {
   readonly inbound: InboundSettings;
   /** Instant recovery (README "Instant recovery"): AUTO_RESEND and AUTO_RESEND_MAX_PER_HOUR. */
   readonly autoResend: { readonly mode: 'strong' | 'off'; readonly maxPerHour: number };
+  /** The vendor's licensing system (README "Licence authority"); unset, the desk makes codes itself. */
+  readonly licenceAuthority: LicenceAuthoritySettings | undefined;
+}
+
+export interface LicenceAuthoritySettings {
+  /** LICENSE_AUTHORITY_URL, without a trailing slash. */
+  readonly url: string;
+  /** LICENSE_AUTHORITY_SECRET: signs every call (Recovery-Desk-Signature). */
+  readonly secret: string;
+  /** LICENSE_AUTHORITY_TIMEOUT_MS: a call not answered by then is retried. */
+  readonly timeoutMs: number;
+  /** LICENSE_AUTHORITY_RETRY_MS: the first retry's delay, doubling after each, at most 10 minutes. */
+  readonly retryMs: number;
 }
 
 export interface InboundSettings {
@@ -193,6 +227,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError([
       'INBOUND_DOMAIN: required when INBOUND_SMTP_PORT or INBOUND_IMAP_URL is set (replies are addressed to reply+<token>@INBOUND_DOMAIN)',
     ]);
+  if (e.LICENSE_AUTHORITY_URL && !e.LICENSE_AUTHORITY_SECRET)
+    throw new ConfigError([
+      'LICENSE_AUTHORITY_SECRET: required when LICENSE_AUTHORITY_URL is set (every call to the licensing system is signed with it)',
+    ]);
   const productionProblems = e.NODE_ENV === 'production' ? refusedInProduction(e) : [];
   if (productionProblems.length > 0) throw new ConfigError(productionProblems);
   const dataDir = path.resolve(e.DATA_DIR);
@@ -224,6 +262,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBytes: e.INBOUND_MAX_BYTES,
     }),
     autoResend: Object.freeze({ mode: e.AUTO_RESEND, maxPerHour: e.AUTO_RESEND_MAX_PER_HOUR }),
+    licenceAuthority: licenceAuthorityOf(e),
+  });
+}
+
+function licenceAuthorityOf(e: z.infer<typeof envSchema>): LicenceAuthoritySettings | undefined {
+  if (!e.LICENSE_AUTHORITY_URL || !e.LICENSE_AUTHORITY_SECRET) return undefined;
+  return Object.freeze({
+    url: e.LICENSE_AUTHORITY_URL,
+    secret: e.LICENSE_AUTHORITY_SECRET,
+    timeoutMs: e.LICENSE_AUTHORITY_TIMEOUT_MS,
+    retryMs: e.LICENSE_AUTHORITY_RETRY_MS,
   });
 }
 

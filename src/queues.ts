@@ -41,6 +41,14 @@ export const JOBS = {
     subject: { table: 'code_lookups', idKey: 'lookupId', untilDone: 'received' },
     options: { attempts: 8, backoff: { type: 'exponential', delay: 2_000 }, ...keepFinished },
   },
+  // A call to the vendor's licensing system (src/integrations/licence-authority*.ts). Its backoff is
+  // the worker's `licence-authority` strategy, read from LICENSE_AUTHORITY_RETRY_MS (doubling, at
+  // most 10 minutes: 15 tries span about 1.5 hours; after that the outbox sweep hands it again).
+  'licence-authority': {
+    queue: 'authority',
+    subject: { table: 'authority_calls', idKey: 'callId', untilDone: 'pending' },
+    options: { attempts: 15, backoff: { type: 'licence-authority' }, ...keepFinished },
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

@@ -126,6 +126,43 @@ describe('settings (README "Settings")', () => {
     }
   });
 
+  it('when LICENSE_AUTHORITY_URL is not https (http beyond loopback) or set without its secret, then it is refused by name; unset, there is no authority', () => {
+    for (const bad of ['http://licensing.example.com', 'ftp://127.0.0.1', 'licensing', 'http://10.0.0.5/x']) {
+      assert.match(
+        problems({ LICENSE_AUTHORITY_URL: bad, LICENSE_AUTHORITY_SECRET: 's'.repeat(16) }).join(';'),
+        /^LICENSE_AUTHORITY_URL: /,
+        bad,
+      );
+    }
+    assert.match(
+      problems({ LICENSE_AUTHORITY_URL: 'https://licensing.example.com' }).join(';'),
+      /^LICENSE_AUTHORITY_SECRET: required when LICENSE_AUTHORITY_URL is set/,
+    );
+    assert.match(
+      problems({ LICENSE_AUTHORITY_URL: 'https://l.example.com', LICENSE_AUTHORITY_SECRET: 'short' }).join(
+        ';',
+      ),
+      /^LICENSE_AUTHORITY_SECRET: must be at least 16 characters long$/,
+    );
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      assert.equal(loadConfig({ DATA_DIR: dir }).licenceAuthority, undefined);
+      const config = loadConfig({
+        DATA_DIR: dir,
+        LICENSE_AUTHORITY_URL: 'http://127.0.0.1:9999/desk/',
+        LICENSE_AUTHORITY_SECRET: 's'.repeat(16),
+      });
+      assert.deepEqual(config.licenceAuthority, {
+        url: 'http://127.0.0.1:9999/desk',
+        secret: 's'.repeat(16),
+        timeoutMs: 10_000,
+        retryMs: 5_000,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('when the process starts with bad settings, then it exits 1 naming each variable before touching anything', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {

@@ -2,12 +2,14 @@ import { Worker } from 'bullmq';
 import { createMailTransport } from '../src/mail/mail.transport.ts';
 import { startRelay } from '../src/outbox/outbox.relay.ts';
 import { createQueues, JOBS, type JobName } from '../src/queues.ts';
+import { authorityRetryDelay } from '../src/integrations/licence-authority.ts';
 import { connectRedis } from '../src/redis/redis.ts';
 import type { Base } from '../src/runtime.ts';
 import { loadTemplates } from '../src/templates.ts';
 import type { JobHandler, WorkerDeps } from './job-handler.ts';
 import { codeLookupHandler } from './code-lookup.worker.ts';
 import { inboundEmailHandler } from './inbound-email.worker.ts';
+import { licenceAuthorityHandler } from './licence-authority.worker.ts';
 import { matchHandler } from './match.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
 
@@ -18,13 +20,20 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     'send-email': sendEmailHandler(deps),
     'inbound-email': inboundEmailHandler(deps),
     'code-lookup': codeLookupHandler(deps),
+    'licence-authority': licenceAuthorityHandler(deps),
   };
 }
 
 /** Jobs each queue's worker runs at once (the bench runs its baselines at the same). Match jobs in
  * hand share their database work in batches (`createMatchBatcher`), so more at once means larger
  * batches: 64 gave about 0.2 statements per job, against 4 per job before batching (issue 14). */
-export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4 };
+export const CONCURRENCY: Record<string, number> = {
+  email: 10,
+  match: 64,
+  inbound: 4,
+  lookup: 4,
+  authority: 4,
+};
 
 export interface Workers {
   deps: WorkerDeps;
@@ -58,7 +67,17 @@ export function startWorkers(base: Base): Workers {
         if (!handler) throw new Error(`no handler for job ${job.name}`);
         return handler(job);
       },
-      { connection, prefix: base.queuePrefix, concurrency: CONCURRENCY[queue] ?? 1, autorun: true },
+      {
+        connection,
+        prefix: base.queuePrefix,
+        concurrency: CONCURRENCY[queue] ?? 1,
+        autorun: true,
+        // JOBS' custom backoff types, whose delays come from the settings.
+        settings: {
+          backoffStrategy: (attemptsMade: number, type?: string) =>
+            type === 'licence-authority' ? authorityRetryDelay(config.licenceAuthority, attemptsMade) : 0,
+        },
+      },
     );
     worker.on('failed', (job, error) =>
       logger.warn(

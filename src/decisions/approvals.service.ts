@@ -28,6 +28,7 @@ import {
   markPurchaseRefunded,
   type LockedPurchase,
 } from './decisions.repository.ts';
+import { askForReplacement, hasLicenceAuthority, reportRefund } from './licence-authority.service.ts';
 import { reissueBreaks } from './rules.ts';
 import { insertEvent } from '../history/history.repository.ts';
 import { notify } from '../notifications/notifications.service.ts';
@@ -63,20 +64,21 @@ export async function approve(
         'The purchase record changed since this was proposed: reject this approval and propose again.',
       );
     await refuseConflictingApproval(tx, approval);
-    await carryOut(decisionContext(tx, deps, actor, ticket), approval, purchase);
+    const carried = await carryOut(decisionContext(tx, deps, actor, ticket), approval, purchase);
     await finishApproval(tx, approval.id, {
       status: 'approved',
       decidedBy: actor.id,
       decidedWith: credentialRecord(actor.credential),
       note: null,
     });
-    await moveTicket(tx, ticket.id, 'resolved', true);
+    // A replacement asked of the licensing system leaves the request waiting for it.
+    if (carried === 'done') await moveTicket(tx, ticket.id, 'resolved', true);
     await notifyProposer(tx, deps, 'proposal_approved', approval, ticket, actor);
     return {
       approval_id: approval.id,
       status: 'approved' as const,
       reference: ticket.reference,
-      request_status: 'resolved',
+      request_status: carried === 'done' ? 'resolved' : 'pending_approval',
     };
   });
   deps.relay.wake();
@@ -193,20 +195,28 @@ async function refuseConflictingApproval(tx: DecisionContext['tx'], approval: Ap
     );
 }
 
-/** What the approval proposed, done now: the refund, or the code sent to the other address. */
+/**
+ * What the approval proposed, done now: the refund, or the code sent to the other address; or
+ * `waiting` when its new code is asked of the licensing system (README "Licence authority").
+ */
 async function carryOut(
   ctx: DecisionContext,
   approval: ApprovalRow,
   purchase: LockedPurchase,
-): Promise<void> {
+): Promise<'done' | 'waiting'> {
   switch (approval.kind) {
     case 'refund':
-      return refund(ctx, approval, purchase);
+      await refund(ctx, approval, purchase);
+      return 'done';
     case 'reissue_elsewhere':
       // The licence may have expired or been revoked since it was proposed.
       enforce(reissueBreaks(purchase, today()));
+      if (approval.reissue_mode === 'replace' && hasLicenceAuthority(ctx)) {
+        await askForReplacement(ctx, purchase, approval.id);
+        return 'waiting';
+      }
       await sendCode(ctx, purchase, approval.reissue_mode ?? 'resend', approval.to_address!, approval.id);
-      return;
+      return 'done';
     default: {
       const unknown: never = approval.kind;
       throw new Error(`no way to carry out an approval of kind ${String(unknown)}`);
@@ -260,4 +270,5 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
     type: 'refund_approved',
     data: { approval_id: approval.id, amount: approval.amount, currency: approval.currency },
   });
+  await reportRefund(ctx, purchase.id, approval.id);
 }

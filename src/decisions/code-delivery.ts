@@ -16,28 +16,41 @@ import { satisfactionLinks } from '../satisfaction/satisfaction-links.ts';
 
 const FRESH_CODE_TRIES = 10;
 
-/**
- * A new code for the licence (a reissue's `replace` mode): unique across every licence's present
- * and past codes (by fingerprint), the old one kept encrypted in the code history and no longer
- * the licence's. The term is untouched: first_activated_at, and so the expiry, stay as they were.
- */
-async function replaceCode(ctx: DecisionContext<DecisionActor>, purchase: LockedPurchase): Promise<string> {
+/** A code no licence has or ever had (by fingerprint, under every configured key). */
+async function unusedCode(ctx: DecisionContext<DecisionActor>): Promise<string> {
   for (let attempt = 0; attempt < FRESH_CODE_TRIES; attempt++) {
     const code = newActivationCode();
-    if (await codeFingerprintTaken(ctx.tx, ctx.fingerprintsUnderEveryKey(code))) continue;
-    const hmac = ctx.fingerprint(code);
-    await insertCodeHistory(ctx.tx, {
-      purchaseId: purchase.id,
-      codeEnc: purchase.activation_code_enc,
-      codeHmac: purchase.activation_code_hmac,
-      reason: 'replaced',
-      requestId: ctx.ticket.id,
-      revokedBy: ctx.actor.id,
-    });
-    await setPurchaseCode(ctx.tx, purchase.id, { enc: ctx.cipher.encrypt(code), hmac });
-    return code;
+    if (!(await codeIsKnown(ctx, code))) return code;
   }
   throw new Error('could not draw an unused activation code');
+}
+
+/** Whether any licence has, or once had, this code. */
+export function codeIsKnown(ctx: DecisionContext<DecisionActor>, code: string): Promise<boolean> {
+  return codeFingerprintTaken(ctx.tx, ctx.fingerprintsUnderEveryKey(code));
+}
+
+/**
+ * A new code for the licence (a reissue's `replace` mode): drawn here, or the licensing system's
+ * (`fromAuthority`, README "Licence authority"); the old one kept encrypted in the code history and
+ * no longer the licence's. The term is untouched: first_activated_at, and so the expiry, stay.
+ */
+async function replaceCode(
+  ctx: DecisionContext<DecisionActor>,
+  purchase: LockedPurchase,
+  fromAuthority?: string,
+): Promise<string> {
+  const code = fromAuthority ?? (await unusedCode(ctx));
+  await insertCodeHistory(ctx.tx, {
+    purchaseId: purchase.id,
+    codeEnc: purchase.activation_code_enc,
+    codeHmac: purchase.activation_code_hmac,
+    reason: 'replaced',
+    requestId: ctx.ticket.id,
+    revokedBy: ctx.actor.id,
+  });
+  await setPurchaseCode(ctx.tx, purchase.id, { enc: ctx.cipher.encrypt(code), hmac: ctx.fingerprint(code) });
+  return code;
 }
 
 export interface CodeSent {
@@ -57,9 +70,12 @@ export async function sendCode(
   mode: ReissueMode,
   to: string,
   approvalId?: number,
+  fromAuthority?: string,
 ): Promise<CodeSent> {
   const code =
-    mode === 'replace' ? await replaceCode(ctx, purchase) : ctx.cipher.decrypt(purchase.activation_code_enc);
+    mode === 'replace'
+      ? await replaceCode(ctx, purchase, fromAuthority)
+      : ctx.cipher.decrypt(purchase.activation_code_enc);
   const { ticket, tx, deps } = ctx;
   const locale = ticketLocale(ticket);
   await queueEmail(tx, deps.config, {
@@ -124,6 +140,7 @@ export async function sendCode(
       // The history's "Resolved automatically" (instant recovery).
       ...(ctx.actor.id === null ? { automatic: true } : {}),
       ...(approvalId ? { approval_id: approvalId } : {}),
+      ...(fromAuthority ? { from_authority: true } : {}),
     },
   });
   return { sentTo: maskEmail(to), requesterNotified: notify };

@@ -72,7 +72,7 @@ export function decisionRoutes(deps: WebDeps): Router {
   return router;
 }
 
-/** A decision's outcome as the API answers it: 200 when done, 202 when it waits for a supervisor. */
+/** A decision's outcome as the API answers it: 200 when done, 202 when it waits for a supervisor or the licensing system. */
 function answerOf(outcome: DecisionOutcome): { status: 200 | 202; body: Record<string, unknown> } {
   const { reference } = outcome;
   switch (outcome.kind) {
@@ -97,6 +97,17 @@ function answerOf(outcome: DecisionOutcome): { status: 200 | 202; body: Record<s
       return { status: 200, body: { reference, status: 'waiting_on_customer' } };
     case 'rejected':
       return { status: 200, body: { reference, status: 'rejected', reason: outcome.reason } };
+    case 'waiting_for_authority':
+      return {
+        status: 202,
+        body: {
+          reference,
+          status: 'pending_approval',
+          decision: 'reissue',
+          mode: 'replace',
+          waiting_for: 'licence_authority',
+        },
+      };
     default: {
       const unknown: never = outcome;
       throw new Error(`no API answer for the outcome ${JSON.stringify(unknown)}`);

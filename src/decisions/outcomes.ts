@@ -6,6 +6,7 @@ import { satisfactionLinks } from '../satisfaction/satisfaction-links.ts';
 import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
 import { waitingProposalText } from './approval-kinds.ts';
 import { sendCode } from './code-delivery.ts';
+import { askForReplacement, hasLicenceAuthority } from './licence-authority.service.ts';
 import {
   enforce,
   matchedPurchase,
@@ -38,7 +39,9 @@ export type DecisionOutcome =
   /** The question went to the customer; the request waits on them. */
   | { kind: 'question_sent'; reference: string }
   /** Closed with this reason and its email. */
-  | { kind: 'rejected'; reference: string; reason: RejectReason };
+  | { kind: 'rejected'; reference: string; reason: RejectReason }
+  /** A replacement code was asked of the licensing system; the request resolves when it answers. */
+  | { kind: 'waiting_for_authority'; reference: string };
 
 /** Reissue: the code to the purchaser's address of record; anywhere else waits for a supervisor. */
 export async function reissue(ctx: DecisionContext, d: DecisionOf<'reissue'>): Promise<DecisionOutcome> {
@@ -46,6 +49,10 @@ export async function reissue(ctx: DecisionContext, d: DecisionOf<'reissue'>): P
   enforce(reissueBreaks(purchase, today()));
   if (d.to && normaliseMailbox(d.to) !== purchase.purchaser_mailbox)
     return proposeReissueElsewhere(ctx, purchase, d.mode, d.to);
+  if (d.mode === 'replace' && hasLicenceAuthority(ctx)) {
+    await askForReplacement(ctx, purchase, null);
+    return { kind: 'waiting_for_authority', reference: ctx.ticket.reference };
+  }
   return resendToPurchaser(ctx, purchase, d.mode);
 }
 

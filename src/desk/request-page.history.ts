@@ -39,7 +39,7 @@ const approvalRef = (d: Data) => (d.approval_id ? ` (approval #${str(d.approval_
 
 /** A person's code send (a reissue, or an approved send elsewhere). */
 const sentTheCode = (d: Data) =>
-  `sent the code (${d.mode === 'replace' ? 'a new code, the old one revoked' : 'resent'}) to ${str(d.to)}` +
+  `sent the code (${d.mode === 'replace' ? `a new code${d.from_authority ? ' from the licensing system' : ''}, the old one revoked` : 'resent'}) to ${str(d.to)}` +
   (d.requester_notified ? '; the requester was told where it went' : '') +
   (d.purchaser_notified ? '; the purchaser was told, without the code' : '') +
   approvalRef(d);
@@ -81,6 +81,17 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   auto_resend_held: (d) => `left a clear case to a person: ${str(d.why ?? d.reason)}`,
   rated: (d) =>
     `rated the outcome: ${d.answer === 'helpful' ? 'helpful' : d.answer === 'not_helpful' ? 'not helpful' : str(d.answer)}`,
+  replacement_requested: (d) =>
+    `asked the licensing system for a new code: the request waits for it${approvalRef(d)}`,
+  authority_refused: (d) =>
+    `refused the ${AUTHORITY_CALL_TEXT[str(d.call)] ?? str(d.call)} (${str(d.error)})` +
+    (d.call === 'replacement' ? ': the request is back in triage, no code was sent' : ''),
+};
+
+const AUTHORITY_CALL_TEXT: Record<string, string> = {
+  replacement: 'new code',
+  revocation: 'report of the revoked code',
+  refund: 'report of the refund',
 };
 
 /** The customer's words: what they did to the request, how they came, and their files. */

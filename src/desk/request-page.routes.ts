@@ -231,6 +231,8 @@ function outcomeMessage(outcome: DecisionOutcome): string {
       return 'Question sent: the request waits on the customer.';
     case 'rejected':
       return `Rejected (${outcome.reason.replace(/_/g, ' ')}); the customer is emailed.`;
+    case 'waiting_for_authority':
+      return 'Asked the licensing system for a new code: the request waits for it, and the code goes to the purchaser and the request resolves when it arrives.';
     default: {
       const unknown: never = outcome;
       throw new Error(`no sentence for the outcome ${JSON.stringify(unknown)}`);

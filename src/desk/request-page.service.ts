@@ -10,6 +10,10 @@ import { isLocale } from '../i18n/i18n.ts';
 import { macroChoices, macroText, usableMacro, type MacroChoice } from '../decisions/macros.service.ts';
 import type { MacroDecision } from '../decisions/macros.schema.ts';
 import type { Templates } from '../templates.ts';
+import {
+  waitingReplacementOf,
+  type WaitingReplacement,
+} from '../integrations/licence-authority.repository.ts';
 import { RELATED_SHOWN } from './customer-history.ts';
 import {
   findAttachment,
@@ -37,6 +41,8 @@ export interface RequestPageData {
   macros: Record<MacroDecision, MacroChoice[]>;
   /** The closed request this one follows up (an email reply to it), and this one's follow-ups. */
   followUps: { of: string | null; by: string[] };
+  /** The new code asked of the licensing system, while the request waits for it. */
+  authorityWait: WaitingReplacement | undefined;
 }
 
 /** An email as the page lists it: its masked copy, recorded or (still waiting) rendered from its facts. */
@@ -48,13 +54,14 @@ export async function loadRequestPage(
 ): Promise<RequestPageData> {
   const ticket = await getTicket(deps, referenceInput);
   const { locale, name } = ticket.request;
-  const [emails, attachments, purchase, related, macros, followUps] = await Promise.all([
+  const [emails, attachments, purchase, related, macros, followUps, authorityWait] = await Promise.all([
     listDeskEmails(deps.db, ticket.reference),
     listDeskAttachments(deps.db, ticket.reference),
     findMatchedPurchase(deps.db, ticket.reference),
     listRelatedRequests(deps.db, ticket.reference, RELATED_SHOWN),
     macroChoices(deps.db, isLocale(locale) ? locale : 'en', { name, reference: ticket.reference }),
     findFollowUpLinks(deps.db, ticket.reference),
+    waitingReplacementOf(deps.db, ticket.reference),
   ]);
   return {
     ticket,
@@ -68,6 +75,7 @@ export async function loadRequestPage(
     related,
     macros,
     followUps,
+    authorityWait,
   };
 }
 

@@ -80,6 +80,13 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     presence: others,
     holderTyping: heldByOther && others.some((o) => o.typing && o.email === ticket.claim?.by),
     closed: ticket.status === 'resolved' || ticket.status === 'rejected',
+    authorityWait: data.authorityWait
+      ? {
+          since: consoleTime(data.authorityWait.since),
+          attempts: data.authorityWait.attempts,
+          lastError: data.authorityWait.lastError,
+        }
+      : null,
     request: {
       ...ticket.request,
       created_at: consoleTime(ticket.created_at),

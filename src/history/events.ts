@@ -23,6 +23,8 @@ export const EVENT_TYPES = [
   'email_bounced', // inbound: a delivery report said one of the request's emails did not arrive
   'auto_resend_held', // decisions: a clear case instant recovery left to a person (a limit, a pause)
   'rated', // satisfaction: the customer answered "was this helpful?" (a link in the closing email)
+  'replacement_requested', // decisions: a new code asked of the licensing system (README "Licence authority")
+  'authority_refused', // decisions: the licensing system refused a call for good
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
