@@ -602,6 +602,15 @@ const ROWS: Row[] = [
     auth: 'session',
     target: async () => ({ url: `/desk/approvals/${await ownApproval()}/reject`, form: {} }),
   },
+  // The reports page and its CSV downloads (supervisors and admins).
+  { method: 'GET', path: '/desk/reports', access: 'supervisor', auth: 'session' },
+  {
+    method: 'GET',
+    path: '/desk/reports/:figure.csv',
+    access: 'supervisor',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/reports/requests.csv?days=7' }),
+  },
   { method: 'GET', path: '/desk/admin', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/users', access: 'admin', auth: 'session' },
   {

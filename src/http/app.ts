@@ -15,6 +15,7 @@ import { signInRoutes } from '../desk/sign-in.routes.ts';
 import { tokenRoutes } from '../desk/tokens.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
+import { reportsPageRoutes, type SummaryOf } from '../desk/reports-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
 import { inboundPageRoutes } from '../desk/inbound-pages.routes.ts';
@@ -29,6 +30,7 @@ import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
+import { UnavailableError } from '../errors.ts';
 
 const BODY_LIMIT = '64kb';
 
@@ -36,8 +38,17 @@ function withoutSecrets(url: string): string {
   return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
 }
 
+/**
+ * Where the reports page gets its figures. Until src/reports/reports.service.ts (branch
+ * reports-data) is merged, nothing: the page answers 503. After the merge: `reportSummary`.
+ */
+const summaryNotYetMerged: SummaryOf = () =>
+  Promise.reject(
+    new UnavailableError('The reports are not available yet: their figures are still being built.'),
+  );
+
 /** The whole HTTP surface; no listen() and no side effects, so tests mount it directly. */
-export function createApp(deps: WebDeps): express.Express {
+export function createApp(deps: WebDeps, parts: { reportSummary?: SummaryOf } = {}): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Which X-Forwarded-For hops are believed (TRUST_PROXY): req.ip is the client every
@@ -98,6 +109,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use(macroAdminRoutes(deps));
+  app.use(reportsPageRoutes(deps, parts.reportSummary ?? summaryNotYetMerged));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);
