@@ -669,6 +669,8 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/inbound', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
+  // The reports' figures (the page is the reports-page branch's).
+  { method: 'GET', path: '/api/v1/reports/summary', access: 'supervisor', auth: 'token' },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
   {
