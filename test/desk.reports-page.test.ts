@@ -4,7 +4,8 @@
  * sentence, hostile names escaped.
  *
  * The figures come from a made-up ReportSummary (test/helpers/report-summary.ts) handed to
- * createApp: reportSummary (branch reports-data) was not merged when this was written.
+ * createApp, so that hostile names and demo data are easy to set; test/browser.reports.test.ts
+ * draws the page from reportSummary on filed requests.
  */
 import assert from 'node:assert/strict';
 import type { Express } from 'express';
@@ -28,9 +29,9 @@ function summaryOf(_db: unknown, period: { from: string; to: string }): Promise<
     madeUpSummary(period.from, period.to, {
       includesDemoData: demo,
       decisionsPerActor: [
-        { actor: HOSTILE, type: 'reject', count: 3 },
-        { actor: '=cmd|calc', type: 'reissue', count: 2 },
-        { actor: 'auto', type: 'reissue', count: 9 },
+        { actor: HOSTILE, type: 'rejected', count: 3 },
+        { actor: '=cmd|calc', type: 'code_sent', count: 2 },
+        { actor: 'auto', type: 'code_sent', count: 9 },
       ],
     }),
   );

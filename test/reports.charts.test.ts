@@ -64,7 +64,7 @@ describe('report figures', () => {
 
   it('when a technician is named <script>, then the chart and its tooltip escape the name', () => {
     const hostile = madeUpSummary('2026-11-04', '2026-12-03', {
-      decisionsPerActor: [{ actor: '<script>alert(1)</script>"&', type: 'reject', count: 2 }],
+      decisionsPerActor: [{ actor: '<script>alert(1)</script>"&', type: 'rejected', count: 2 }],
     });
     const { svg, table } = reportFigure(hostile, 'decisions');
     assert.ok(!svg.includes('<script>'), svg);

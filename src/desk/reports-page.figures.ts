@@ -1,7 +1,7 @@
 import { horizontalBarsChart } from '../reports/charts/horizontal-bars.ts';
 import { shareBarChart } from '../reports/charts/share-bar.ts';
 import { REPORT_VERDICTS, type Durations, type ReportSummary } from '../reports/report-summary.ts';
-import { DECISION_TYPES } from '../decisions/decisions.schema.ts';
+import { REPORT_DECISION_EVENTS } from '../reports/report-figures.ts';
 import {
   capitalised,
   percentText,
@@ -125,18 +125,21 @@ const responseTimesFigure: FigureBuilder = (summary, drawn) => {
   };
 };
 
-const DECISION_WORDS: Record<(typeof DECISION_TYPES)[number], string> = {
-  reissue: 'Reissue',
-  refund: 'Refund',
-  request_info: 'Request info',
-  reject: 'Reject',
+const DECISION_WORDS: Record<(typeof REPORT_DECISION_EVENTS)[number], string> = {
+  code_sent: 'Code sent',
+  reissue_proposed: 'Reissue proposed',
+  refund_proposed: 'Refund proposed',
+  refund_approved: 'Refund approved',
+  approval_rejected: 'Approval turned down',
+  info_requested: 'Info requested',
+  rejected: 'Rejected',
 };
 const decisionWord = (type: string) => (DECISION_WORDS as Record<string, string | undefined>)[type] ?? type;
 
 const decisionsFigure: FigureBuilder = (summary, drawn) => {
-  const known = DECISION_TYPES.filter((t) => summary.decisionsPerActor.some((d) => d.type === t));
+  const known = REPORT_DECISION_EVENTS.filter((t) => summary.decisionsPerActor.some((d) => d.type === t));
   const other = [...new Set(summary.decisionsPerActor.map((d) => d.type))].filter(
-    (t) => !(DECISION_TYPES as readonly string[]).includes(t),
+    (t) => !(REPORT_DECISION_EVENTS as readonly string[]).includes(t),
   );
   const types = [...known, ...other.sort()];
   const byActor = new Map<string, Record<string, number>>();

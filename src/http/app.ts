@@ -30,22 +30,13 @@ import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
-import { UnavailableError } from '../errors.ts';
+import { reportSummary } from '../reports/reports.service.ts';
 
 const BODY_LIMIT = '64kb';
 
 function withoutSecrets(url: string): string {
   return url.replace(/([?&]token=)[^&]*/gi, '$1[redacted]');
 }
-
-/**
- * Where the reports page gets its figures. Until src/reports/reports.service.ts (branch
- * reports-data) is merged, nothing: the page answers 503. After the merge: `reportSummary`.
- */
-const summaryNotYetMerged: SummaryOf = () =>
-  Promise.reject(
-    new UnavailableError('The reports are not available yet: their figures are still being built.'),
-  );
 
 /** The whole HTTP surface; no listen() and no side effects, so tests mount it directly. */
 export function createApp(deps: WebDeps, parts: { reportSummary?: SummaryOf } = {}): express.Express {
@@ -109,7 +100,7 @@ export function createApp(deps: WebDeps, parts: { reportSummary?: SummaryOf } = 
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use(macroAdminRoutes(deps));
-  app.use(reportsPageRoutes(deps, parts.reportSummary ?? summaryNotYetMerged));
+  app.use(reportsPageRoutes(deps, parts.reportSummary ?? reportSummary));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);
