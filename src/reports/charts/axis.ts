@@ -71,5 +71,9 @@ export function bandCentres(x: ScaleBand<string>): { at: (index: number) => numb
 export function shortDay(day: string): string {
   const date = new Date(`${day}T00:00:00Z`);
   if (Number.isNaN(date.getTime())) return day;
-  return date.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return SHORT_DAY.format(date);
 }
+
+// One formatter for every label: toLocaleDateString builds a new one per call, which was most of
+// the time a year's page took to draw.
+const SHORT_DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });

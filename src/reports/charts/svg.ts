@@ -131,5 +131,7 @@ export function emptyNote(frame: Frame, text: string): string {
 
 /** A number as a chart label: whole numbers as they are, others to one decimal. */
 export function numberText(value: number): string {
-  return Number.isInteger(value) ? value.toLocaleString('en') : value.toFixed(1);
+  return Number.isInteger(value) ? NUMBER.format(value) : value.toFixed(1);
 }
+
+const NUMBER = new Intl.NumberFormat('en');
