@@ -626,6 +626,15 @@ const ROWS: Row[] = [
     auth: 'session',
     target: async () => ({ url: `/desk/approvals/${await ownApproval()}/reject`, form: {} }),
   },
+  // The reports page and its CSV downloads (supervisors and admins).
+  { method: 'GET', path: '/desk/reports', access: 'supervisor', auth: 'session' },
+  {
+    method: 'GET',
+    path: '/desk/reports/:figure.csv',
+    access: 'supervisor',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/reports/requests.csv?days=7' }),
+  },
   { method: 'GET', path: '/desk/admin', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/users', access: 'admin', auth: 'session' },
   {
@@ -700,6 +709,8 @@ const ROWS: Row[] = [
     auth: 'token',
     target: () => Promise.resolve({ url: '/api/v1/purchases/batch', json: [{}] }),
   },
+  // The reports' figures as JSON.
+  { method: 'GET', path: '/api/v1/reports/summary', access: 'supervisor', auth: 'token' },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
   {

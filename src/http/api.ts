@@ -6,24 +6,29 @@ import { macroApiRoutes } from '../decisions/macros.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { notificationApiRoutes } from '../notifications/notifications.routes.ts';
 import { queueApiRoutes } from '../queue/queue.routes.ts';
+import { reportApiRoutes } from '../reports/reports-api.routes.ts';
 import type { StatusCountsCache } from '../queue/status-counts.ts';
 import { ticketRoutes } from '../tickets/tickets.routes.ts';
 
 /**
  * The staff API, mounted at /api/v1: one API token check for everything under /tickets, /approvals,
- * /macros, /audit and /notifications (an unknown path there is a 401 too, without a token), then
+ * /macros, /audit, /notifications and /reports (an unknown path there is a 401 too, without a token), then
  * the queue, one ticket, claims, decisions and approvals, the macros, the admins' audit, and the
- * token user's notifications. The customer's /api/v1/recovery-requests (status tokens, no API
+ * token user's notifications, and the reports' figures. The customer's /api/v1/recovery-requests (status tokens, no API
  * token) is served by requests/ and passes through.
  */
 export function staffApiRoutes(deps: WebDeps, queueCounts: StatusCountsCache): Router {
   const router = Router();
-  router.use(['/tickets', '/approvals', '/macros', '/audit', '/notifications'], requireToken(deps));
+  router.use(
+    ['/tickets', '/approvals', '/macros', '/audit', '/notifications', '/reports'],
+    requireToken(deps),
+  );
   router.use(queueApiRoutes(deps, queueCounts));
   router.use(ticketRoutes(deps));
   router.use(decisionRoutes(deps));
   router.use(macroApiRoutes(deps));
   router.use(auditApiRoutes(deps));
   router.use(notificationApiRoutes(deps));
+  router.use(reportApiRoutes(deps));
   return router;
 }
