@@ -9,6 +9,7 @@ import type { JobHandler, WorkerDeps } from './job-handler.ts';
 import { codeLookupHandler } from './code-lookup.worker.ts';
 import { inboundEmailHandler } from './inbound-email.worker.ts';
 import { matchHandler } from './match.worker.ts';
+import { REPORT_ROLLUP_EVERY_MS, reportRollupHandler } from './report-rollup.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
 
 /** Every job name and its handler: the type makes a missing handler a compile error. */
@@ -18,13 +19,14 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     'send-email': sendEmailHandler(deps),
     'inbound-email': inboundEmailHandler(deps),
     'code-lookup': codeLookupHandler(deps),
+    'report-rollup': reportRollupHandler(deps),
   };
 }
 
 /** Jobs each queue's worker runs at once (the bench runs its baselines at the same). Match jobs in
  * hand share their database work in batches (`createMatchBatcher`), so more at once means larger
  * batches: 64 gave about 0.2 statements per job, against 4 per job before batching (issue 14). */
-export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4 };
+export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4, report: 1 };
 
 export interface Workers {
   deps: WorkerDeps;
@@ -70,6 +72,15 @@ export function startWorkers(base: Base): Workers {
     return worker;
   });
   logger.info({ queues: queueNames }, 'workers started');
+  // The reports' roll-up repeats by itself; one scheduler per prefix, however many workers start.
+  queues
+    .get(JOBS['report-rollup'].queue)
+    .upsertJobScheduler(
+      'report-rollup',
+      { every: REPORT_ROLLUP_EVERY_MS },
+      { name: 'report-rollup', data: { stateId: 1 }, opts: JOBS['report-rollup'].options },
+    )
+    .catch((error: unknown) => logger.warn({ err: error }, 'report roll-up not scheduled'));
 
   return {
     deps,
