@@ -49,6 +49,13 @@ export const JOBS = {
     subject: { table: 'authority_calls', idKey: 'callId', untilDone: 'pending' },
     options: { attempts: 15, backoff: { type: 'licence-authority' }, ...keepFinished },
   },
+  // Reports (src/reports): recount the days changed since the last run. Repeated every few minutes
+  // by a job scheduler (workers/index.ts); its one subject row never waits, so it is never handed again.
+  'report-rollup': {
+    queue: 'report',
+    subject: { table: 'report_rollup_state', idKey: 'stateId', untilDone: 'rolling' },
+    options: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...keepFinished },
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

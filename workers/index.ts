@@ -11,6 +11,7 @@ import { codeLookupHandler } from './code-lookup.worker.ts';
 import { inboundEmailHandler } from './inbound-email.worker.ts';
 import { licenceAuthorityHandler } from './licence-authority.worker.ts';
 import { matchHandler } from './match.worker.ts';
+import { REPORT_ROLLUP_EVERY_MS, reportRollupHandler } from './report-rollup.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
 
 /** Every job name and its handler: the type makes a missing handler a compile error. */
@@ -21,6 +22,7 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     'inbound-email': inboundEmailHandler(deps),
     'code-lookup': codeLookupHandler(deps),
     'licence-authority': licenceAuthorityHandler(deps),
+    'report-rollup': reportRollupHandler(deps),
   };
 }
 
@@ -33,6 +35,7 @@ export const CONCURRENCY: Record<string, number> = {
   inbound: 4,
   lookup: 4,
   authority: 4,
+  report: 1,
 };
 
 export interface Workers {
@@ -89,6 +92,15 @@ export function startWorkers(base: Base): Workers {
     return worker;
   });
   logger.info({ queues: queueNames }, 'workers started');
+  // The reports' roll-up repeats by itself; one scheduler per prefix, however many workers start.
+  queues
+    .get(JOBS['report-rollup'].queue)
+    .upsertJobScheduler(
+      'report-rollup',
+      { every: REPORT_ROLLUP_EVERY_MS },
+      { name: 'report-rollup', data: { stateId: 1 }, opts: JOBS['report-rollup'].options },
+    )
+    .catch((error: unknown) => logger.warn({ err: error }, 'report roll-up not scheduled'));
 
   return {
     deps,

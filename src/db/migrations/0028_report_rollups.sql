@@ -44,12 +44,14 @@ CREATE TABLE report_daily (
   n      bigint NOT NULL,
   PRIMARY KEY (figure, day, k1, k2)
 );
--- The last day rolled up (days after it are counted live); one row.
+-- The last day rolled up (days after it are counted live); one row, the subject of the
+-- `report-rollup` job (JOBS in src/queues.ts; status stays 'idle': the job repeats by itself).
 CREATE TABLE report_rollup_state (
-  id             boolean PRIMARY KEY DEFAULT true CHECK (id),
+  id             bigint PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+  status         text NOT NULL DEFAULT 'idle',
   rolled_through date
 );
-INSERT INTO report_rollup_state (id) VALUES (true);
+INSERT INTO report_rollup_state (id) VALUES (1);
 
 -- What a day's roll-up looks up: requests due that day, history events and status moves that day.
 CREATE INDEX recovery_requests_first_response_due ON recovery_requests (first_response_due_at);
