@@ -3,22 +3,19 @@ import { requireSession } from '../auth/require-session.ts';
 import type { WebDeps } from '../deps.ts';
 import { NotFoundError } from '../errors.ts';
 import { toCsv } from '../reports/csv.ts';
-import type { ReportSummary } from '../reports/report-summary.ts';
+import { reportSummary } from '../reports/reports.service.ts';
 import { renderDeskPage } from './desk-page.ts';
 import { REPORT_FIGURES, type ReportFigure } from './reports-page.figure.ts';
 import { reportFigure } from './reports-page.figures.ts';
 import { parsePeriod, todayUtc } from './reports-page.schema.ts';
 import { reportsView } from './reports-page.view.ts';
 
-/** The figures of a period (src/reports/reports.service.ts `reportSummary`), passed in by createApp. */
-export type SummaryOf = (db: WebDeps['db'], period: { from: string; to: string }) => Promise<ReportSummary>;
-
 /**
  * /desk/reports (supervisors and admins): the period picker and every figure of the period as a
  * chart drawn here as SVG, with its table; /desk/reports/<figure>.csv: one figure's table as CSV.
  * A period the picker refuses is a sentence on the page (422), never a 5xx.
  */
-export function reportsPageRoutes(deps: WebDeps, reportSummary: SummaryOf): Router {
+export function reportsPageRoutes(deps: WebDeps): Router {
   const router = Router();
   const supervisor = requireSession('supervisor');
 

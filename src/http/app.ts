@@ -15,7 +15,7 @@ import { signInRoutes } from '../desk/sign-in.routes.ts';
 import { tokenRoutes } from '../desk/tokens.routes.ts';
 import type { WebDeps } from '../deps.ts';
 import { approvalsPageRoutes } from '../desk/approvals-page.routes.ts';
-import { reportsPageRoutes, type SummaryOf } from '../desk/reports-page.routes.ts';
+import { reportsPageRoutes } from '../desk/reports-page.routes.ts';
 import { deskRoutes } from '../desk/desk.routes.ts';
 import { requestPageRoutes } from '../desk/request-page.routes.ts';
 import { inboundPageRoutes } from '../desk/inbound-pages.routes.ts';
@@ -32,7 +32,6 @@ import { PROJECT_ROOT } from '../project-root.ts';
 import { purchaseApiRoutes } from '../purchases-api/purchases-api.routes.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
-import { reportSummary } from '../reports/reports.service.ts';
 
 const BODY_LIMIT = '64kb';
 
@@ -41,7 +40,7 @@ function withoutSecrets(url: string): string {
 }
 
 /** The whole HTTP surface; no listen() and no side effects, so tests mount it directly. */
-export function createApp(deps: WebDeps, parts: { reportSummary?: SummaryOf } = {}): express.Express {
+export function createApp(deps: WebDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   // Which X-Forwarded-For hops are believed (TRUST_PROXY): req.ip is the client every
@@ -105,7 +104,7 @@ export function createApp(deps: WebDeps, parts: { reportSummary?: SummaryOf } = 
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use(macroAdminRoutes(deps));
-  app.use(reportsPageRoutes(deps, parts.reportSummary ?? reportSummary));
+  app.use(reportsPageRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);
