@@ -43,6 +43,7 @@ import {
   stopChild,
 } from './lib/processes.ts';
 import { measureFootprint } from './lib/footprint.ts';
+import { reportsFigure } from './reports.ts';
 import { startCountingSmtp, type CountingSmtp } from './lib/smtp.ts';
 import { alternate, latencyOf, median, ratios, round, type Latency } from './lib/stats.ts';
 
@@ -53,7 +54,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     db: { type: 'string', default: 'both' },
     keep: { type: 'boolean', default: false },
-    // Only these figures (comma-separated: footprint, import, intake, matching, email, latency, memory, queue).
+    // Only these figures (comma-separated: footprint, import, intake, matching, email, latency, memory, queue, reports).
     only: { type: 'string' },
     // Writes CPU profiles (node --cpu-prof) of the desk's processes into the work folder, kept.
     profile: { type: 'boolean', default: false },
@@ -81,6 +82,8 @@ const SIZE2 = QUICK
       queueRowSeconds: 1,
       memorySeconds: 2,
       requests: 2_000,
+      reportRequests: 2_000,
+      reportRuns: 5,
     }
   : {
       latencySeconds: 20,
@@ -89,6 +92,8 @@ const SIZE2 = QUICK
       queueRowSeconds: 4,
       memorySeconds: 10,
       requests: 20_000,
+      reportRequests: 1_000_000,
+      reportRuns: 20,
     };
 const CONNECTIONS = 50;
 const SECRET_KEY = randomBytes(32).toString('hex');
@@ -186,6 +191,8 @@ async function benchDatabase(kind: DbKind, smtp: CountingSmtp): Promise<void> {
       await host.stop();
     }
     if (want('latency') || want('memory')) await separateProcessesFigures(kind, env, dbUrl, peak);
+    // On the PostgreSQL server only: a million requests take minutes to write.
+    if (kind === 'server' && want('reports')) await reportsRow(dbUrl);
   } finally {
     await cleanup();
   }
@@ -661,6 +668,18 @@ async function separateProcessesFigures(
     workerChild.kill('SIGTERM');
     await Promise.all([stopChild(webChild), stopChild(workerChild)]);
     await clearQueues(await queuePrefixOf(pool));
+    await pool.close();
+  }
+}
+
+// ── reports (issue 18) ──
+
+async function reportsRow(dbUrl: string) {
+  const pool = openPostgres(dbUrl, 2);
+  try {
+    const row = await reportsFigure(pool, { requests: SIZE2.reportRequests, runs: SIZE2.reportRuns, log });
+    figures.push({ ...row, database: 'server' });
+  } finally {
     await pool.close();
   }
 }

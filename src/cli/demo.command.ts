@@ -1,13 +1,19 @@
 import { DEMO_LOOKUP_ADDRESSES, loadDemo, DEMO_USERS } from '../demo/demo.service.ts';
+import { DEMO_HISTORY_REQUESTS, loadDemoHistory } from '../reports/demo-history.service.ts';
 import { loadTemplates } from '../templates.ts';
 import { parseOptions } from './arguments.ts';
 import { UsageError, withDatabase, type Command } from './command.ts';
 
 /** `desk demo`: demo purchases, users (with public passwords) and requests. Refused in production. */
 export const demoCommand: Command = {
-  usage: 'demo   load demo purchases, users and requests (not with NODE_ENV=production)',
+  usage:
+    'demo [--history]   load demo purchases, users and requests; --history: a year of generated requests for the reports (not with NODE_ENV=production)',
   async run(args) {
-    const { positionals } = parseOptions({ args, options: {}, allowPositionals: true });
+    const { positionals, values } = parseOptions({
+      args,
+      options: { history: { type: 'boolean', default: false } },
+      allowPositionals: true,
+    });
     if (positionals.length) throw new UsageError(`Unexpected arguments: ${positionals.join(' ')}.`);
     if (process.env.NODE_ENV === 'production') {
       process.stderr.write(
@@ -33,6 +39,13 @@ export const demoCommand: Command = {
       '',
       `"Email me my codes" at /recover/by-email: try ${DEMO_LOOKUP_ADDRESSES.join(' or ')}.`,
     ];
+    if (values.history) {
+      const history = await withDatabase((db) => loadDemoHistory(db));
+      out.push(
+        '',
+        `History for /desk/reports: ${DEMO_HISTORY_REQUESTS.toLocaleString('en')} demo requests over a year (once), ${history.daysRolledUp} days rolled up.`,
+      );
+    }
     process.stdout.write(`${out.join('\n')}\n`);
     return 0;
   },

@@ -70,6 +70,15 @@ SELECT d.day, 'satisfaction', k.k1, '', count(*) FROM days d JOIN satisfaction_a
 
 const FIGURE_COLUMNS = `to_char(day, 'YYYY-MM-DD') AS day, figure, k1, k2, n::float8 AS n`;
 
+/**
+ * Turns PostgreSQL's JIT off for the rest of this transaction: it would compile the wide figures
+ * SQL above for seconds (4.6 s of a 4.7 s one-day count on 20,000 requests, EXPLAIN ANALYZE),
+ * far longer than running it.
+ */
+export async function withoutJit(tx: Queryable): Promise<void> {
+  await tx.query('SET LOCAL jit = off');
+}
+
 /** The figures of these days computed from the rows (today's, and days not yet rolled up). */
 export async function figuresOfDays(db: Queryable, days: string[]): Promise<FigureRow[]> {
   if (days.length === 0) return [];

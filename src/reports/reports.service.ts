@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/db.ts';
+import type { Db, Queryable } from '../db/db.ts';
 import type { IntakeChannel } from '../requests/intake-channel.ts';
 import { addDays, daysBetween, durationsOf } from './report-figures.ts';
 import {
@@ -13,6 +13,7 @@ import {
   figuresOfDays,
   readRollupState,
   rolledUpFigures,
+  withoutJit,
   type FigureRow,
 } from './reports.repository.ts';
 
@@ -21,20 +22,27 @@ import {
  * report_daily; the days after the last roll-up (today, at least) are counted live from the rows
  * with the same SQL, so both agree by construction. `from` and `to` are valid UTC days, from ≤ to.
  */
-export async function reportSummary(
-  db: Queryable,
-  period: { from: string; to: string },
-): Promise<ReportSummary> {
+export async function reportSummary(db: Db, period: { from: string; to: string }): Promise<ReportSummary> {
+  return db.transaction(async (tx) => {
+    await withoutJit(tx);
+    return summaryIn(tx, period);
+  });
+}
+
+/** The report read in one transaction (one snapshot of the roll-ups and the live rows). */
+async function summaryIn(db: Queryable, period: { from: string; to: string }): Promise<ReportSummary> {
   const state = await readRollupState(db);
   const rolledThrough = state.rolledThrough ?? addDays(state.firstDay ?? state.today, -1);
   const lastLive = period.to < state.today ? period.to : state.today;
   const firstLive = addDays(rolledThrough, 1);
   const liveDays = firstLive <= lastLive ? daysBetween(firstLive, lastLive) : [];
-  const [rolled, live, demoRolled] = await Promise.all([
-    rolledUpFigures(db, { from: period.from, to: rolledThrough < period.to ? rolledThrough : period.to }),
-    figuresOfDays(db, liveDays),
-    demoDataRolledUp(db, period.to),
-  ]);
+  // One after another: a transaction's queries share its one connection.
+  const rolled = await rolledUpFigures(db, {
+    from: period.from,
+    to: rolledThrough < period.to ? rolledThrough : period.to,
+  });
+  const live = await figuresOfDays(db, liveDays);
+  const demoRolled = await demoDataRolledUp(db, period.to);
   const rows = [...rolled, ...live];
   const inPeriod = rows.filter((r) => r.day >= period.from && r.day <= period.to);
   return {

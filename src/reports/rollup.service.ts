@@ -1,6 +1,12 @@
 import type { Db } from '../db/db.ts';
 import { addDays, daysBetween } from './report-figures.ts';
-import { lockRollupState, rollUpDays, saveRolledThrough, takeDirtyDays } from './reports.repository.ts';
+import {
+  lockRollupState,
+  rollUpDays,
+  saveRolledThrough,
+  takeDirtyDays,
+  withoutJit,
+} from './reports.repository.ts';
 
 /** Days rolled up per statement: a month of a busy desk is one statement of a few seconds. */
 const DAYS_PER_STATEMENT = 31;
@@ -13,6 +19,7 @@ const DAYS_PER_STATEMENT = 31;
  */
 export async function rollUpReports(db: Db): Promise<{ days: number }> {
   return db.transaction(async (tx) => {
+    await withoutJit(tx);
     const state = await lockRollupState(tx);
     const yesterday = addDays(state.today, -1);
     const dirty = await takeDirtyDays(tx, state.today);

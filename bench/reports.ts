@@ -1,0 +1,73 @@
+/**
+ * The reports figure of issue 18 (`npm run bench`, part `reports`): a year of generated requests
+ * (src/reports/generated-history.repository.ts, in SQL), the roll-ups built as the worker builds
+ * them, then reportSummary for the whole year timed against the same figures counted by a direct
+ * scan of the rows (the roll-up's own live SQL over every day), alternating in the same run.
+ */
+import type { Db } from '../src/db/db.ts';
+import { addDays, daysBetween } from '../src/reports/report-figures.ts';
+import { insertGeneratedHistory } from '../src/reports/generated-history.repository.ts';
+import { figuresOfDays } from '../src/reports/reports.repository.ts';
+import { reportSummary } from '../src/reports/reports.service.ts';
+import { rollUpReports } from '../src/reports/rollup.service.ts';
+import { latencyOf, median, round } from './lib/stats.ts';
+
+export interface ReportsRow {
+  figure: string;
+  desk: string;
+  baseline: string;
+  ratio: number;
+  target: string;
+  met: boolean;
+  data: Record<string, unknown>;
+}
+
+const timed = async (work: () => Promise<unknown>): Promise<number> => {
+  const start = performance.now();
+  await work();
+  return performance.now() - start;
+};
+
+/** `requests` over 365 days; `runs` timings of the report, every fifth also of the direct scan. */
+export async function reportsFigure(
+  db: Db,
+  options: { requests: number; runs: number; log: (message: string) => void },
+): Promise<ReportsRow> {
+  const { requests, runs, log } = options;
+  const generateMs = await timed(() =>
+    insertGeneratedHistory(db, { requests, days: 365, channels: ['form', 'api', 'email', 'demo'] }),
+  );
+  await db.query('VACUUM ANALYZE');
+  const rollUpMs = await timed(() => rollUpReports(db));
+  log(
+    `reports: ${requests.toLocaleString('en')} requests in ${round(generateMs / 1000, 1)} s, rolled up in ${round(rollUpMs / 1000, 1)} s`,
+  );
+  const today = new Date().toISOString().slice(0, 10);
+  const period = { from: addDays(today, -365), to: today };
+  const days = daysBetween(period.from, period.to);
+  const desk: number[] = [];
+  const baseline: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    desk.push(await timed(() => reportSummary(db, period)));
+    if (i % 5 === 0) baseline.push(await timed(() => figuresOfDays(db, days)));
+  }
+  const d = latencyOf(desk);
+  const b = latencyOf(baseline);
+  const summary = await reportSummary(db, period);
+  log(`reports: p50 ${d.p50} ms, p99 ${d.p99} ms; direct scan p50 ${b.p50} ms`);
+  return {
+    figure: `reports: reportSummary for a year of ${requests.toLocaleString('en')} requests`,
+    desk: `p50 ${d.p50} ms, p99 ${d.p99} ms`,
+    baseline: `direct scan p50 ${b.p50} ms`,
+    ratio: median(desk) / median(baseline),
+    target: 'p50 <= 200 ms',
+    met: d.p50 <= 200,
+    data: {
+      latencyMs: d,
+      directScanMs: b,
+      generateSeconds: round(generateMs / 1000, 1),
+      rollUpSeconds: round(rollUpMs / 1000, 1),
+      filed: summary.requestsPerDay.reduce((n, r) => n + r.count, 0),
+    },
+  };
+}
