@@ -41,6 +41,14 @@ describe('the new-token page', () => {
       mainOf(res.text),
       new RegExp(`for ${supervisor.user.email.replace(/\./g, '\\.')} \\(supervisor\\)`),
     );
+    assert.match(mainOf(res.text), /with scopes: none:/, 'no scope unless ticked');
+  });
+
+  it('when a supervisor ticks purchases:write, then the page names the scope the token holds', async () => {
+    const supervisor = await signInAs(desk.app, desk.base.db, 'supervisor');
+    const fields = { label: 'shop', expires_in_days: '30', scopes: 'purchases:write' };
+    const res = await postForm(supervisor, '/desk/tokens', fields).expect(201);
+    assert.match(mainOf(res.text), /with scopes: purchases:write:/);
   });
 
   it('when an admin tries to make a token on another user’s row, then there is no such page and no token', async () => {

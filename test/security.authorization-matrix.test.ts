@@ -20,6 +20,7 @@ import { QUEUE_BOARD_PATH } from '../src/admin/queue-board.ts';
 import type { Role } from '../src/auth/user.ts';
 import { storeInbound } from '../src/inbound/inbound.repository.ts';
 import { notify } from '../src/notifications/notifications.service.ts';
+import { satisfactionToken } from '../src/satisfaction/satisfaction-links.ts';
 import { validRequest, type TestDesk } from './helpers/desk.ts';
 import {
   fileMatchedRequest,
@@ -42,7 +43,7 @@ interface Target {
 }
 
 interface Row {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** The route's path as mounted (matched against the router stack). */
   path: string;
   /**
@@ -155,6 +156,13 @@ async function ownTicket(): Promise<{ reference: string; token: string }> {
   assert.equal(res.status, 201, res.text);
   const body = JSON.parse(res.text) as { reference: string; token: string };
   return body;
+}
+
+/** A satisfaction link of a request of its own: signed for the customer, without its token for the others. */
+async function feedbackUrl(who: Who): Promise<string> {
+  const { reference } = await ownTicket();
+  const token = satisfactionToken(desk.base.config.secretKey, reference, 'helpful');
+  return `/requests/${reference}/feedback/helpful${who === 'anonymous' ? `?token=${token}` : ''}`;
 }
 
 /** A refund proposed by another technician, waiting for a supervisor: for the approval routes. */
@@ -337,6 +345,22 @@ const ROWS: Row[] = [
       if (who === 'anonymous') client.bearer = token;
       return { url: `/api/v1/recovery-requests/${reference}` };
     },
+  },
+  // "Was this helpful?": only the signed link of the closing email records an answer or a comment
+  // (README "Satisfaction"), never a desk login without it.
+  {
+    method: 'GET',
+    path: '/requests/:reference/feedback/:answer',
+    access: 'customer',
+    auth: 'session',
+    target: async ({ who }) => ({ url: await feedbackUrl(who) }),
+  },
+  {
+    method: 'POST',
+    path: '/requests/:reference/feedback/:answer',
+    access: 'customer',
+    auth: 'session',
+    target: async ({ who }) => ({ url: await feedbackUrl(who), form: { comment: 'Quick and clear.' } }),
   },
   // The technician API (bearer tokens).
   { method: 'GET', path: '/api/v1/tickets', access: 'technician', auth: 'token' },
@@ -660,6 +684,22 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/desk/admin/audit', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/desk/admin/inbound', access: 'admin', auth: 'session' },
   { method: 'GET', path: '/api/v1/audit', access: 'admin', auth: 'token' },
+  // Purchases by API: an admin's token, or a token with the purchases:write scope (the matrix's
+  // tokens have none; test/purchases.api.test.ts tries a scoped one). Bodies that store nothing.
+  {
+    method: 'PUT',
+    path: '/api/v1/purchases/:license_number',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/purchases/0000-000000-00000001', json: {} }),
+  },
+  {
+    method: 'POST',
+    path: '/api/v1/purchases/batch',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/purchases/batch', json: [{}] }),
+  },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
   {

@@ -134,6 +134,7 @@ describe('finding 13: tokens die with their user, expire, and record their creat
     ['the label is too long', { label: 'x'.repeat(101) }, /at most 100 characters/],
     ['the expiry is not a number', { label: 'bad expiry', expires_in_days: 'soon' }, /whole number of days/],
     ['the expiry is too long', { label: 'bad expiry', expires_in_days: '366' }, /at most 365 days/],
+    ['the scope is unknown', { label: 'bad scope', scopes: 'purchases:delete' }, /Unknown scope/],
   ];
   for (const [label, fields, message] of badForms) {
     it(`finding 13: when ${label}, then 422 with a clear message and no token is made`, async () => {
@@ -146,6 +147,37 @@ describe('finding 13: tokens die with their user, expire, and record their creat
       assert.equal(rows.length, 1, 'only the token the test helper made');
     });
   }
+
+  it('when a user ticks purchases:write under My tokens, then the token holds that scope, the new-token page, My tokens and the admin’s users page list it, and its audit event names it', async () => {
+    const tech = await signInAs(desk.app, desk.base.db, 'technician');
+    const form = await tech.agent.get('/desk/tokens').expect(200);
+    assert.match(
+      form.text,
+      /<input type="checkbox" id="token-scope-0" name="scopes" value="purchases:write">/,
+    );
+    const start = await lastAuditId();
+    const made = await post(tech, '/desk/tokens', { label: 'shop feed', scopes: 'purchases:write' }).expect(
+      201,
+    );
+    assert.match(made.text, /with scopes: purchases:write/);
+    await myToken(tech, { label: 'plain' });
+    assert.deepEqual((await tokenRow('shop feed'))!.scopes, ['purchases:write']);
+    assert.deepEqual((await tokenRow('plain'))!.scopes, [], 'no scope unless ticked');
+
+    const row = (label: string, html: string) =>
+      new RegExp(`<td>${label}</td>(?:(?!</tr>)[\\s\\S])*`).exec(html)![0];
+    const mine = (await tech.agent.get('/desk/tokens').expect(200)).text;
+    assert.match(row('shop feed', mine), /<td>purchases:write<\/td>/);
+    assert.match(row('plain', mine), /<td>none<\/td>/);
+    const users = (await admin.agent.get('/desk/admin/users').expect(200)).text;
+    assert.match(row('shop feed', users), /<td>purchases:write<\/td>/);
+
+    const [event] = await desk.base.db.query<{ data: { scopes: string[] } }>(
+      `SELECT data FROM audit_events WHERE id > $1 AND action = 'token_created' ORDER BY id LIMIT 1`,
+      [start],
+    );
+    assert.deepEqual(event!.data.scopes, ['purchases:write']);
+  });
 
   it('finding 13: when a user tries to revoke someone else’s token under My tokens, then 404 and it still works; their own they can revoke', async () => {
     const owner = await createUserWithToken(desk.base.db, 'technician');
@@ -185,20 +217,50 @@ describe('finding 13: tokens die with their user, expire, and record their creat
       const bad = desk(['token', 'create', '--email', 'ops@example.com', '--expires-in', '0']);
       assert.equal(bad.status, 2);
       assert.match(bad.stderr, /--expires-in: The expiry must be at least 1 day/);
+      const scoped = desk([
+        'token',
+        'create',
+        '--email',
+        'ops@example.com',
+        '--label',
+        'shop',
+        '--scope',
+        'purchases:write',
+      ]);
+      assert.equal(scoped.status, 0, scoped.stderr);
+      assert.match(scoped.stderr, /scopes: purchases:write\./);
+      const unknownScope = desk([
+        'token',
+        'create',
+        '--email',
+        'ops@example.com',
+        '--scope',
+        'purchases:delete',
+      ]);
+      assert.equal(unknownScope.status, 2);
+      assert.match(
+        unknownScope.stderr,
+        /--scope: Unknown scope "purchases:delete": the scopes are purchases:write/,
+      );
 
       const { openDb } = await import('../src/db/db.ts');
       const db = await openDb({ dataDir: dir });
       try {
         const [token] = await db.query<{ created_by: number | null; created_via: string; days: number }>(
-          `SELECT created_by, created_via, round(extract(epoch FROM expires_at - created_at) / 86400)::int AS days
+          `SELECT created_by, created_via, round(extract(epoch FROM expires_at - created_at) / 86400)::int AS days, scopes
              FROM api_tokens WHERE label = 'cron'`,
         );
-        assert.deepEqual(token, { created_by: null, created_via: 'cli', days: 30 });
+        assert.deepEqual(token, { created_by: null, created_via: 'cli', days: 30, scopes: [] });
+        const [shop] = await db.query<{ scopes: string[] }>(
+          `SELECT scopes FROM api_tokens WHERE label = 'shop'`,
+        );
+        assert.deepEqual(shop?.scopes, ['purchases:write']);
         const events = await db.query<{ actor: string; action: string; address: string | null }>(
           'SELECT actor, action, address FROM audit_events ORDER BY id',
         );
         assert.deepEqual(events, [
           { actor: 'cli', action: 'user_added', address: null },
+          { actor: 'cli', action: 'token_created', address: null },
           { actor: 'cli', action: 'token_created', address: null },
         ]);
       } finally {

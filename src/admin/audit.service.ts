@@ -100,6 +100,8 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
     `The licences of ${what} were emailed to it (lookup ${String(d.lookup_id)}: ${String(d.licences)} listed, codes of ${Array.isArray(d.codes) ? d.codes.length : 0}).`,
   instant_recovery_resumed: (who, _what, d) =>
     `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
+  purchases_pushed: (who, what, d) =>
+    `${who} pushed ${what} by API: ${count(d.created)} created, ${count(d.updated)} updated, ${count(d.unchanged)} unchanged, ${count(d.invalid)} invalid.`,
 };
 
 function sentence(row: AuditEventRow): string {

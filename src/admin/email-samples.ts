@@ -28,6 +28,12 @@ const withStatusLink = {
   statusUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}?token=sample-status-token`,
 };
 
+/** The emails that resolve or reject a request ask "Was this helpful?" with two signed links. */
+const satisfaction = {
+  helpfulUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}/feedback/helpful?token=sample-token`,
+  notHelpfulUrl: `https://desk.example.com/requests/${SAMPLE_REFERENCE}/feedback/not_helpful?token=sample-token`,
+};
+
 /** Each customer email says how to answer: on the status page, or, with INBOUND_DOMAIN, by replying. */
 const replying = { 'with INBOUND_DOMAIN (answer by replying)': { replyTo: 'reply+…@desk.example.com' } };
 
@@ -56,6 +62,7 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     context: {
       ...common,
       ...purchase,
+      ...satisfaction,
       code: 'ABCDE-FGHJK-MNPQR-STUVW',
       expiresOn: '2027-01-10',
       replaced: false,
@@ -63,7 +70,7 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     variants: { replaced: { replaced: true }, 'no expiry date': { expiresOn: undefined }, ...replying },
   },
   'reissue-redirected-notice': {
-    context: { ...withStatusLink, maskedAddress: 'j***@gmail.com' },
+    context: { ...withStatusLink, ...satisfaction, maskedAddress: 'j***@gmail.com' },
     variants: replying,
   },
   'code-sent-elsewhere': {
@@ -71,12 +78,13 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
     variants: replying,
   },
   'refund-approved': {
-    context: { ...common, ...purchase, amount: '49.00', currency: 'EUR' },
+    context: { ...common, ...purchase, ...satisfaction, amount: '49.00', currency: 'EUR' },
     variants: replying,
   },
   'renewal-offer': {
     context: {
       ...withStatusLink,
+      ...satisfaction,
       channel: 'estore',
       store: 'Online Store DE',
       message: 'A renewal keeps your settings and adds a year from today.',
@@ -90,6 +98,7 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
   'ask-your-store': {
     context: {
       ...withStatusLink,
+      ...satisfaction,
       store: 'Softwarehaus Müller',
       message: 'The store’s support page is on its website.',
     },
@@ -98,6 +107,7 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
   'request-rejected': {
     context: {
       ...withStatusLink,
+      ...satisfaction,
       reason: 'no_purchase_found',
       message: 'Your order number belongs to another store.',
     },

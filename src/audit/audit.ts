@@ -20,6 +20,8 @@ export const AUDIT_ACTIONS = [
   'code_lookup',
   'codes_emailed',
   'instant_recovery_resumed',
+  // A shop pushed purchase records through the API (src/purchases-api): the counts, never a code.
+  'purchases_pushed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

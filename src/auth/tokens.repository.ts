@@ -1,4 +1,5 @@
 import type { Queryable } from '../db/db.ts';
+import type { TokenScope } from './token-scopes.ts';
 import type { User } from './user.ts';
 
 /** How a token came to be: its owner in the console, the operator's `desk token create`, or before 0014. */
@@ -18,10 +19,12 @@ export interface ApiTokenRow {
   revoked_at: Date | null;
   revoked_reason: RevokedReason | null;
   revoked_by_email: string | null;
+  scopes: TokenScope[];
 }
 
 const TOKEN_COLUMNS = `t.id, t.user_id, t.label, t.created_at, t.created_by, c.email AS created_by_email,
-       t.created_via, t.expires_at, t.last_used_at, t.revoked_at, t.revoked_reason, r.email AS revoked_by_email
+       t.created_via, t.expires_at, t.last_used_at, t.revoked_at, t.revoked_reason, r.email AS revoked_by_email,
+       t.scopes
   FROM api_tokens t LEFT JOIN users c ON c.id = t.created_by LEFT JOIN users r ON r.id = t.revoked_by`;
 
 export async function insertApiToken(
@@ -33,13 +36,14 @@ export async function insertApiToken(
     createdBy: number | null;
     createdVia: 'console' | 'cli';
     expiresInDays: number;
+    scopes: readonly TokenScope[];
   },
 ): Promise<{ id: number; expires_at: Date }> {
   const [row] = await db.query<{ id: number; expires_at: Date }>(
-    `INSERT INTO api_tokens (user_id, token_hash, label, created_by, created_via, expires_at)
-     VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6::int))
+    `INSERT INTO api_tokens (user_id, token_hash, label, created_by, created_via, expires_at, scopes)
+     VALUES ($1, $2, $3, $4, $5, now() + make_interval(days => $6::int), $7::text[])
      RETURNING id, expires_at`,
-    [t.userId, t.tokenHash, t.label, t.createdBy, t.createdVia, t.expiresInDays],
+    [t.userId, t.tokenHash, t.label, t.createdBy, t.createdVia, t.expiresInDays, t.scopes],
   );
   return row!;
 }
@@ -48,6 +52,7 @@ export interface ActiveTokenUser extends User {
   token_id: number;
   created_by: number | null;
   created_via: TokenOrigin;
+  scopes: TokenScope[];
   recently_used: boolean;
 }
 
@@ -57,7 +62,7 @@ export async function findUserByActiveToken(
   tokenHash: string,
 ): Promise<ActiveTokenUser | undefined> {
   const [row] = await db.query<ActiveTokenUser>(
-    `SELECT u.id, u.email, u.role, t.id AS token_id, t.created_by, t.created_via,
+    `SELECT u.id, u.email, u.role, t.id AS token_id, t.created_by, t.created_via, t.scopes,
             coalesce(t.last_used_at > now() - interval '1 minute', false) AS recently_used
        FROM api_tokens t JOIN users u ON u.id = t.user_id
       WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.disabled_at IS NULL`,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { lineText } from '../identifiers/plain-text.ts';
+import { tokenScopes } from './token-scopes.ts';
 
 export const DEFAULT_TOKEN_DAYS = 90;
 export const MAX_TOKEN_DAYS = 365;
@@ -20,9 +21,10 @@ export const tokenDays = z.coerce
 
 const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-/** The "My tokens" form: a label (optional) and how many days the token lives (default 90). */
+/** The "My tokens" form: a label (optional), how many days the token lives (default 90), its scopes (checkboxes). */
 export const newTokenForm = z.object({
   label: z.preprocess(blankToUndefined, tokenLabel.optional()).transform((label) => label ?? null),
   expires_in_days: z.preprocess(blankToUndefined, tokenDays.default(DEFAULT_TOKEN_DAYS)),
+  scopes: tokenScopes,
 });
 export type NewTokenForm = z.infer<typeof newTokenForm>;

@@ -4,6 +4,7 @@ import type { ActingAs } from '../audit/audit.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { hasRole } from './roles.ts';
+import type { TokenScope } from './token-scopes.ts';
 import {
   findApiToken,
   findUserByActiveToken,
@@ -23,6 +24,8 @@ const TOKEN_SHAPE = /^rdt_[A-Za-z0-9_-]{43}$/;
 export interface NewToken {
   label: string | null;
   expiresInDays: number;
+  /** What it may do beyond its user's role (token-scopes.ts); none unless given. */
+  scopes?: readonly TokenScope[];
 }
 
 export interface CreatedToken {
@@ -32,6 +35,7 @@ export interface CreatedToken {
   user: User;
   label: string | null;
   expiresAt: Date;
+  scopes: TokenScope[];
 }
 
 /**
@@ -70,6 +74,7 @@ async function issueToken(
   acting: ActingAs,
 ): Promise<CreatedToken> {
   const token = `${TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+  const scopes = [...(input.scopes ?? [])];
   const row = await insertApiToken(tx, {
     userId: user.id,
     tokenHash: hashApiToken(token),
@@ -77,6 +82,7 @@ async function issueToken(
     createdBy: origin.createdBy,
     createdVia: origin.via,
     expiresInDays: input.expiresInDays,
+    scopes,
   });
   await recordAudit(tx, {
     ...acting,
@@ -88,6 +94,7 @@ async function issueToken(
       label: input.label,
       expires_at: row.expires_at,
       via: origin.via,
+      scopes,
     },
   });
   return {
@@ -96,6 +103,7 @@ async function issueToken(
     user: { id: user.id, email: user.email, role: user.role },
     label: input.label,
     expiresAt: row.expires_at,
+    scopes,
   };
 }
 
@@ -151,7 +159,7 @@ export async function authenticateToken(db: Queryable, token: string): Promise<A
     id: found.id,
     email: found.email,
     role: found.role,
-    credential: { kind: 'token', id: found.token_id, createdBy },
+    credential: { kind: 'token', id: found.token_id, createdBy, scopes: found.scopes },
   };
 }
 

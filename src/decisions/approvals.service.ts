@@ -3,6 +3,7 @@ import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { queueEmail } from '../mail/mail.service.ts';
+import { satisfactionLinks } from '../satisfaction/satisfaction-links.ts';
 import { waitingProposalText, type ApprovalKind } from './approval-kinds.ts';
 import {
   finishApproval,
@@ -261,6 +262,7 @@ async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: Loc
       licenseNumber: purchase.license_number,
       formUrl: formUrl(deps.config.publicUrl, ticketLocale(ticket)),
     },
+    secrets: satisfactionLinks(deps.config, ticket.reference),
   });
   await insertEvent(tx, {
     requestId: ticket.id,

@@ -12,6 +12,7 @@ import {
   type LockedPurchase,
 } from './decisions.repository.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { satisfactionLinks } from '../satisfaction/satisfaction-links.ts';
 
 const FRESH_CODE_TRIES = 10;
 
@@ -91,7 +92,11 @@ export async function sendCode(
       replaced: mode === 'replace',
       formUrl: formUrl(deps.config.publicUrl, locale),
     },
-    secrets: { code: { value: code, masked: MASKED_CODE } },
+    // The code's email resolves the request: it asks whether that helped (README "Satisfaction").
+    secrets: {
+      code: { value: code, masked: MASKED_CODE },
+      ...satisfactionLinks(deps.config, ticket.reference),
+    },
   });
   const notify = normaliseMailbox(ticket.email) !== normaliseMailbox(to);
   if (notify) {
@@ -100,6 +105,7 @@ export async function sendCode(
       locale,
       to: ticket.email,
       facts: { name: ticket.name, reference: ticket.reference, maskedAddress: maskEmail(to) },
+      secrets: satisfactionLinks(deps.config, ticket.reference),
     });
   }
   // A code that leaves the purchaser's address of record (a supervisor approved it): the purchaser

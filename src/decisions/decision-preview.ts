@@ -47,7 +47,7 @@ export async function previewDecisionEmail(
   const { decision } = await withMacro(deps.db, request, ticketLocale(ticket), ticket);
   // withMacro keeps the type it was given.
   if (decision.type === 'reissue' || decision.type === 'refund') throw new Error('the decision changed type');
-  const email = decisionEmail(ticket, decision);
+  const email = decisionEmail(deps.config, ticket, decision);
   const row = requesterEmailPreview(deps.config, ticket, email);
   const copy = recordedCopy(deps.templates, { ...row, subject: null, html: null, text: null });
   return { ...copy, to: email.to, locale: email.locale };

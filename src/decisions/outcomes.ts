@@ -1,6 +1,8 @@
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmailToRequester, type RequesterEmail } from '../requests/customer-email.ts';
 import { ConflictError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { satisfactionLinks } from '../satisfaction/satisfaction-links.ts';
 import { insertApproval, pendingApprovalsOnPurchase } from './approvals.repository.ts';
 import { waitingProposalText } from './approval-kinds.ts';
 import { sendCode } from './code-delivery.ts';
@@ -177,7 +179,7 @@ export async function requestInfo(
   macro?: UsedMacro,
 ): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  await queueEmailToRequester(tx, deps, ticket, decisionEmail(ticket, d));
+  await queueEmailToRequester(tx, deps, ticket, decisionEmail(deps.config, ticket, d));
   await insertEvent(tx, {
     requestId: ticket.id,
     actor: ctx.actor.email,
@@ -206,7 +208,7 @@ export async function reject(
   macro?: UsedMacro,
 ): Promise<DecisionOutcome> {
   const { ticket, tx, deps } = ctx;
-  const email = decisionEmail(ticket, d);
+  const email = decisionEmail(deps.config, ticket, d);
   await queueEmailToRequester(tx, deps, ticket, email);
   await insertEvent(tx, {
     requestId: ticket.id,
@@ -228,6 +230,7 @@ export async function reject(
  * the links): what the decision queues, and what its preview renders (decision-preview.ts).
  */
 export function decisionEmail(
+  config: Pick<Config, 'publicUrl' | 'secretKey'>,
   ticket: DecisionTicket,
   d: DecisionOf<'request_info'> | DecisionOf<'reject'>,
 ): RequesterEmail {
@@ -238,5 +241,7 @@ export function decisionEmail(
     ...common,
     template: REJECT_TEMPLATES[d.reason],
     facts: { ...facts, reason: d.reason, store: ticket.store, channel: ticket.channel },
+    // A rejection closes the request: its email asks whether that helped (README "Satisfaction").
+    secrets: satisfactionLinks(config, ticket.reference),
   };
 }

@@ -84,6 +84,8 @@ const WORDS: Record<EventType, (d: Data) => string> = {
   authority_refused: (d) =>
     `refused the ${AUTHORITY_CALL_TEXT[str(d.call)] ?? str(d.call)} (${str(d.error)})` +
     (d.call === 'replacement' ? ': the request is back in triage, no code was sent' : ''),
+  rated: (d) =>
+    `rated the outcome: ${d.answer === 'helpful' ? 'helpful' : d.answer === 'not_helpful' ? 'not helpful' : str(d.answer)}`,
 };
 
 const AUTHORITY_CALL_TEXT: Record<string, string> = {

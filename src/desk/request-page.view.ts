@@ -19,6 +19,7 @@ import type { Ticket } from '../tickets/tickets.service.ts';
 import { customerHistoryView, RELATED_SHOWN } from './customer-history.ts';
 import { dueText, flagView } from './queue-view.ts';
 import { historyLine, REJECT_REASON_TEXT } from './request-page.history.ts';
+import { satisfactionView } from './request-satisfaction.ts';
 import type { RequestPageData } from './request-page.service.ts';
 import {
   CHANNEL_WORDS,
@@ -119,6 +120,7 @@ export function requestPageView(data: RequestPageData, user: User, others: Prese
     related: customerHistoryView(data.related),
     relatedMore: data.related.length >= RELATED_SHOWN,
     followUps: data.followUps,
+    satisfaction: satisfactionView(ticket.satisfaction),
     history: ticket.history.map((event) => ({
       ...historyLine(event),
       at: consoleTime(event.created_at),

@@ -8,7 +8,8 @@ import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';
 import { DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, newTokenForm } from '../auth/tokens.schema.ts';
 import { createOwnToken, ownTokens, revokeToken } from '../auth/tokens.service.ts';
-import { tokenView } from './tokens.view.ts';
+import { scopesText, tokenView } from './tokens.view.ts';
+import { SCOPE_TEXT, TOKEN_SCOPES, type TokenScope } from '../auth/token-scopes.ts';
 import { consoleTime } from '../time-text.ts';
 
 const PAGE = '/desk/tokens';
@@ -25,16 +26,28 @@ export function tokenRoutes(deps: WebDeps): Router {
     if (!parsed.success) {
       const fields: Record<string, string> = {};
       for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'form')] ??= issue.message;
-      const typed = { label: bodyField(req, 'label'), expires_in_days: bodyField(req, 'expires_in_days') };
+      const typed = {
+        label: bodyField(req, 'label'),
+        expires_in_days: bodyField(req, 'expires_in_days'),
+        scopes: scopeChoices(req.body),
+      };
       const error = 'Some fields are missing or not valid.';
       return showPage(deps, req, res, { error, fields, form: typed }, 422);
     }
-    const input = { label: parsed.data.label, expiresInDays: parsed.data.expires_in_days };
+    const { label: given, expires_in_days: expiresInDays, scopes } = parsed.data;
+    const input = { label: given, expiresInDays, scopes };
     const created = await createOwnToken(deps.db, currentUser(res), input, req.ip ?? null);
     // Shown on this one response and stored nowhere but as a hash: not even in the session. The
     // owner goes by its own name: the layout's `user` is whoever is signed in.
     const { user: owner, token, label, expiresAt } = created;
-    const page = { title: 'New API token', owner, token, label, expires: consoleTime(expiresAt) };
+    const page = {
+      title: 'New API token',
+      owner,
+      token,
+      label,
+      expires: consoleTime(expiresAt),
+      scopes: scopesText(created.scopes),
+    };
     renderDeskPage(req, res, deps.templates, 'token-created', page, 201);
   });
 
@@ -58,12 +71,16 @@ async function showPage(
   deps: WebDeps,
   req: Request,
   res: Response,
-  problem: { error?: string; fields?: Record<string, string>; form?: Record<string, string> } = {},
+  problem: { error?: string; fields?: Record<string, string>; form?: TokenFormView } = {},
   status = 200,
 ): Promise<void> {
   const now = new Date();
   const tokens = (await ownTokens(deps.db, currentUser(res))).map((t) => tokenView(t, now));
-  const form = problem.form ?? { label: '', expires_in_days: String(DEFAULT_TOKEN_DAYS) };
+  const form = problem.form ?? {
+    label: '',
+    expires_in_days: String(DEFAULT_TOKEN_DAYS),
+    scopes: scopeChoices({}),
+  };
   renderDeskPage(
     req,
     res,
@@ -79,6 +96,19 @@ async function showPage(
     },
     status,
   );
+}
+
+interface TokenFormView {
+  label: string;
+  expires_in_days: string;
+  scopes: { name: TokenScope; text: string; checked: boolean }[];
+}
+
+/** Every scope as a checkbox of the form, ticked when the body sent it. */
+function scopeChoices(body: unknown): TokenFormView['scopes'] {
+  const sent: unknown = (body as Record<string, unknown> | undefined)?.scopes;
+  const given = new Set([sent].flat());
+  return TOKEN_SCOPES.map((name) => ({ name, text: SCOPE_TEXT[name], checked: given.has(name) }));
 }
 
 function bodyField(req: Request, name: string): string {

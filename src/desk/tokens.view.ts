@@ -1,5 +1,6 @@
 import { consoleTime, utcMinute, type ShownTime } from '../time-text.ts';
 import type { ApiTokenRow, RevokedReason } from '../auth/tokens.repository.ts';
+import type { TokenScope } from '../auth/token-scopes.ts';
 
 export interface TokenView {
   id: number;
@@ -12,6 +13,8 @@ export interface TokenView {
   /** "2025-01-02 10:00 UTC by admin@example.com (admin)", or null while the token lives. */
   revoked: string | null;
   live: boolean;
+  /** "purchases:write", or "none" for a token that does what its user's role allows. */
+  scopes: string;
 }
 
 const WHY: Record<RevokedReason, string> = {
@@ -33,7 +36,13 @@ export function tokenView(t: ApiTokenRow, now = new Date()): TokenView {
     lastUsed: t.last_used_at ? consoleTime(t.last_used_at) : 'never',
     revoked: t.revoked_at ? revokedText(t) : null,
     live: !t.revoked_at && !expired,
+    scopes: scopesText(t.scopes),
   };
+}
+
+/** A token's scopes as lists and the new-token page show them. */
+export function scopesText(scopes: readonly TokenScope[]): string {
+  return scopes.length ? scopes.join(', ') : 'none';
 }
 
 function creator(t: ApiTokenRow): string {

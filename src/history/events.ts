@@ -24,6 +24,7 @@ export const EVENT_TYPES = [
   'auto_resend_held', // decisions: a clear case instant recovery left to a person (a limit, a pause)
   'replacement_requested', // decisions: a new code asked of the licensing system (README "Licence authority")
   'authority_refused', // decisions: the licensing system refused a call for good
+  'rated', // satisfaction: the customer answered "was this helpful?" (a link in the closing email)
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -25,8 +25,10 @@ import { opsRoutes } from '../ops/ops.routes.ts';
 import { statusCountsCache } from '../queue/status-counts.ts';
 import { requestRoutes } from '../requests/requests.routes.ts';
 import { codeLookupRoutes } from '../lookups/code-lookups.routes.ts';
+import { satisfactionRoutes } from '../satisfaction/satisfaction.routes.ts';
 import { serializeError } from '../logger.ts';
 import { PROJECT_ROOT } from '../project-root.ts';
+import { purchaseApiRoutes } from '../purchases-api/purchases-api.routes.ts';
 import { staffApiRoutes } from './api.ts';
 import { consolePathExactly, errorHandler, lastResort, notFound } from './errors.ts';
 
@@ -69,6 +71,8 @@ export function createApp(deps: WebDeps): express.Express {
   );
   app.use(helmet({ contentSecurityPolicy: { directives: { 'form-action': ["'self'"] } } }));
   app.use('/static', express.static(path.join(PROJECT_ROOT, 'public'), { maxAge: '1h' }));
+  // Before the app's body parsers: it reads its own bodies, larger, once the token is checked.
+  app.use('/api/v1', purchaseApiRoutes(deps));
   app.use(express.json({ limit: BODY_LIMIT }));
   app.use(express.urlencoded({ extended: false, limit: BODY_LIMIT }));
 
@@ -79,6 +83,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(opsRoutes(deps));
   app.use(requestRoutes(deps));
   app.use(codeLookupRoutes(deps));
+  app.use(satisfactionRoutes(deps));
   app.use('/api/v1', staffApiRoutes(deps, queueCounts));
   // The console: sessions and CSRF checks under /desk only (the API and customer pages use no cookies).
   app.use('/desk', consolePathExactly);

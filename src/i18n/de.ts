@@ -128,6 +128,23 @@ export const de: Messages = {
   'email.answer.not_read': 'Antworten an diese Adresse werden nicht gelesen.',
   'email.answer.page_link': 'Seite Ihrer Anfrage öffnen',
   'email.answer.form_link': 'Neue Anfrage stellen',
+  'email.satisfaction.question': 'War das hilfreich?',
+  'email.satisfaction.yes': 'Ja',
+  'email.satisfaction.no': 'Nein',
+  'satisfaction.title': 'Vielen Dank',
+  'satisfaction.thanks': 'Vielen Dank für Ihre Antwort zu Anfrage {reference}.',
+  'satisfaction.already':
+    'Wir haben Ihre Antwort zu Anfrage {reference} bereits. Vielen Dank: Ein weiterer Klick ändert nichts.',
+  'satisfaction.your_answer': 'Ihre Antwort:',
+  'satisfaction.answer.helpful': 'Hilfreich',
+  'satisfaction.answer.not_helpful': 'Nicht hilfreich',
+  'satisfaction.comment.title': 'Möchten Sie noch etwas sagen?',
+  'satisfaction.comment.help':
+    'Freiwillig: Sagen Sie uns, was gut lief oder was wir besser machen können, in höchstens {max} Zeichen. Bitte geben Sie hier keinen Aktivierungscode ein.',
+  'field.comment': 'Ihr Kommentar',
+  'satisfaction.comment.submit': 'Kommentar senden',
+  'satisfaction.comment.thanks': 'Vielen Dank: Wir haben Ihren Kommentar erhalten.',
+  'satisfaction.comment.already': 'Wir haben Ihren Kommentar zu dieser Anfrage bereits. Vielen Dank.',
   'reason.no_purchase_found': 'Wir konnten keinen Kauf finden, der zu Ihren Angaben passt.',
   'reason.trial_license':
     'Es handelt sich um eine Testlizenz: Testlizenzen können weder wiederhergestellt noch erstattet werden.',

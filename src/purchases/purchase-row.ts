@@ -179,6 +179,20 @@ function readColumn(rule: Rule<unknown>, input: unknown): unknown {
   return new Problem(`${rule.echo === false ? 'the value' : shown(value)} is not ${rule.describe}`);
 }
 
+/** A row's canonical values, each bad column with why, and the fields that are no column at all. */
+function readRow(values: Record<string, unknown>) {
+  // Built in one column order, so that every row has the same shape.
+  const row: Record<string, unknown> = {};
+  const problems: [column: Column, text: string][] = [];
+  for (const column of PURCHASE_COLUMNS) {
+    const read = readColumn(RULES[column], values[column]);
+    if (read instanceof Problem) problems.push([column, read.text]);
+    else row[column] = read;
+  }
+  const unknown = Object.keys(values).filter((key) => !COLUMN_NAMES.has(key));
+  return { row: row as PurchaseRow, problems, unknown };
+}
+
 /**
  * Validates one row of a purchases file. The reason names every bad field, e.g.
  * `purchased_at: "2024-02-30" is not a real date as YYYY-MM-DD; seats: is required`.
@@ -186,17 +200,28 @@ function readColumn(rule: Rule<unknown>, input: unknown): unknown {
  * and zod's result objects and issues were most of the time spent reading it.)
  */
 export function parsePurchaseRow(values: Record<string, unknown>): PurchaseRowResult {
-  // Built in one column order, so that every row has the same shape.
-  const row: Record<string, unknown> = {};
-  const reasons: string[] = [];
-  for (const column of PURCHASE_COLUMNS) {
-    const read = readColumn(RULES[column], values[column]);
-    if (read instanceof Problem) reasons.push(`${column}: ${read.text}`);
-    else row[column] = read;
-  }
-  const unknown = Object.keys(values).filter((key) => !COLUMN_NAMES.has(key));
+  const { row, problems, unknown } = readRow(values);
+  if (!problems.length && !unknown.length) return { ok: true, row };
+  const reasons = problems.map(([column, text]) => `${column}: ${text}`);
   if (unknown.length) reasons.push(`unexpected field${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`);
-  return reasons.length ? { ok: false, reason: reasons.join('; ') } : { ok: true, row: row as PurchaseRow };
+  return { ok: false, reason: reasons.join('; ') };
+}
+
+const NOT_A_FIELD = 'is not a field of a purchase record';
+
+export type PurchaseFieldsResult =
+  { ok: true; row: PurchaseRow } | { ok: false; fields: Record<string, string> };
+
+/**
+ * The same checks as parsePurchaseRow, with the problems by field (the purchases API's answer):
+ * `{ "seats": "is required", "colour": "is not a field of a purchase record" }`.
+ */
+export function parsePurchaseFields(values: Record<string, unknown>): PurchaseFieldsResult {
+  const { row, problems, unknown } = readRow(values);
+  if (!problems.length && !unknown.length) return { ok: true, row };
+  // Entries, not assignments: a field named __proto__ stays a field.
+  const strays = unknown.map((key) => [key.length > 40 ? `${key.slice(0, 40)}…` : key, NOT_A_FIELD]);
+  return { ok: false, fields: Object.fromEntries([...problems, ...strays]) as Record<string, string> };
 }
 
 /** A licence number column's value in its canonical form, or null when it is not valid. */

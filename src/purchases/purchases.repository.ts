@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../db/db.ts';
 import { PURCHASE_RECORD_COLUMNS, type PurchaseRecord } from './purchase-record.ts';
-import { WRITE_COLUMNS, WRITE_NAMES } from './purchase-write.ts';
+import { copyLine, WRITE_COLUMNS, WRITE_NAMES, type PurchaseWrite } from './purchase-write.ts';
 
 export interface UpsertCounts {
   inserted: number;
@@ -40,10 +40,10 @@ const effective = (source: string) => `
  * filtered out before the upsert, so it is not even locked: a re-import only reads. (The lateral
  * subquery, fenced by OFFSET 0, makes that one index lookup a row: as a plain join the planner
  * hashes the whole table for every batch.) The upsert's own WHERE keeps a concurrent writer's
- * change from being counted twice. xmax = 0 marks an inserted row.
+ * change from being counted twice. xmax = 0 marks an inserted row. Both the file import and the
+ * purchases API write through this one statement, so both keep what the desk decided.
  */
-const upsertFrom = (source: string) => `
-  WITH written AS (
+const writeFrom = (source: string) => `
     INSERT INTO purchases AS p (${NAMES.join(', ')})
     SELECT ${NAMES.map((name) => `e.${name}`).join(', ')}
       FROM ${source}
@@ -56,7 +56,10 @@ const upsertFrom = (source: string) => `
                                  THEN p.activation_code_enc ELSE EXCLUDED.activation_code_enc END,
       updated_at = now()
     WHERE ${distinct('p', 'EXCLUDED')}
-    RETURNING (xmax = 0) AS inserted)
+    RETURNING p.license_number, (xmax = 0) AS inserted`;
+
+const upsertFrom = (source: string) => `
+  WITH written AS (${writeFrom(source)})
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted,
          count(*) FILTER (WHERE NOT inserted)::int AS updated
     FROM written`;
@@ -72,6 +75,7 @@ const CREATE_STAGING = `CREATE TEMP TABLE IF NOT EXISTS ${STAGING}
   (${NAMES.map((name) => `${name} ${COLUMNS[name]}`).join(', ')}) ON COMMIT DELETE ROWS`;
 const COPY_INTO_STAGING = `COPY ${STAGING} (${NAMES.join(', ')}) FROM STDIN`;
 const UPSERT_FROM_STAGING = upsertFrom(`${STAGING} s`);
+const WRITE_FROM_STAGING = writeFrom(`${STAGING} s`);
 const COPY_BATCH = 10_000;
 
 type Written = { inserted: number; updated: number };
@@ -197,6 +201,26 @@ class Batches {
     }
     counted(count);
   }
+}
+
+/**
+ * Writes a few rows (each licence number once) in the caller's transaction, through the same
+ * staging table and statement as the import: each licence number written, and whether it was new.
+ * A licence number not returned was already so (or kept what the desk decided).
+ */
+export async function writePurchaseRows(
+  tx: Queryable,
+  rows: readonly PurchaseWrite[],
+): Promise<Map<string, 'created' | 'updated'>> {
+  const written = new Map<string, 'created' | 'updated'>();
+  if (!rows.length) return written;
+  await tx.exec(CREATE_STAGING);
+  await tx.copyFrom(COPY_INTO_STAGING, [rows.map(copyLine).join('')]);
+  const returned = await tx.query<{ license_number: string; inserted: boolean }>(WRITE_FROM_STAGING);
+  // ON COMMIT DELETE ROWS empties it at the end; emptied now, a second call in the same transaction starts clean.
+  await tx.exec(`TRUNCATE ${STAGING}`);
+  for (const row of returned) written.set(row.license_number, row.inserted ? 'created' : 'updated');
+  return written;
 }
 
 /** A stored purchase with its encrypted code and timestamps (as text, to the microsecond). */

@@ -38,6 +38,10 @@ export async function redactRequests(tx: Queryable, ids: number[]): Promise<void
   await tx.query('UPDATE approvals SET to_address = NULL, note = NULL WHERE request_id = ANY($1::bigint[])', [
     ids,
   ]);
+  // The customer's words after a satisfaction click go; the answer itself names no one.
+  await tx.query('UPDATE satisfaction_answers SET comment = NULL WHERE request_id = ANY($1::bigint[])', [
+    ids,
+  ]);
 }
 
 /** The ids of the requests' emails: without SMTP_URL each was also written as a file named by it. */

@@ -33,6 +33,7 @@ const AUDIT_KEYS = [
   'license_number',
   'auto',
   'channel',
+  'answer', // a satisfaction answer: helpful or not_helpful
 ] as const;
 const BATCH = 500;
 

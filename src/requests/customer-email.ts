@@ -26,8 +26,11 @@ export function formUrl(publicUrl: string, locale: Locale): string {
   return `${publicUrl}/recover?lang=${locale}`;
 }
 
-/** An email to the requester as a decision writes it; queueEmailToRequester adds the links. */
-export type RequesterEmail = Omit<EmailToQueue, 'requestId' | 'secrets'>;
+/**
+ * An email to the requester as a decision writes it (with any secret facts of its own, such as
+ * the satisfaction links); queueEmailToRequester adds the status link.
+ */
+export type RequesterEmail = Omit<EmailToQueue, 'requestId'>;
 
 /**
  * Queues an email to the requester with their next steps at hand: `statusUrl`, a fresh link to
@@ -76,6 +79,6 @@ function withNextSteps(
   return {
     ...email,
     facts: { ...email.facts, formUrl: formUrl(publicUrl, email.locale) },
-    secrets: { statusUrl: statusLinkSecret(statusUrl) },
+    secrets: { ...email.secrets, statusUrl: statusLinkSecret(statusUrl) },
   };
 }

@@ -5,6 +5,7 @@ import { NotFoundError } from '../errors.ts';
 import { recordedCopy } from '../mail/email-render.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import type { Templates } from '../templates.ts';
+import { satisfactionOf } from '../satisfaction/satisfaction.service.ts';
 import {
   findMatchResult,
   findTicketRequest,
@@ -53,6 +54,8 @@ export interface Ticket {
   };
   /** Refunds and reissues elsewhere proposed for this request, with who proposed and who decided. */
   approvals: TicketApprovalRow[];
+  /** The customer's answer to "was this helpful?" in the closing email, and their comment; null until they click. */
+  satisfaction: { answer: string; answered_at: Date; comment: string | null } | null;
 }
 
 export async function getTicket(
@@ -67,12 +70,13 @@ export async function getTicket(
   const { first_response_due_at, resolution_due_at, first_responded_at, closed_at, ...afterClock } =
     afterClaim;
   const { paused_since, paused_seconds, ...request } = afterClock;
-  const [match, history, emails, attachments, approvals] = await Promise.all([
+  const [match, history, emails, attachments, approvals, satisfaction] = await Promise.all([
     findMatchResult(deps.db, id),
     listEvents(deps.db, id),
     listEmails(deps.db, id).then((rows) => rows.map((row) => withSubject(deps.templates, row))),
     listAttachments(deps.db, id),
     listApprovals(deps.db, id),
+    satisfactionOf(deps.db, id),
   ]);
   return {
     reference: ref,
@@ -96,6 +100,11 @@ export async function getTicket(
       paused_seconds,
     },
     approvals,
+    satisfaction: satisfaction && {
+      answer: satisfaction.answer,
+      answered_at: satisfaction.answered_at,
+      comment: satisfaction.comment,
+    },
   };
 }
 

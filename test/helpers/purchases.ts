@@ -29,13 +29,9 @@ const code = () =>
     Array.from({ length: 5 }, () => CODE_ALPHABET[randomBytes(1)[0]! % CODE_ALPHABET.length]).join(''),
   ).join('-');
 
-/** Inserts one purchase record with fresh identifiers; overrides set any column. */
-export async function insertPurchase(
-  db: Queryable,
-  secretKey: string,
-  overrides: Partial<Record<string, string | number | null>> = {},
-): Promise<TestPurchase> {
-  const row = {
+/** The fields of one purchase record with fresh identifiers, as a file or a shop states them; overrides set any. */
+export function purchaseFields(overrides: Partial<Record<string, string | number | null>> = {}) {
+  return {
     license_number: `${hex(4)}-${hex(6)}-${hex(8)}`,
     license_key: `${hex(8)}-${hex(4)}-${hex(4)}-${hex(4)}-${hex(12)}`,
     order_number: `ES-2024-${hex(8).replace(/[A-F]/g, '7')}`,
@@ -57,6 +53,15 @@ export async function insertPurchase(
     currency: 'GBP',
     ...overrides,
   };
+}
+
+/** Inserts one purchase record with fresh identifiers; overrides set any column. */
+export async function insertPurchase(
+  db: Queryable,
+  secretKey: string,
+  overrides: Partial<Record<string, string | number | null>> = {},
+): Promise<TestPurchase> {
+  const row = purchaseFields(overrides);
   const cipher = createCodeCipher(secretKey);
   const [inserted] = await db.query<{ id: number }>(
     `INSERT INTO purchases (license_number, license_key, order_number, order_key, channel, store, country, purchased_at,
