@@ -33,6 +33,7 @@ before(async () => {
   supervisor = await createUserWithToken(desk.base.db, 'supervisor');
 });
 after(async () => {
+  console.log(`# licence authority calls: ${JSON.stringify(authority.counts())}`);
   await desk.stop();
   await authority.stop();
 });

@@ -96,6 +96,21 @@ export class StandInAuthority {
       .filter((answer) => answer !== undefined);
   }
 
+  /** Per endpoint: tries received, distinct Idempotency-Keys, operations carried out, unsigned tries. */
+  counts(): Record<string, { tries: number; keys: number; acted: number; unsigned: number }> {
+    const out: Record<string, { tries: number; keys: number; acted: number; unsigned: number }> = {};
+    for (const path of ['/replacements', '/revocations', '/refunds']) {
+      const tries = this.calls.filter((c) => c.path === path);
+      out[path] = {
+        tries: tries.length,
+        keys: new Set(tries.map((c) => c.key)).size,
+        acted: [...this.acted.keys()].filter((k) => k.startsWith(`${path} `)).length,
+        unsigned: tries.filter((c) => !c.signed).length,
+      };
+    }
+    return out;
+  }
+
   async stop(): Promise<void> {
     this.release();
     await this.down();
