@@ -10,6 +10,7 @@ import { codeLookupHandler } from './code-lookup.worker.ts';
 import { inboundEmailHandler } from './inbound-email.worker.ts';
 import { matchHandler } from './match.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
+import { webhookDeliveryHandler } from './webhook-delivery.worker.ts';
 
 /** Every job name and its handler: the type makes a missing handler a compile error. */
 function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
@@ -18,13 +19,20 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     'send-email': sendEmailHandler(deps),
     'inbound-email': inboundEmailHandler(deps),
     'code-lookup': codeLookupHandler(deps),
+    'webhook-delivery': webhookDeliveryHandler(deps),
   };
 }
 
 /** Jobs each queue's worker runs at once (the bench runs its baselines at the same). Match jobs in
  * hand share their database work in batches (`createMatchBatcher`), so more at once means larger
  * batches: 64 gave about 0.2 statements per job, against 4 per job before batching (issue 14). */
-export const CONCURRENCY: Record<string, number> = { email: 10, match: 64, inbound: 4, lookup: 4 };
+export const CONCURRENCY: Record<string, number> = {
+  email: 10,
+  match: 64,
+  inbound: 4,
+  lookup: 4,
+  webhook: 8,
+};
 
 export interface Workers {
   deps: WorkerDeps;

@@ -100,6 +100,12 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
     `The licences of ${what} were emailed to it (lookup ${String(d.lookup_id)}: ${String(d.licences)} listed, codes of ${Array.isArray(d.codes) ? d.codes.length : 0}).`,
   instant_recovery_resumed: (who, _what, d) =>
     `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
+  webhook_created: (who, what, d) =>
+    `${who} registered ${what} for ${Array.isArray(d.events) ? d.events.join(', ') : 'its events'}.`,
+  webhook_deleted: (who, what) => `${who} deleted ${what}.`,
+  webhook_disabled: (who, what) => `${who} disabled ${what}.`,
+  webhook_enabled: (who, what) => `${who} enabled ${what}.`,
+  webhook_resent: (who, what, d) => `${who} sent delivery ${String(d.delivery_id)} of ${what} again.`,
 };
 
 function sentence(row: AuditEventRow): string {

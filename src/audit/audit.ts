@@ -20,6 +20,12 @@ export const AUDIT_ACTIONS = [
   'code_lookup',
   'codes_emailed',
   'instant_recovery_resumed',
+  // Webhook endpoints (src/webhooks): registered, deleted, disabled or enabled, a delivery sent again.
+  'webhook_created',
+  'webhook_deleted',
+  'webhook_disabled',
+  'webhook_enabled',
+  'webhook_resent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

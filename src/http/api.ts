@@ -8,22 +8,27 @@ import { notificationApiRoutes } from '../notifications/notifications.routes.ts'
 import { queueApiRoutes } from '../queue/queue.routes.ts';
 import type { StatusCountsCache } from '../queue/status-counts.ts';
 import { ticketRoutes } from '../tickets/tickets.routes.ts';
+import { webhookApiRoutes } from '../webhooks/webhooks.routes.ts';
 
 /**
  * The staff API, mounted at /api/v1: one API token check for everything under /tickets, /approvals,
- * /macros, /audit and /notifications (an unknown path there is a 401 too, without a token), then
+ * /macros, /audit, /notifications and /webhooks (an unknown path there is a 401 too, without a token), then
  * the queue, one ticket, claims, decisions and approvals, the macros, the admins' audit, and the
  * token user's notifications. The customer's /api/v1/recovery-requests (status tokens, no API
  * token) is served by requests/ and passes through.
  */
 export function staffApiRoutes(deps: WebDeps, queueCounts: StatusCountsCache): Router {
   const router = Router();
-  router.use(['/tickets', '/approvals', '/macros', '/audit', '/notifications'], requireToken(deps));
+  router.use(
+    ['/tickets', '/approvals', '/macros', '/audit', '/notifications', '/webhooks'],
+    requireToken(deps),
+  );
   router.use(queueApiRoutes(deps, queueCounts));
   router.use(ticketRoutes(deps));
   router.use(decisionRoutes(deps));
   router.use(macroApiRoutes(deps));
   router.use(auditApiRoutes(deps));
   router.use(notificationApiRoutes(deps));
+  router.use(webhookApiRoutes(deps));
   return router;
 }

@@ -1,3 +1,4 @@
+import { webhookAdminRoutes } from '../admin/webhooks.routes.ts';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
@@ -98,6 +99,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(auditRoutes(deps));
   app.use(emailPreviewRoutes(deps));
   app.use(macroAdminRoutes(deps));
+  app.use(webhookAdminRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);
