@@ -31,8 +31,8 @@ WITH g AS (
               WHEN i % 20 < 5 THEN 'rejected' ELSE 'resolved' END AS status,
          (ARRAY['strong','strong','strong','strong','strong','partial','partial','none','conflict',NULL])[1 + i % 10] AS verdict,
          ($5::text[])[1 + i % cardinality($5::text[])] AS intake,
-         make_interval(mins => 1 + (i * 7919) % 480) AS respond,
-         make_interval(mins => 1 + (i * 7919) % 480 + (i * 104729) % 2880) AS resolve
+         make_interval(mins => 1 + (i::bigint * 7919 % 480)::int) AS respond,
+         make_interval(mins => 1 + (i::bigint * 7919 % 480)::int + (i::bigint * 104729 % 2880)::int) AS resolve
     FROM generate_series($1::int, $2::int) i,
          LATERAL (SELECT now() - make_interval(days => $4::int) + (i - 0.5) / $3::float8 * make_interval(days => $4::int) AS filed) f),
 r AS (
