@@ -13,6 +13,7 @@ import request from 'supertest';
 import { REPORT_FIGURES } from '../src/desk/reports-page.figure.ts';
 import { todayUtc } from '../src/desk/reports-page.schema.ts';
 import { addDays } from '../src/reports/report-figures.ts';
+import { rollUpReports } from '../src/reports/rollup.service.ts';
 import { storeWithFreshReference } from '../src/requests/requests.service.ts';
 import { parseRecoveryRequest } from '../src/requests/requests.schema.ts';
 import { validRequest, type TestDesk } from './helpers/desk.ts';
@@ -28,7 +29,7 @@ const today = todayUtc();
 /** The day the demo request is moved to: only the demo case's period holds it. */
 const DEMO_DAY = addDays(today, -300);
 
-/** Moves a request, its history and its status moves back `days` days, as if filed then. */
+/** Moves a request, its history and its status moves back `days` days, as if filed then, and rolls up. */
 async function fileDaysAgo(id: number, days: number): Promise<void> {
   const shift = [id, `${days} days`];
   await desk.base.db.query(
@@ -45,6 +46,9 @@ async function fileDaysAgo(id: number, days: number): Promise<void> {
     'UPDATE report_status_moves SET moved_at = moved_at - $2::interval WHERE request_id = $1',
     shift,
   );
+  // The desk's worker may already have rolled up the past (its job runs at start): roll up again,
+  // as its next run would, so the changed day is counted anew rather than up to 5 minutes later.
+  await rollUpReports(desk.base.db);
 }
 
 /** Four requests filed today (three matched, one not); each hostile technician rejects one. */
