@@ -33,7 +33,8 @@ describe('filing through the JSON API', () => {
     const [row] = await rowsFor(body.email as string);
     assert.equal(row!.license_number, '84F3-E32248-C1E89AF9');
     assert.equal(row!.country, 'GB');
-    assert.equal(row!.status, 'received');
+    // Stored as received; the desk's match worker may already have moved it on to triage.
+    assert.ok(['received', 'triage'].includes(row!.status as string), row!.status as string);
     assert.deepEqual((row!.typed as Record<string, string>).license_number, '84f3 e32248 cle89af9');
     assert.notEqual(row!.status_token_hash, res.body.token, 'the token is stored hashed');
 
