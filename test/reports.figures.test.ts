@@ -10,6 +10,8 @@ let t: TestDatabase;
 let db: Db;
 const today = new Date().toISOString().slice(0, 10);
 const period = { from: addDays(today, -40), to: today };
+/** A period holding at least two whole calendar months, whatever today is. */
+const withWholeMonths = { from: addDays(today, -100), to: today };
 
 /**
  * 300 requests over the 30 days before today, each shaped by its number: channel, verdict, status,
@@ -178,6 +180,8 @@ describe('reports: every figure equals a direct count', () => {
     await rollUpReports(db);
     await assertFiguresMatch(period);
     await assertFiguresMatch({ from: addDays(today, -20), to: addDays(today, -5) });
+    // Whole calendar months are summed from report_monthly, the days around them from report_daily.
+    await assertFiguresMatch(withWholeMonths);
     const s = await reportSummary(db, period);
     assert.ok(s.requestsPerDay.length > 20 && s.decisionsPerActor.length > 3);
     assert.ok(s.firstResponse.count > 50 && s.resolution.count > 50 && s.breachesPerDay.length > 5);
@@ -198,6 +202,7 @@ describe('reports: every figure equals a direct count', () => {
     );
     assert.deepEqual((await rollUpReports(db)).days >= 1, true);
     await assertFiguresMatch(period);
+    await assertFiguresMatch(withWholeMonths);
     const after = await reportSummary(db, period);
     const resolvedOn = (s: typeof after) =>
       s.requestsPerDay

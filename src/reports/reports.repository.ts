@@ -88,30 +88,61 @@ export async function figuresOfDays(db: Queryable, days: string[]): Promise<Figu
   ]);
 }
 
-/** Stores the figures of these days in place of what the roll-up held for them. */
+/** The figures a period sums rather than shows per day (the most rows): kept per month too. */
+const SUMMED = `('first_response', 'resolution', 'decision')`;
+
+/**
+ * Stores the figures of these days in place of what the roll-up held for them, and sums their
+ * months again into report_monthly.
+ */
 export async function rollUpDays(tx: Queryable, days: string[]): Promise<void> {
   await tx.query('DELETE FROM report_daily WHERE day = ANY($1::date[])', [days]);
   await tx.query(`INSERT INTO report_daily (day, figure, k1, k2, n) ${FIGURES_OF_DAYS}`, [
     days,
     REPORT_DECISION_EVENTS,
   ]);
+  const months = `SELECT DISTINCT date_trunc('month', d)::date AS month FROM unnest($1::date[]) d`;
+  // Two statements: a delete and an insert of the same keys in one statement clash on the key.
+  await tx.query(`DELETE FROM report_monthly WHERE month IN (${months})`, [days]);
+  await tx.query(
+    `INSERT INTO report_monthly (month, figure, k1, k2, n)
+     SELECT m.month, figure, k1, k2, sum(n) FROM (${months}) m JOIN report_daily r
+         ON r.day >= m.month AND r.day < (m.month + interval '1 month')::date
+      WHERE figure IN ${SUMMED} GROUP BY 1, 2, 3, 4`,
+    [days],
+  );
+}
+
+/** After a roll-up of many days: fresh statistics, or the planner sorts the sums on disk. */
+export async function analyzeRollups(tx: Queryable): Promise<void> {
+  await tx.query('ANALYZE report_daily, report_monthly');
 }
 
 /**
  * The rolled-up figures of a period: per-day rows, except the duration histograms and decisions
- * (summed over the period in SQL: the most rows), and the backlog before the period (its start).
+ * (summed over the period in SQL: the most rows; whole months from report_monthly, the days before
+ * the first and after the last whole month from report_daily), and the backlog before the period.
  */
 export async function rolledUpFigures(
   db: Queryable,
   period: { from: string; to: string },
 ): Promise<FigureRow[]> {
   return db.query<FigureRow>(
-    `SELECT ${FIGURE_COLUMNS} FROM report_daily
-      WHERE day BETWEEN $1 AND $2 AND figure NOT IN ('first_response', 'resolution', 'decision')
+    `WITH whole AS (
+       -- The whole months of the period: from the first month starting on or after $1 to the
+       -- last ending on or before $2 (none when first >= after).
+       SELECT (date_trunc('month', $1::date - 1) + interval '1 month')::date AS first,
+              date_trunc('month', $2::date + 1)::date AS after)
+     SELECT ${FIGURE_COLUMNS} FROM report_daily
+      WHERE day BETWEEN $1 AND $2 AND figure NOT IN ${SUMMED}
      UNION ALL
-     SELECT $1::text, figure, k1, k2, sum(n)::float8 FROM report_daily
-      WHERE day BETWEEN $1 AND $2 AND figure IN ('first_response', 'resolution', 'decision')
-      GROUP BY figure, k1, k2
+     SELECT $1::text, figure, k1, k2, sum(n)::float8 FROM (
+       SELECT figure, k1, k2, n FROM report_monthly, whole
+        WHERE month >= whole.first AND month < whole.after AND figure IN ${SUMMED}
+       UNION ALL
+       SELECT figure, k1, k2, n FROM report_daily, whole
+        WHERE day BETWEEN $1 AND $2 AND (day < whole.first OR day >= whole.after) AND figure IN ${SUMMED}
+     ) s GROUP BY figure, k1, k2
      UNION ALL
      SELECT to_char($1::date - 1, 'YYYY-MM-DD'), figure, k1, '', sum(n)::float8 FROM report_daily
       WHERE day < $1 AND figure = 'backlog' GROUP BY figure, k1`,

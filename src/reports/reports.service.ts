@@ -44,10 +44,10 @@ async function summaryIn(db: Queryable, period: { from: string; to: string }): P
   const live = await figuresOfDays(db, liveDays);
   const demoRolled = await demoDataRolledUp(db, period.to);
   const rows = [...rolled, ...live];
-  const inPeriod = rows.filter((r) => r.day >= period.from && r.day <= period.to);
+  const inPeriod = byFigure(rows.filter((r) => r.day >= period.from && r.day <= period.to));
   return {
     period: { ...period, days: daysBetween(period.from, period.to).length },
-    requestsPerDay: perDay(inPeriod, 'filed').map((r) => ({
+    requestsPerDay: sortedByDay(inPeriod.get('filed')).map((r) => ({
       day: r.day,
       channel: r.k1 as IntakeChannel,
       outcome: r.k2 as ReportOutcome,
@@ -55,64 +55,88 @@ async function summaryIn(db: Queryable, period: { from: string; to: string }): P
     })),
     verdictMix: REPORT_VERDICTS.map((verdict) => ({
       verdict,
-      count: total(inPeriod, 'verdict', verdict),
+      count: sumOf(inPeriod.get('verdict'), verdict),
     })).filter((v) => v.count > 0),
-    instant: instantOf(inPeriod),
-    firstResponse: durationsOf(histogram(inPeriod, 'first_response')),
-    resolution: durationsOf(histogram(inPeriod, 'resolution')),
-    breachesPerDay: breachesOf(inPeriod),
-    backlogPerDay: backlogOf(rows, period),
-    decisionsPerActor: decisionsOf(inPeriod),
-    ...satisfactionOf(inPeriod),
+    instant: instantOf(inPeriod.get('instant')),
+    firstResponse: durationsOf(histogram(inPeriod.get('first_response'))),
+    resolution: durationsOf(histogram(inPeriod.get('resolution'))),
+    breachesPerDay: perDayOf(inPeriod.get('breach'), ['first_response', 'resolution']).map(([day, n]) => ({
+      day,
+      firstResponse: n[0]!,
+      resolution: n[1]!,
+    })),
+    backlogPerDay: backlogOf(
+      rows.filter((r) => r.figure === 'backlog'),
+      period,
+    ),
+    decisionsPerActor: decisionsOf(inPeriod.get('decision')),
+    ...satisfactionOf(inPeriod.get('satisfaction')),
     includesDemoData: demoRolled || rows.some((r) => r.figure === 'filed' && r.k1 === 'demo'),
   };
 }
 
-function perDay(rows: FigureRow[], figure: string): FigureRow[] {
-  return rows
-    .filter((r) => r.figure === figure)
-    .sort((a, b) => a.day.localeCompare(b.day) || a.k1.localeCompare(b.k1) || a.k2.localeCompare(b.k2));
+/** The rows of each figure: every figure below reads only its own (a year holds ~10,000 rows). */
+function byFigure(rows: FigureRow[]): Map<string, FigureRow[]> {
+  const out = new Map<string, FigureRow[]>();
+  for (const r of rows) {
+    const list = out.get(r.figure);
+    if (list) list.push(r);
+    else out.set(r.figure, [r]);
+  }
+  return out;
 }
 
-function total(rows: FigureRow[], figure: string, k1?: string, day?: string): number {
+function sortedByDay(rows: FigureRow[] = []): FigureRow[] {
+  return [...rows].sort(
+    (a, b) => a.day.localeCompare(b.day) || a.k1.localeCompare(b.k1) || a.k2.localeCompare(b.k2),
+  );
+}
+
+/** The sum of a figure's rows, of one first key or all. */
+function sumOf(rows: FigureRow[] = [], k1?: string): number {
   let sum = 0;
-  for (const r of rows)
-    if (r.figure === figure && (k1 === undefined || r.k1 === k1) && (day === undefined || r.day === day))
-      sum += r.n;
+  for (const r of rows) if (k1 === undefined || r.k1 === k1) sum += r.n;
   return sum;
 }
 
-function instantOf(rows: FigureRow[]): ReportSummary['instant'] {
-  const resolved = total(rows, 'instant', 'resolved');
-  const resolvedAutomatically = total(rows, 'instant', 'auto');
+/** Per day (in order), the sum of each of these first keys: [day, [sum of keys[0], sum of keys[1], …]]. */
+function perDayOf(rows: FigureRow[] = [], keys: string[]): [string, number[]][] {
+  const days = new Map<string, number[]>();
+  for (const r of rows) {
+    const at = keys.indexOf(r.k1);
+    if (at < 0) continue;
+    const sums = days.get(r.day) ?? keys.map(() => 0);
+    sums[at]! += r.n;
+    days.set(r.day, sums);
+  }
+  return [...days.entries()].sort((a, b) => a[0].localeCompare(b[0]));
+}
+
+function instantOf(rows?: FigureRow[]): ReportSummary['instant'] {
+  const resolved = sumOf(rows, 'resolved');
+  const resolvedAutomatically = sumOf(rows, 'auto');
   return { resolved, resolvedAutomatically, share: resolved > 0 ? resolvedAutomatically / resolved : null };
 }
 
-function histogram(rows: FigureRow[], figure: string): Map<number, number> {
+function histogram(rows: FigureRow[] = []): Map<number, number> {
   const buckets = new Map<number, number>();
-  for (const r of rows)
-    if (r.figure === figure) buckets.set(Number(r.k1), (buckets.get(Number(r.k1)) ?? 0) + r.n);
+  for (const r of rows) buckets.set(Number(r.k1), (buckets.get(Number(r.k1)) ?? 0) + r.n);
   return buckets;
 }
 
-function breachesOf(rows: FigureRow[]): ReportSummary['breachesPerDay'] {
-  const days = [...new Set(rows.filter((r) => r.figure === 'breach').map((r) => r.day))].sort();
-  return days.map((day) => ({
-    day,
-    firstResponse: total(rows, 'breach', 'first_response', day),
-    resolution: total(rows, 'breach', 'resolution', day),
-  }));
-}
-
 /** The backlog at the end of each day: the moves before the period, then each day's moves added. */
-function backlogOf(rows: FigureRow[], period: { from: string; to: string }): ReportSummary['backlogPerDay'] {
+function backlogOf(moves: FigureRow[], period: { from: string; to: string }): ReportSummary['backlogPerDay'] {
   const standing = new Map<BacklogStatus, number>(BACKLOG_STATUSES.map((s) => [s, 0]));
-  const moves = rows.filter((r) => r.figure === 'backlog');
   for (const r of moves)
     if (r.day < period.from)
       standing.set(r.k1 as BacklogStatus, (standing.get(r.k1 as BacklogStatus) ?? 0) + r.n);
   const byDay = new Map<string, FigureRow[]>();
-  for (const r of moves) if (r.day >= period.from) byDay.set(r.day, [...(byDay.get(r.day) ?? []), r]);
+  for (const r of moves)
+    if (r.day >= period.from) {
+      const list = byDay.get(r.day);
+      if (list) list.push(r);
+      else byDay.set(r.day, [r]);
+    }
   const out: ReportSummary['backlogPerDay'] = [];
   for (const day of daysBetween(period.from, period.to)) {
     for (const r of byDay.get(day) ?? [])
@@ -122,10 +146,9 @@ function backlogOf(rows: FigureRow[], period: { from: string; to: string }): Rep
   return out;
 }
 
-function decisionsOf(rows: FigureRow[]): ReportSummary['decisionsPerActor'] {
+function decisionsOf(rows: FigureRow[] = []): ReportSummary['decisionsPerActor'] {
   const counts = new Map<string, { actor: string; type: string; count: number }>();
   for (const r of rows) {
-    if (r.figure !== 'decision') continue;
     const key = `${r.k1}\u0000${r.k2}`;
     const entry = counts.get(key) ?? { actor: r.k1, type: r.k2, count: 0 };
     entry.count += r.n;
@@ -136,24 +159,19 @@ function decisionsOf(rows: FigureRow[]): ReportSummary['decisionsPerActor'] {
   );
 }
 
-function satisfactionOf(rows: FigureRow[]): Pick<ReportSummary, 'satisfactionPerDay' | 'satisfaction'> {
-  const days = [...new Set(rows.filter((r) => r.figure === 'satisfaction').map((r) => r.day))].sort();
-  const satisfactionPerDay = days
-    .map((day) => ({
-      day,
-      helpful: total(rows, 'satisfaction', 'helpful', day),
-      notHelpful: total(rows, 'satisfaction', 'not_helpful', day),
-    }))
+function satisfactionOf(rows: FigureRow[] = []): Pick<ReportSummary, 'satisfactionPerDay' | 'satisfaction'> {
+  const satisfactionPerDay = perDayOf(rows, ['helpful', 'not_helpful'])
+    .map(([day, n]) => ({ day, helpful: n[0]!, notHelpful: n[1]! }))
     .filter((d) => d.helpful + d.notHelpful > 0);
-  const helpful = total(rows, 'satisfaction', 'helpful');
-  const notHelpful = total(rows, 'satisfaction', 'not_helpful');
+  const helpful = sumOf(rows, 'helpful');
+  const notHelpful = sumOf(rows, 'not_helpful');
   const answers = helpful + notHelpful;
   return {
     satisfactionPerDay,
     satisfaction: {
       helpful,
       notHelpful,
-      comments: total(rows, 'satisfaction', 'comment'),
+      comments: sumOf(rows, 'comment'),
       share: answers > 0 ? helpful / answers : null,
     },
   };

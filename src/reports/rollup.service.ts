@@ -1,6 +1,7 @@
 import type { Db } from '../db/db.ts';
 import { addDays, daysBetween } from './report-figures.ts';
 import {
+  analyzeRollups,
   lockRollupState,
   rollUpDays,
   saveRolledThrough,
@@ -10,6 +11,12 @@ import {
 
 /** Days rolled up per statement: a month of a busy desk is one statement of a few seconds. */
 const DAYS_PER_STATEMENT = 31;
+/**
+ * A roll-up of this many days or more (a first one, or after a long stop) analyzes the roll-up
+ * tables at once: autovacuum would, but only after a while, and until then the planner takes the
+ * new table for empty and sorts a year's sums on disk (300 ms instead of 60 ms a report).
+ */
+const ANALYZE_AFTER_DAYS = 28;
 
 /**
  * The roll-up job's work (README "Reports"): recounts the days a change touched since the last
@@ -28,6 +35,7 @@ export async function rollUpReports(db: Db): Promise<{ days: number }> {
     const days = [...new Set([...dirty, ...completed])].sort();
     for (let i = 0; i < days.length; i += DAYS_PER_STATEMENT)
       await rollUpDays(tx, days.slice(i, i + DAYS_PER_STATEMENT));
+    if (days.length >= ANALYZE_AFTER_DAYS) await analyzeRollups(tx);
     await saveRolledThrough(tx, yesterday);
     return { days: days.length };
   });
