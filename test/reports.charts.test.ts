@@ -94,6 +94,24 @@ describe('report figures', () => {
       assert.ok(!/NaN|undefined/.test(svg), `${key}: ${svg.slice(0, 300)}`);
     }
   });
+
+  it('when every request was answered within the minute, then the response chart shows 0 s bars, not "nothing"', () => {
+    const answeredAtOnce = madeUpSummary('2026-12-01', '2026-12-03', {
+      firstResponse: { count: 2, p50Seconds: 0, p90Seconds: 0 },
+      resolution: { count: 0, p50Seconds: null, p90Seconds: null },
+    });
+    const { svg } = reportFigure(answeredAtOnce, 'response-times');
+    assert.ok(!svg.includes('Nothing in this period'), svg.slice(0, 300));
+    assert.match(svg, /First response p50/);
+    const { svg: none } = reportFigure(
+      madeUpSummary('2026-12-01', '2026-12-03', {
+        firstResponse: { count: 0, p50Seconds: null, p90Seconds: null },
+        resolution: { count: 0, p50Seconds: null, p90Seconds: null },
+      }),
+      'response-times',
+    );
+    assert.match(none, /Nothing in this period/);
+  });
 });
 
 describe('CSV', () => {

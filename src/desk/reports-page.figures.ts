@@ -115,6 +115,7 @@ const responseTimesFigure: FigureBuilder = (summary, drawn) => {
           desc: `Bars in hours: the median (p50) and the 90th percentile (p90) of the time from filing to the first response, and to resolution or rejection. ${note}.`,
           rows: bars,
           series: [{ key: 'h', label: 'Hours' }],
+          empty: measures.every(([, d]) => d.count === 0),
         })
       : '',
     table: {

@@ -20,6 +20,11 @@ export interface HorizontalBarsInput extends ChartText {
   series: { key: string; label: string }[];
   /** Whether to draw the legend (a single series needs none). */
   showLegend?: boolean;
+  /**
+   * Whether there is nothing to show (default: every total is 0). Durations of 0 s are something:
+   * requests answered at once, not an empty period.
+   */
+  empty?: boolean;
 }
 
 const WIDTH = CHART_WIDTH;
@@ -76,7 +81,7 @@ export function horizontalBarsChart(input: HorizontalBarsInput): string {
     (input.showLegend ? legend(input.id, names, 10, 4, WIDTH - 20) : '') +
     valueAxisBottom(x, plot, 4) +
     `<line x1="${plot.left}" x2="${plot.left}" y1="${plot.top}" y2="${plot.bottom}" stroke="#333"/>` +
-    (input.rows.length === 0 || Math.max(0, ...totals) === 0
+    (input.rows.length === 0 || (input.empty ?? Math.max(0, ...totals) === 0)
       ? emptyNote(frame, 'Nothing in this period.')
       : `<g class="bars">${bars}</g>${names_}`);
   return svgDocument(input, frame, seriesDefs(input.id, input.series.length), body);
