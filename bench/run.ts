@@ -677,7 +677,12 @@ async function separateProcessesFigures(
 async function reportsRow(dbUrl: string) {
   const pool = openPostgres(dbUrl, 2);
   try {
-    const row = await reportsFigure(pool, { requests: SIZE2.reportRequests, runs: SIZE2.reportRuns, log });
+    const row = await reportsFigure(pool, {
+      requests: SIZE2.reportRequests,
+      runs: SIZE2.reportRuns,
+      log,
+      scanConnection: () => openPostgres(dbUrl, 1),
+    });
     figures.push({ ...row, database: 'server' });
   } finally {
     await pool.close();
