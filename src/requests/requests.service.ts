@@ -16,6 +16,7 @@ import {
 } from './requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from './requests.schema.ts';
 import { isUniqueViolation } from '../db/db.ts';
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 
 export interface Filing {
   input: unknown;
@@ -85,7 +86,7 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
 
 /**
  * Stores a valid request with its acknowledgement email and match job, atomically (one
- * statement, or one transaction when there is more to store), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
+ * transaction, with its request.filed webhook deliveries), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
  */
 export async function storeWithFreshReference(
   deps: Pick<WebDeps, 'db' | 'config'>,
@@ -93,16 +94,14 @@ export async function storeWithFreshReference(
   locale: Locale,
   clientIp: string,
   channel: IntakeChannel,
-  /** More to store in the same transaction (an attachment); without it, filing is one statement. */
+  /** More to store in the same transaction (an attachment). */
   alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (!alsoInTransaction)
-        return (await insertFiled(deps.db, deps.config, request, locale, clientIp, channel)).filed;
       return await deps.db.transaction(async (tx) => {
         const { id, filed } = await insertFiled(tx, deps.config, request, locale, clientIp, channel);
-        await alsoInTransaction(tx, id);
+        await alsoInTransaction?.(tx, id);
         return filed;
       });
     } catch (error) {
@@ -122,7 +121,7 @@ function replyTokenFor(domain: string | undefined): { address: string; hash: str
 
 /**
  * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
- * reference, in one statement on `q` (the database, or a caller's transaction: an email's
+ * reference, in one statement on `q` (and its webhook deliveries in a second) (the database, or a caller's transaction: an email's
  * follow-up request is filed in the transaction that threads the email). A clash of references
  * throws the unique violation; storeWithFreshReference draws again, a caller's transaction retries.
  */
@@ -153,6 +152,7 @@ export async function insertFiled(
     reply?.address,
   );
   const id = await insertFiledRequest(q, row, { channel }, email, reply?.hash ?? null);
+  await emitWebhook(q, 'request.filed', { requestId: id });
   return { id, filed: { reference, status: 'received', token, statusUrl } };
 }
 
