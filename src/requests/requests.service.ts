@@ -16,7 +16,6 @@ import {
 } from './requests.repository.ts';
 import { parseRecoveryRequest, type NewRecoveryRequest } from './requests.schema.ts';
 import { isUniqueViolation } from '../db/db.ts';
-import { emitWebhook } from '../webhooks/webhook-events.ts';
 
 export interface Filing {
   input: unknown;
@@ -85,8 +84,9 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
 }
 
 /**
- * Stores a valid request with its acknowledgement email and match job, atomically (one
- * transaction, with its request.filed webhook deliveries), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
+ * Stores a valid request with its acknowledgement email, match job and request.filed webhook
+ * deliveries, atomically (one statement, or one transaction when there is more to store), under a
+ * fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
  */
 export async function storeWithFreshReference(
   deps: Pick<WebDeps, 'db' | 'config'>,
@@ -94,14 +94,18 @@ export async function storeWithFreshReference(
   locale: Locale,
   clientIp: string,
   channel: IntakeChannel,
-  /** More to store in the same transaction (an attachment). */
+  /** More to store in the same transaction (an attachment); without it, filing is one statement. */
   alsoInTransaction?: (tx: Queryable, requestId: number) => Promise<void>,
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
     try {
+      // Without more to store, one statement (one round trip, atomic by itself): keep it so, intake
+      // under a database outage depends on it (test/faults.postgres-outage.test.ts).
+      if (!alsoInTransaction)
+        return (await insertFiled(deps.db, deps.config, request, locale, clientIp, channel)).filed;
       return await deps.db.transaction(async (tx) => {
         const { id, filed } = await insertFiled(tx, deps.config, request, locale, clientIp, channel);
-        await alsoInTransaction?.(tx, id);
+        await alsoInTransaction(tx, id);
         return filed;
       });
     } catch (error) {
@@ -120,8 +124,8 @@ function replyTokenFor(domain: string | undefined): { address: string; hash: str
 }
 
 /**
- * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
- * reference, in one statement on `q` (and its webhook deliveries in a second) (the database, or a caller's transaction: an email's
+ * Inserts a valid request, its `received` event, acknowledgement email, match job and webhook
+ * deliveries under a new reference, in one statement on `q` (the database, or a caller's transaction: an email's
  * follow-up request is filed in the transaction that threads the email). A clash of references
  * throws the unique violation; storeWithFreshReference draws again, a caller's transaction retries.
  */
@@ -152,7 +156,6 @@ export async function insertFiled(
     reply?.address,
   );
   const id = await insertFiledRequest(q, row, { channel }, email, reply?.hash ?? null);
-  await emitWebhook(q, 'request.filed', { requestId: id });
   return { id, filed: { reference, status: 'received', token, statusUrl } };
 }
 

@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/db.ts';
 import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
+import type { WebhookEvent } from './webhook-events.ts';
 
 export interface EndpointRow {
   id: number;
@@ -22,6 +23,67 @@ export interface DeliveryRow {
   attempts: number;
   last_response_status: number | null;
   finished_at: Date | null;
+}
+
+/** What an event says beyond its request's reference, status and verdict (ids, never free text). */
+export interface EventFacts {
+  approvalId: number | null;
+  decision: string | null;
+  licenseNumber: string | null;
+}
+
+/**
+ * CTEs for a statement's WITH list (the one source of the deliveries' SQL): one delivery of
+ * `type` for each row of `requests` (a relation with recovery_requests' `id, reference, status,
+ * verdict`: the table filtered, or a CTE that inserts a request `RETURNING` them) and each enabled
+ * endpoint that asked for it, in request then endpoint order, each with its webhook-delivery job in
+ * the outbox. With no endpoint listening they write nothing. Parameters are appended to `params`;
+ * the CTEs are named `${name}_ev`, `${name}_d` and `${name}_jobs`.
+ */
+export function insertDeliveriesFrom(
+  requests: string,
+  type: WebhookEvent,
+  facts: EventFacts,
+  params: unknown[],
+  name = 'wh',
+): string {
+  const param = (value: unknown) => `$${params.push(value)}`;
+  const t = `${param(type)}::text`;
+  const data = `jsonb_strip_nulls(jsonb_build_object(
+                'reference', q.reference, 'request_status', q.status, 'verdict', q.verdict,
+                'approval_id', ${param(facts.approvalId)}::bigint, 'decision', ${param(facts.decision)}::text,
+                'license_number', ${param(facts.licenseNumber)}::text))`;
+  return `${name}_ev AS (
+       SELECT q.id AS request_id, gen_random_uuid() AS event_id, ${data} AS data FROM ${requests} q),
+     ${name}_d AS (
+       INSERT INTO webhook_deliveries (endpoint_id, request_id, event_type, payload)
+       SELECT e.id, ev.request_id, ${t},
+              jsonb_build_object('id', ev.event_id, 'type', ${t},
+                'created_at', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                'data', ev.data)
+         FROM ${name}_ev ev JOIN webhook_endpoints e ON e.enabled AND ${t} = ANY (e.events)
+        ORDER BY ev.request_id, e.id
+       RETURNING id),
+     ${name}_jobs AS (${insertOutboxJobsFrom([{ job: 'webhook-delivery', from: `${name}_d` }], params)})`;
+}
+
+/**
+ * Records `type` for the given requests (or, with none, the approval's request) as
+ * insertDeliveriesFrom says, on `tx`: the caller's transaction, so the event exists if and only if
+ * the change commits. One statement.
+ */
+export async function insertDeliveries(
+  tx: Queryable,
+  type: WebhookEvent,
+  requestIds: readonly number[],
+  facts: EventFacts,
+): Promise<void> {
+  const params: unknown[] = [requestIds, facts.approvalId];
+  const requests = `(SELECT id, reference, status, verdict FROM recovery_requests
+      WHERE id = ANY($1::bigint[])
+         OR ($2::bigint IS NOT NULL AND cardinality($1::bigint[]) = 0
+             AND id = (SELECT request_id FROM approvals WHERE id = $2::bigint)))`;
+  await tx.query(`WITH ${insertDeliveriesFrom(requests, type, facts, params)} SELECT 1`, params);
 }
 
 const ENDPOINT = 'id::int, url, events, description, enabled, created_at';
