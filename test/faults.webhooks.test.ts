@@ -6,7 +6,7 @@ import { someClientAddress } from './helpers/instant.ts';
 import { csrfFrom, postForm, signInAs, type SignedIn } from './helpers/session.ts';
 import type { TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
-import { WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { registerEndpoint, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 // Each case has its own receiver (a real HTTP server) and endpoint, disabled when the case is done
 // so that later cases' requests do not reach it. A 5 s retry window stands in for the 24 hours:
@@ -39,14 +39,8 @@ async function receiver(options: { slowMs?: number } = {}) {
   return r;
 }
 
-async function register(url: string, events: string[] = ['request.filed']): Promise<number> {
-  const res = await request(desk.app)
-    .post('/api/v1/webhooks')
-    .set('Authorization', `Bearer ${admin.token}`)
-    .send({ url, events })
-    .expect(201);
-  return res.body.id as number;
-}
+const register = async (url: string, events?: string[]) =>
+  (await registerEndpoint(desk.app, admin.token, url, events)).id;
 
 async function fileRequests(n: number): Promise<string[]> {
   const references: string[] = [];

@@ -27,7 +27,7 @@ import {
 } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
-import { WebhookReceiver } from './helpers/webhook-receiver.ts';
+import { registerEndpoint, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 let desk: TestDesk;
 let tech: SignedIn & TestUser;
@@ -102,11 +102,7 @@ before(async () => {
   try {
     tech = await signInAs(desk.app, desk.base.db, 'technician');
     admin = await createUserWithToken(desk.base.db, 'admin');
-    const hook = await request(desk.app)
-      .post('/api/v1/webhooks')
-      .set('Authorization', `Bearer ${admin.token}`)
-      .send({ url: receiver.url, events: WEBHOOK_EVENTS });
-    assert.equal(hook.status, 201, hook.text);
+    await registerEndpoint(desk.app, admin.token, receiver.url, WEBHOOK_EVENTS);
 
     // Replace: the purchaser asks; a new code is drawn and the old one revoked.
     const p1 = await purchase(desk);

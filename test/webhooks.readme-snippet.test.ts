@@ -12,7 +12,7 @@ import request from 'supertest';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
 import { createUserWithToken } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
-import { WebhookReceiver, type Received } from './helpers/webhook-receiver.ts';
+import { registerEndpoint, WebhookReceiver, type Received } from './helpers/webhook-receiver.ts';
 
 const README = path.resolve(import.meta.dirname, '..', 'README.md');
 
@@ -66,12 +66,7 @@ describe("README's signature check", () => {
     const snippet = readmeSnippet();
     assert.ok(snippet.trim().split('\n').length <= 12, 'a small snippet (about ten lines)');
     const admin = await createUserWithToken(desk.base.db, 'admin');
-    const created = await request(desk.app)
-      .post('/api/v1/webhooks')
-      .set('Authorization', `Bearer ${admin.token}`)
-      .send({ url: receiver.url, events: ['request.filed'] })
-      .expect(201);
-    const secret = created.body.secret as string;
+    const { secret } = await registerEndpoint(desk.app, admin.token, receiver.url);
     const filed = await request(desk.app).post('/api/v1/recovery-requests').send(validRequest()).expect(201);
     let delivery: Received | undefined;
     await waitFor(

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Express } from 'express';
+import request from 'supertest';
 
 export interface Received {
   /** The Recovery-Desk-Delivery header: the delivery's id in the desk's log. */
@@ -107,4 +109,19 @@ export class WebhookReceiver {
   async stop(): Promise<void> {
     if (this.server.listening) await this.down();
   }
+}
+
+/** Registers an endpoint through the API as an admin would; its id and its secret (shown once). */
+export async function registerEndpoint(
+  app: Express,
+  adminToken: string,
+  url: string,
+  events: readonly string[] = ['request.filed'],
+): Promise<{ id: number; secret: string }> {
+  const res = await request(app)
+    .post('/api/v1/webhooks')
+    .set('Authorization', `Bearer ${adminToken}`)
+    .send({ url, events })
+    .expect(201);
+  return res.body as { id: number; secret: string };
 }
