@@ -4,7 +4,7 @@ import request from 'supertest';
 import { verifySignature } from '../src/integrations/signature.ts';
 import { checkedAddress, urlShape } from '../src/webhooks/url-guard.ts';
 import type { TestDesk } from './helpers/desk.ts';
-import { fileMatchedRequest, postDecision, purchase } from './helpers/tickets.ts';
+import { fileMatchedRequest, postApproval, postDecision, purchase } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
 import { WebhookReceiver } from './helpers/webhook-receiver.ts';
@@ -13,6 +13,7 @@ import { startDesk } from './helpers/desk.ts';
 let desk: TestDesk;
 let admin: TestUser;
 let technician: TestUser;
+let supervisor: TestUser;
 let receiver: WebhookReceiver;
 before(async () => {
   receiver = await WebhookReceiver.start();
@@ -21,6 +22,7 @@ before(async () => {
   });
   admin = await createUserWithToken(desk.base.db, 'admin');
   technician = await createUserWithToken(desk.base.db, 'technician');
+  supervisor = await createUserWithToken(desk.base.db, 'supervisor');
 });
 after(async () => {
   await desk.stop();
@@ -89,6 +91,49 @@ describe('webhooks', () => {
         assert.ok(!r.body.includes(secret), `${secret} in ${r.body}`);
     }
     assert.deepEqual(Object.keys(bodies[2]!.data).sort(), ['reference', 'request_status', 'verdict']);
+    await request(desk.app)
+      .delete(`/api/v1/webhooks/${created.body.id}`)
+      .set('Authorization', `Bearer ${admin.token}`)
+      .expect(204);
+  });
+
+  it('when a refund is proposed and approved, then approval.requested, purchase.refunded, approval.decided and request.resolved arrive in the order they were recorded with the approval id, the decision and the licence number', async () => {
+    const created = await register({
+      url: receiver.url,
+      events: ['approval.requested', 'approval.decided', 'purchase.refunded', 'request.resolved'],
+    }).expect(201);
+    const p = await purchase(desk);
+    const ticket = await fileMatchedRequest(desk, p, { desired_outcome: 'refund' });
+    const proposed = await postDecision(desk, technician.token, ticket.reference, {
+      type: 'refund',
+      amount: '549.00',
+    }).expect(202);
+    const approvalId = proposed.body.approval_id as number;
+    await postApproval(desk, supervisor.token, approvalId, 'approve').expect(200);
+    const mine = () => receiver.processed.filter((r) => r.reference === ticket.reference);
+    await waitFor(() => mine().length >= 4, 15_000, 'four deliveries');
+    const bodies = mine().map((r) => JSON.parse(r.body) as { type: string; data: Record<string, unknown> });
+    // The approval's transaction records the refund before it marks the approval decided.
+    assert.deepEqual(
+      bodies.map((b) => b.type),
+      ['approval.requested', 'purchase.refunded', 'approval.decided', 'request.resolved'],
+    );
+    const ids = mine().map((r) => Number(r.deliveryId));
+    assert.deepEqual(
+      ids,
+      [...ids].sort((a, b) => a - b),
+      'in the order of the deliveries',
+    );
+    assert.equal(bodies[0]!.data.approval_id, approvalId);
+    assert.equal(bodies[1]!.data.license_number, p.license_number);
+    // Each event carries the request's status when it was recorded: still pending approval here.
+    assert.deepEqual(bodies[2]!.data, {
+      reference: ticket.reference,
+      request_status: 'pending_approval',
+      verdict: 'strong',
+      approval_id: approvalId,
+      decision: 'approved',
+    });
     await request(desk.app)
       .delete(`/api/v1/webhooks/${created.body.id}`)
       .set('Authorization', `Bearer ${admin.token}`)
