@@ -9,7 +9,7 @@ import { waitFor } from './helpers/wait.ts';
 import { registerEndpoint, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 // Each case has its own receiver (a real HTTP server) and endpoint, disabled when the case is done
-// so that later cases' requests do not reach it. A 5 s retry window stands in for the 24 hours:
+// so that later cases' requests do not reach it. A 6 s retry window stands in for the 24 hours:
 // with the 1 s exponential backoff, attempts go at about 0, 1, 3 and 7 s.
 
 let desk: TestDesk;
@@ -23,7 +23,7 @@ before(async () => {
       INTAKE_LIMIT_PER_EMAIL: '0',
       WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
       WEBHOOK_TIMEOUT_MS: '500',
-      WEBHOOK_RETRY_SECONDS: '5',
+      WEBHOOK_RETRY_SECONDS: '6',
     },
   });
   admin = await signInAs(desk.app, desk.base.db, 'admin');

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
+import type { Relay } from '../outbox/outbox.relay.ts';
 import { createCodeCipher } from '../purchases/code-cipher.ts';
 import { postSigned, type PostResult } from './delivery-post.ts';
 import { checkedAddress, urlShape, UrlRefusedError, type Resolver } from './url-guard.ts';
@@ -12,6 +13,8 @@ export class DeliveryRetryError extends Error {}
 export interface DeliveryDeps {
   db: Db;
   config: Config;
+  /** Woken when a finished delivery has handed the next one its job (recordAttempt). */
+  relay: Pick<Relay, 'wake'>;
   resolve?: Resolver;
 }
 
@@ -20,7 +23,8 @@ export type DeliveryOutcome = DeliveryStatus | 'already_done';
 /**
  * One attempt of one delivery (the webhook-delivery job): after any earlier delivery for the same
  * request and endpoint is done; the URL checked again and the POST sent to the address checked;
- * recorded; a 2xx delivers it. Otherwise it is retried (DeliveryRetryError) until
+ * recorded; a 2xx delivers it, and the relay is woken for the next delivery of the same request
+ * and endpoint, whose job the end of this one wrote. Otherwise it is retried (DeliveryRetryError) until
  * WEBHOOK_RETRY_SECONDS have passed or the job's tries run out, then failed. Idempotent: a
  * delivery no longer pending is left alone.
  */
@@ -58,11 +62,13 @@ export async function deliverWebhook(
       status,
     ),
   );
-  if (status === 'pending')
-    throw new DeliveryRetryError(
-      `webhook delivery ${delivery.id}: ${result.error ?? `answered ${result.status}`}`,
-    );
-  return status;
+  if (status !== 'pending') {
+    deps.relay.wake();
+    return status;
+  }
+  throw new DeliveryRetryError(
+    `webhook delivery ${delivery.id}: ${result.error ?? `answered ${result.status}`}`,
+  );
 }
 
 async function attempt(
