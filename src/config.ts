@@ -135,6 +135,31 @@ const envSchema = z.object({
   LICENSE_AUTHORITY_SECRET: z.string().min(16, 'must be at least 16 characters long').optional(),
   LICENSE_AUTHORITY_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   LICENSE_AUTHORITY_RETRY_MS: z.coerce.number().int().min(10).max(600_000).default(5_000),
+  WEBHOOK_ALLOW_HOSTS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9.:[\], -]*$/,
+      'must be host names or addresses separated by commas, such as hooks.internal,10.0.0.5',
+    )
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .refine((hosts) => hosts.every((host) => !host.includes(' ')), 'a host name has no spaces')
+    .default([]),
+  WEBHOOK_RETRY_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1, 'must be a positive whole number of seconds')
+    .default(24 * 3600),
+  WEBHOOK_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100, 'must be at least 100 (milliseconds)')
+    .max(60_000, 'must be at most 60000 (60 s)')
+    .default(10_000),
 });
 
 /**
@@ -175,6 +200,8 @@ export interface Config {
   readonly inbound: InboundSettings;
   /** Instant recovery (README "Instant recovery"): AUTO_RESEND and AUTO_RESEND_MAX_PER_HOUR. */
   readonly autoResend: { readonly mode: 'strong' | 'off'; readonly maxPerHour: number };
+  /** Webhooks (README "Webhooks"): WEBHOOK_ALLOW_HOSTS, WEBHOOK_RETRY_SECONDS, WEBHOOK_TIMEOUT_MS. */
+  readonly webhooks: WebhookSettings;
   /** The vendor's licensing system (README "Licence authority"); unset, the desk makes codes itself. */
   readonly licenceAuthority: LicenceAuthoritySettings | undefined;
 }
@@ -188,6 +215,15 @@ export interface LicenceAuthoritySettings {
   readonly timeoutMs: number;
   /** LICENSE_AUTHORITY_RETRY_MS: the first retry's delay, doubling after each, at most 10 minutes. */
   readonly retryMs: number;
+}
+
+export interface WebhookSettings {
+  /** Hosts a webhook may reach though they resolve to private addresses (and by plain http), lower case. */
+  readonly allowHosts: readonly string[];
+  /** How long a delivery is retried, from its creation (or its last "Send again"), before it is failed. */
+  readonly retrySeconds: number;
+  /** How long one attempt waits for the receiver's answer. */
+  readonly timeoutMs: number;
 }
 
 export interface InboundSettings {
@@ -263,6 +299,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }),
     autoResend: Object.freeze({ mode: e.AUTO_RESEND, maxPerHour: e.AUTO_RESEND_MAX_PER_HOUR }),
     licenceAuthority: licenceAuthorityOf(e),
+    webhooks: Object.freeze({
+      allowHosts: Object.freeze(e.WEBHOOK_ALLOW_HOSTS),
+      retrySeconds: e.WEBHOOK_RETRY_SECONDS,
+      timeoutMs: e.WEBHOOK_TIMEOUT_MS,
+    }),
   });
 }
 

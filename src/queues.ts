@@ -56,6 +56,13 @@ export const JOBS = {
     subject: { table: 'report_rollup_state', idKey: 'stateId', untilDone: 'rolling' },
     options: { attempts: 3, backoff: { type: 'exponential', delay: 10_000 }, ...keepFinished },
   },
+  // One webhook delivery (src/webhooks): POSTed, signed, to its endpoint. With a 1 s base, 20 tries
+  // reach past the 24 hours (WEBHOOK_RETRY_SECONDS) after which the handler marks it failed.
+  'webhook-delivery': {
+    queue: 'webhook',
+    subject: { table: 'webhook_deliveries', idKey: 'deliveryId', untilDone: 'pending' },
+    options: { attempts: 20, backoff: { type: 'exponential', delay: 1_000 }, ...keepFinished },
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

@@ -163,6 +163,32 @@ describe('settings (README "Settings")', () => {
     }
   });
 
+  it('when WEBHOOK_ALLOW_HOSTS, WEBHOOK_RETRY_SECONDS or WEBHOOK_TIMEOUT_MS is bad, then it is refused by name; a host list is taken', () => {
+    for (const [name, bad] of [
+      ['WEBHOOK_ALLOW_HOSTS', 'hooks.internal,bad host'],
+      ['WEBHOOK_ALLOW_HOSTS', 'http://x'],
+      ['WEBHOOK_RETRY_SECONDS', '0'],
+      ['WEBHOOK_RETRY_SECONDS', 'soon'],
+      ['WEBHOOK_TIMEOUT_MS', '5'],
+      ['WEBHOOK_TIMEOUT_MS', '600000'],
+    ] as const) {
+      const found = problems({ [name]: bad });
+      assert.equal(found.length, 1, `${name}=${bad}: ${found.join('; ')}`);
+      assert.match(found[0]!, new RegExp(`^${name}: `), bad);
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-config-'));
+    try {
+      const config = loadConfig({ DATA_DIR: dir, WEBHOOK_ALLOW_HOSTS: ' Hooks.Internal , 10.0.0.5,' });
+      assert.deepEqual(config.webhooks, {
+        allowHosts: ['hooks.internal', '10.0.0.5'],
+        retrySeconds: 86_400,
+        timeoutMs: 10_000,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('when the process starts with bad settings, then it exits 1 naming each variable before touching anything', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
       env: {

@@ -43,7 +43,7 @@ interface Target {
 }
 
 interface Row {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** The route's path as mounted (matched against the router stack). */
   path: string;
   /**
@@ -254,6 +254,15 @@ async function ownNotification(who: Who): Promise<number> {
 }
 
 /** A macro of its own (archived, to restore), for the macro routes; its id. */
+/** A webhook endpoint of its own (its secret is never read on the pages the matrix opens). */
+async function ownWebhook(): Promise<number> {
+  const [row] = await desk.base.db.query<{ id: number }>(
+    `INSERT INTO webhook_endpoints (url, events, secret_enc)
+     VALUES ('https://hooks.example.com/matrix', '{request.filed}', 'unused') RETURNING id::int`,
+  );
+  return row!.id;
+}
+
 async function ownMacro(archived = false): Promise<number> {
   const [row] = await desk.base.db.query<{ id: number }>(
     `INSERT INTO macros (name, decision, texts, archived_at)
@@ -711,6 +720,58 @@ const ROWS: Row[] = [
   },
   // The reports' figures as JSON.
   { method: 'GET', path: '/api/v1/reports/summary', access: 'supervisor', auth: 'token' },
+  // Webhooks (README "Webhooks"): made-up ids, so an allowed call is a 404 and nothing changes.
+  { method: 'GET', path: '/api/v1/webhooks', access: 'admin', auth: 'token' },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/webhooks', json: {} }),
+  },
+  {
+    method: 'DELETE',
+    path: '/api/v1/webhooks/:id',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/webhooks/999999' }),
+  },
+  {
+    method: 'GET',
+    path: '/api/v1/webhooks/:id/deliveries',
+    access: 'admin',
+    auth: 'token',
+    target: async () => ({ url: `/api/v1/webhooks/${await ownWebhook()}/deliveries` }),
+  },
+  { method: 'GET', path: '/desk/admin/webhooks', access: 'admin', auth: 'session' },
+  {
+    method: 'POST',
+    path: '/desk/admin/webhooks',
+    access: 'admin',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/admin/webhooks', form: {} }),
+  },
+  {
+    method: 'GET',
+    path: '/desk/admin/webhooks/:id',
+    access: 'admin',
+    auth: 'session',
+    target: async () => ({ url: `/desk/admin/webhooks/${await ownWebhook()}` }),
+  },
+  ...(['disable', 'enable', 'delete'] as const).map((action) => ({
+    method: 'POST' as const,
+    path: `/desk/admin/webhooks/:id/${action}`,
+    access: 'admin' as const,
+    auth: 'session' as const,
+    target: () => Promise.resolve({ url: `/desk/admin/webhooks/999999/${action}`, form: {} }),
+  })),
+  {
+    method: 'POST',
+    path: '/desk/admin/webhooks/:id/deliveries/:delivery/resend',
+    access: 'admin',
+    auth: 'session',
+    target: () => Promise.resolve({ url: '/desk/admin/webhooks/999999/deliveries/1/resend', form: {} }),
+  },
   // Everyone's own notifications: the console's list and choices, and the API.
   { method: 'GET', path: '/desk/notifications', access: 'technician', auth: 'session' },
   {

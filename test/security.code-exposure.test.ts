@@ -3,7 +3,8 @@
  * filed, matched, one code replaced and one resent through the API), each code is searched for
  * in every email the SMTP server received, every API response and console page seen on the way,
  * every row of every table, every Redis key and value, and every log line the desk wrote at
- * LOG_LEVEL=trace (plus anything written to stdout or stderr meanwhile).
+ * LOG_LEVEL=trace (plus anything written to stdout or stderr meanwhile), and every webhook body a
+ * receiving endpoint (subscribed to every event) got.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { MASKED_CODE } from '../src/codes/activation-code.ts';
 import { createCodeCipher } from '../src/purchases/code-cipher.ts';
+import { WEBHOOK_EVENTS } from '../src/webhooks/webhook-events.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { signInAs, type SignedIn } from './helpers/session.ts';
 import type { TestPurchase } from './helpers/purchases.ts';
@@ -23,10 +25,14 @@ import {
   purchase,
   type FiledTicket,
 } from './helpers/tickets.ts';
-import type { TestUser } from './helpers/users.ts';
+import { createUserWithToken, type TestUser } from './helpers/users.ts';
+import { waitFor } from './helpers/wait.ts';
+import { registerEndpoint, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 let desk: TestDesk;
 let tech: SignedIn & TestUser;
+let admin: TestUser;
+let receiver: WebhookReceiver;
 const logLines: string[] = [];
 const consoleOutput: string[] = [];
 /** Every API response body and console page seen during the flow, with where it came from. */
@@ -82,13 +88,21 @@ function captureConsole(): () => void {
 }
 
 before(async () => {
+  receiver = await WebhookReceiver.start();
   desk = await startDesk({
-    env: { INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0', LOG_LEVEL: 'trace' },
+    env: {
+      INTAKE_LIMIT_PER_IP: '0',
+      INTAKE_LIMIT_PER_EMAIL: '0',
+      LOG_LEVEL: 'trace',
+      WEBHOOK_ALLOW_HOSTS: '127.0.0.1',
+    },
     logDestination: { write: (line) => void logLines.push(line) },
   });
   const restore = captureConsole();
   try {
     tech = await signInAs(desk.app, desk.base.db, 'technician');
+    admin = await createUserWithToken(desk.base.db, 'admin');
+    await registerEndpoint(desk.app, admin.token, receiver.url, WEBHOOK_EVENTS);
 
     // Replace: the purchaser asks; a new code is drawn and the old one revoked.
     const p1 = await purchase(desk);
@@ -151,11 +165,24 @@ before(async () => {
       await request(desk.app).get('/api/v1/approvals').set('Authorization', `Bearer ${tech.token}`),
     );
     keep('queue page', await tech.agent.get('/desk?status=all'));
+    await waitFor(
+      async () => {
+        const [row] = await desk.base.db.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'",
+        );
+        return row!.n === 0;
+      },
+      15_000,
+      'every webhook delivered',
+    );
   } finally {
     restore();
   }
 });
-after(() => desk.stop());
+after(async () => {
+  await desk.stop();
+  await receiver.stop();
+});
 
 describe('where the activation codes go', () => {
   it('when the codes are sent, then each current code is in exactly one email, to the purchaser of record, and the revoked one in none', () => {
@@ -194,6 +221,34 @@ describe('where the activation codes go', () => {
     );
     for (const { where, text } of seen)
       for (const code of allCodes()) assert.ok(!containsCode(text, code), `${where} shows a code`);
+  });
+
+  it('when every webhook body of the flow is read, then it holds references, statuses and ids only: no code, no token, no free text', () => {
+    const types = new Set(receiver.processed.map((r) => r.type));
+    for (const type of ['request.filed', 'request.matched', 'request.resolved', 'license.code_replaced'])
+      assert.ok(types.has(type), `a ${type} delivery was received (${[...types].join(', ')})`);
+    const tickets = [replaced.ticket, resent.ticket];
+    const purchases = [replaced.purchase, resent.purchase];
+    const neverSent = [
+      ...tickets.flatMap((t) => [t.token, t.email]),
+      ...purchases.flatMap((p) => [p.purchaser_email, p.purchaser_name]),
+      tech.token,
+      admin.token,
+      'I reinstalled Windows',
+    ];
+    const allowed = ['reference', 'request_status', 'verdict', 'approval_id', 'decision', 'license_number'];
+    for (const { body } of receiver.received) {
+      for (const code of allCodes()) assert.ok(!containsCode(body, code), `a code in webhook ${body}`);
+      for (const secret of neverSent) assert.ok(!body.includes(secret), `${secret} in webhook ${body}`);
+      const payload = JSON.parse(body) as { data: Record<string, unknown> };
+      for (const [key, value] of Object.entries(payload.data)) {
+        assert.ok(allowed.includes(key), `data.${key} in webhook ${body}`);
+        assert.ok(
+          typeof value === 'number' || /^[\w.-]{1,40}$/.test(String(value)),
+          `data.${key}: ${String(value)}`,
+        );
+      }
+    }
   });
 
   it('when the emails table is read, then html and text keep the masked code only', async () => {

@@ -13,6 +13,7 @@ import { notifyOutboxRows } from '../src/outbox/outbox.repository.ts';
 import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
 import { createCodeCipher, keyId } from '../src/purchases/code-cipher.ts';
 import { createFileCipher } from '../src/purchases/file-cipher.ts';
+import { verifySignature } from '../src/integrations/signature.ts';
 import { storeAttachment } from '../src/requests/attachment-store.ts';
 import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
 import { openDatabase } from '../src/runtime.ts';
@@ -24,6 +25,7 @@ import { download } from './helpers/attachments.ts';
 import { fileMatchedRequest, mailText, outcomeMails, postDecision } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
+import { registerEndpoint, WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 const OLD_KEY = randomBytes(32).toString('hex');
 const NEW_KEY = randomBytes(32).toString('hex');
@@ -105,18 +107,19 @@ describe('a key change (README "Security", keys)', () => {
   let shared: Awaited<ReturnType<typeof sharedDatabase>>;
   let desk: TestDesk;
   let technician: TestUser;
+  let receiver: WebhookReceiver;
   // The desk as it runs after SECRET_KEY changed, with the old key kept in SECRET_KEY_PREVIOUS.
   const afterChange = { SECRET_KEY: NEW_KEY, SECRET_KEY_PREVIOUS: OLD_KEY };
+  const deskEnv = { INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0', WEBHOOK_ALLOW_HOSTS: '127.0.0.1' };
   before(async () => {
     shared = await sharedDatabase();
-    desk = await startDesk({
-      database: shared.database,
-      env: { ...afterChange, INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0' },
-    });
+    receiver = await WebhookReceiver.start();
+    desk = await startDesk({ database: shared.database, env: { ...afterChange, ...deskEnv } });
     technician = await createUserWithToken(desk.base.db, 'technician');
   });
   after(async () => {
     await desk.stop();
+    await receiver.stop();
     await shared.database.drop();
   });
 
@@ -145,6 +148,7 @@ describe('a key change (README "Security", keys)', () => {
           'SELECT ARRAY[secret_facts_enc, secret_html_enc, secret_text_enc] AS values FROM emails',
         ),
       ),
+      webhook_endpoints: count(await db.query('SELECT ARRAY[secret_enc] AS values FROM webhook_endpoints')),
       attachment_chunks: (
         await db.query<{ n: number }>('SELECT count(*)::int AS n FROM attachment_chunks WHERE key_id <> $1', [
           keyId(NEW_KEY),
@@ -191,6 +195,17 @@ describe('a key change (README "Security", keys)', () => {
     // Written beside the desk, as a `desk` command would: it says so, and the relay listening moves it.
     await notifyOutboxRows(desk.base.db);
     return { id, token };
+  }
+
+  /** A webhook endpoint registered before the key change: its signing secret under the old key. */
+  async function webhookSecretUnderOldKey(): Promise<{ id: number; secret: string }> {
+    const admin = await createUserWithToken(desk.base.db, 'admin');
+    const { id, secret } = await registerEndpoint(desk.app, admin.token, receiver.url);
+    await desk.base.db.query('UPDATE webhook_endpoints SET secret_enc = $2 WHERE id = $1', [
+      id,
+      createCodeCipher(OLD_KEY).encrypt(secret),
+    ]);
+    return { id, secret };
   }
 
   it('finding 6: when SECRET_KEY changes with the old key in SECRET_KEY_PREVIOUS, then a reissue of a code stored under the old key works and emails queued under it are sent', async () => {
@@ -246,7 +261,7 @@ describe('a key change (README "Security", keys)', () => {
     assert.notEqual(refused.status, 200, 'a bad signature is still refused');
   });
 
-  it('finding 6: when `desk keys rotate` runs, then it re-encrypts every row under the old key, reports the counts, a second run reports 0, and the old key can then be removed', async () => {
+  it('finding 6: when `desk keys rotate` runs, then it re-encrypts every row under the old key (webhook secrets too), reports the counts, a second run reports 0, and the old key can then be removed', async () => {
     const p = await insertPurchase(desk.base.db, OLD_KEY);
     const ticket = await fileMatchedRequest(desk, p);
     // A replaced code keeps the old ciphertext in the code history.
@@ -260,9 +275,11 @@ describe('a key change (README "Security", keys)', () => {
     ]);
     await emailQueuedUnderOldKey(`rotate.${randomBytes(4).toString('hex')}@example.com`);
     const upload = await fileStoredUnderOldKey(ticket.id);
+    const webhook = await webhookSecretUnderOldKey();
     const before = await underOtherKeys();
     assert.ok(before.purchases! >= 1 && before.activation_code_history! >= 1 && before.emails! >= 1);
     assert.equal(before.attachment_chunks, 3);
+    assert.equal(before.webhook_endpoints, 1);
 
     const first = await deskCommand({ ...shared.commandEnv, ...afterChange }, 'keys', 'rotate');
     assert.equal(first.status, 0, first.stderr);
@@ -272,6 +289,7 @@ describe('a key change (README "Security", keys)', () => {
         purchases: reported.purchases,
         activation_code_history: reported.activation_code_history,
         emails: reported.emails,
+        webhook_endpoints: reported.webhook_endpoints,
         attachment_chunks: reported.attachment_chunks,
       },
       before,
@@ -280,8 +298,14 @@ describe('a key change (README "Security", keys)', () => {
       purchases: 0,
       activation_code_history: 0,
       emails: 0,
+      webhook_endpoints: 0,
       attachment_chunks: 0,
     });
+    const [endpoint] = await desk.base.db.query<{ secret_enc: string }>(
+      'SELECT secret_enc FROM webhook_endpoints WHERE id = $1',
+      [webhook.id],
+    );
+    assert.equal(createCodeCipher(NEW_KEY).decrypt(endpoint!.secret_enc), webhook.secret, 'the same secret');
     const [stored] = await desk.base.db.query<{ enc: string; hmac: string }>(
       'SELECT activation_code_enc AS enc, activation_code_hmac AS hmac FROM purchases WHERE id = $1',
       [kept.id],
@@ -307,10 +331,21 @@ describe('a key change (README "Security", keys)', () => {
       database: shared.database,
       redis: desk.redis,
       smtp: desk.smtp,
-      env: { SECRET_KEY: NEW_KEY, INTAKE_LIMIT_PER_IP: '0', INTAKE_LIMIT_PER_EMAIL: '0' },
+      env: { SECRET_KEY: NEW_KEY, ...deskEnv },
     });
     try {
       const again = await fileMatchedRequest(onlyNew, kept);
+      // Its request.filed delivery is signed with the rotated secret, which the receiver still holds.
+      await waitFor(
+        () => receiver.received.some((r) => r.reference === again.reference),
+        15_000,
+        'the webhook delivery of the request filed after the rotation',
+      );
+      const delivery = receiver.received.find((r) => r.reference === again.reference)!;
+      assert.ok(
+        verifySignature(webhook.secret, delivery.body, delivery.signature, Math.floor(Date.now() / 1000)),
+        'signed with the same secret',
+      );
       await postDecision(onlyNew, technician.token, again.reference, {
         type: 'reissue',
         mode: 'resend',

@@ -13,6 +13,7 @@ import { licenceAuthorityHandler } from './licence-authority.worker.ts';
 import { matchHandler } from './match.worker.ts';
 import { REPORT_ROLLUP_EVERY_MS, reportRollupHandler } from './report-rollup.worker.ts';
 import { sendEmailHandler } from './send-email.worker.ts';
+import { webhookDeliveryHandler } from './webhook-delivery.worker.ts';
 
 /** Every job name and its handler: the type makes a missing handler a compile error. */
 function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
@@ -23,6 +24,7 @@ function handlers(deps: WorkerDeps): Record<JobName, JobHandler> {
     'code-lookup': codeLookupHandler(deps),
     'licence-authority': licenceAuthorityHandler(deps),
     'report-rollup': reportRollupHandler(deps),
+    'webhook-delivery': webhookDeliveryHandler(deps),
   };
 }
 
@@ -36,6 +38,7 @@ export const CONCURRENCY: Record<string, number> = {
   lookup: 4,
   authority: 4,
   report: 1,
+  webhook: 8,
 };
 
 export interface Workers {

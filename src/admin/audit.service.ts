@@ -102,6 +102,12 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
     `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
   purchases_pushed: (who, what, d) =>
     `${who} pushed ${what} by API: ${count(d.created)} created, ${count(d.updated)} updated, ${count(d.unchanged)} unchanged, ${count(d.invalid)} invalid.`,
+  webhook_created: (who, what, d) =>
+    `${who} registered ${what} for ${Array.isArray(d.events) ? d.events.join(', ') : 'its events'}.`,
+  webhook_deleted: (who, what) => `${who} deleted ${what}.`,
+  webhook_disabled: (who, what) => `${who} disabled ${what}.`,
+  webhook_enabled: (who, what) => `${who} enabled ${what}.`,
+  webhook_resent: (who, what, d) => `${who} sent delivery ${String(d.delivery_id)} of ${what} again.`,
 };
 
 function sentence(row: AuditEventRow): string {

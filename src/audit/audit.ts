@@ -22,6 +22,12 @@ export const AUDIT_ACTIONS = [
   'instant_recovery_resumed',
   // A shop pushed purchase records through the API (src/purchases-api): the counts, never a code.
   'purchases_pushed',
+  // Webhook endpoints (src/webhooks): registered, deleted, disabled or enabled, a delivery sent again.
+  'webhook_created',
+  'webhook_deleted',
+  'webhook_disabled',
+  'webhook_enabled',
+  'webhook_resent',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

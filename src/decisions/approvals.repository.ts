@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import type { Queryable } from '../db/db.ts';
 import type { ApprovalKind } from './approval-kinds.ts';
 import type { ReissueMode } from './decisions.schema.ts';
@@ -66,6 +67,7 @@ export async function finishApproval(
       WHERE id = $1`,
     [id, outcome.status, outcome.decidedBy, outcome.note, outcome.decidedWith.kind, outcome.decidedWith.id],
   );
+  await emitWebhook(tx, 'approval.decided', { approvalId: id, decision: outcome.status });
 }
 
 export interface PendingApprovalRow {

@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import { credentialRecord } from '../auth/credential.ts';
 import { hasRole, requireDeskWorker } from '../auth/roles.ts';
 import type { AuthenticatedUser, User } from '../auth/user.ts';
@@ -239,6 +240,10 @@ function changedSince(approval: ApprovalRow, purchase: LockedPurchase): boolean 
 async function refund(ctx: DecisionContext, approval: ApprovalRow, purchase: LockedPurchase): Promise<void> {
   const { tx, ticket, actor, deps } = ctx;
   await markPurchaseRefunded(tx, purchase.id);
+  await emitWebhook(tx, 'purchase.refunded', {
+    requestId: ticket.id,
+    licenseNumber: purchase.license_number,
+  });
   await insertCodeHistory(tx, {
     purchaseId: purchase.id,
     codeEnc: purchase.activation_code_enc,

@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import { MASKED_CODE, maskEmail, newActivationCode } from '../codes/activation-code.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmail } from '../mail/mail.service.ts';
@@ -77,6 +78,11 @@ export async function sendCode(
       ? await replaceCode(ctx, purchase, fromAuthority)
       : ctx.cipher.decrypt(purchase.activation_code_enc);
   const { ticket, tx, deps } = ctx;
+  if (mode === 'replace')
+    await emitWebhook(tx, 'license.code_replaced', {
+      requestId: ticket.id,
+      licenseNumber: purchase.license_number,
+    });
   const locale = ticketLocale(ticket);
   await queueEmail(tx, deps.config, {
     requestId: ticket.id,

@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { queueEmailToRequester, type RequesterEmail } from '../requests/customer-email.ts';
 import { ConflictError } from '../errors.ts';
@@ -132,6 +133,7 @@ async function propose(
     purchase_updated_at: purchase.updated_at,
     proposed_by: ctx.actor.id,
   });
+  await emitWebhook(ctx.tx, 'approval.requested', { requestId: ctx.ticket.id, approvalId });
   // Not a response: the customer hears nothing until a supervisor approves (approve() marks it).
   await moveTicket(ctx.tx, ctx.ticket.id, 'pending_approval', false);
   await notify(ctx.tx, ctx.deps.config, {

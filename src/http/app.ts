@@ -1,3 +1,4 @@
+import { webhookAdminRoutes } from '../admin/webhooks.routes.ts';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import express from 'express';
@@ -105,6 +106,7 @@ export function createApp(deps: WebDeps): express.Express {
   app.use(emailPreviewRoutes(deps));
   app.use(macroAdminRoutes(deps));
   app.use(reportsPageRoutes(deps));
+  app.use(webhookAdminRoutes(deps));
   app.use('/desk', deskErrorPages(deps.templates));
 
   app.use(notFound);

@@ -1,7 +1,7 @@
 import type { Queryable } from '../db/db.ts';
 
 /** Tables whose encrypted values are text from the code cipher (code-cipher.ts). */
-const TEXT_TABLES = ['purchases', 'activation_code_history', 'emails'] as const;
+const TEXT_TABLES = ['purchases', 'activation_code_history', 'emails', 'webhook_endpoints'] as const;
 export type TextTable = (typeof TEXT_TABLES)[number];
 export const isTextTable = (table: EncryptedTable): table is TextTable =>
   (TEXT_TABLES as readonly string[]).includes(table);
@@ -24,6 +24,8 @@ const COLUMNS: Record<TextTable, { encrypted: readonly string[]; fingerprint: st
   // Of emails that carry a code or a status link: the secret facts they are rendered from, and
   // the bodies as sent once rendered; null in the rest.
   emails: { encrypted: ['secret_facts_enc', 'secret_html_enc', 'secret_text_enc'], fingerprint: null },
+  // The signing secrets of webhook endpoints (src/webhooks): the desk reads them back to sign.
+  webhook_endpoints: { encrypted: ['secret_enc'], fingerprint: null },
 };
 
 export const hasFingerprint = (table: TextTable) => COLUMNS[table].fingerprint !== null;
@@ -94,7 +96,7 @@ export async function writeReEncrypted(
 
 /**
  * A few stored values to try the keys on at start: the first and the last purchase's code, the
- * last replaced code, one email waiting to be sent. Each an index lookup.
+ * last replaced code, one email waiting to be sent, the newest webhook secret. Each an index lookup.
  */
 export async function sampleEncryptedValues(db: Queryable): Promise<{ source: TextTable; value: string }[]> {
   return db.query(
@@ -102,7 +104,8 @@ export async function sampleEncryptedValues(db: Queryable): Promise<{ source: Te
      UNION ALL (SELECT 'purchases', activation_code_enc FROM purchases ORDER BY id DESC LIMIT 1)
      UNION ALL (SELECT 'activation_code_history', code_enc FROM activation_code_history ORDER BY id DESC LIMIT 1)
      UNION ALL (SELECT 'emails', coalesce(secret_text_enc, secret_facts_enc) FROM emails
-                 WHERE status = 'pending' AND coalesce(secret_text_enc, secret_facts_enc) IS NOT NULL LIMIT 1)`,
+                 WHERE status = 'pending' AND coalesce(secret_text_enc, secret_facts_enc) IS NOT NULL LIMIT 1)
+     UNION ALL (SELECT 'webhook_endpoints', secret_enc FROM webhook_endpoints ORDER BY id DESC LIMIT 1)`,
   );
 }
 

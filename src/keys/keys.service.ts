@@ -28,6 +28,7 @@ const WHAT: Record<EncryptedTable, string> = {
   purchases: 'the activation codes',
   activation_code_history: 'the replaced activation codes',
   emails: 'the emails waiting to be sent',
+  webhook_endpoints: 'the webhook signing secrets',
   attachment_chunks: 'the uploaded files',
 };
 
@@ -106,6 +107,7 @@ export async function rotateKeys(db: Db, keys: Keys): Promise<RotationCounts> {
     purchases: 0,
     activation_code_history: 0,
     emails: 0,
+    webhook_endpoints: 0,
     attachment_chunks: 0,
   };
   for (const table of ENCRYPTED_TABLES) {

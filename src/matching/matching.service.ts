@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { buildClaim, type Claim } from './claim.ts';
 import type { MatchFlag } from './flags.ts';
@@ -125,19 +126,17 @@ export async function matchRequests(
 /** Saves the batch's results, with what follows them in the same transaction when there is any. */
 async function store(db: Db, matches: Matched[], followUp: VerdictFollowUp | undefined): Promise<void> {
   const saves = matches.map((m) => m.save);
-  if (!followUp) {
-    await saveMatches(db, saves);
-    return;
-  }
   await db.transaction(async (tx) => {
     const moved = await saveMatches(tx, saves);
+    await emitWebhook(tx, 'request.matched', { requestId: saves.map((s) => s.requestId) });
+    if (!followUp) return;
     const first = matches.filter((m) => moved.has(m.save.requestId));
     await followUp.inTransaction(
       tx,
       first.map((m) => ({ requestId: m.save.requestId, desiredOutcome: m.desiredOutcome, result: m.result })),
     );
   });
-  followUp.committed();
+  followUp?.committed();
 }
 
 type Request = RequestToMatch & { recent: RecentRequests };

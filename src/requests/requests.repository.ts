@@ -5,6 +5,7 @@ import { insertReplyTokenFrom } from '../mail/reply-tokens.ts';
 import { insertOutboxJobsFrom } from '../outbox/outbox.repository.ts';
 import { normaliseMailbox } from '../identifiers/mailbox.ts';
 import { clientNetwork } from '../identifiers/network.ts';
+import { insertDeliveriesFrom } from '../webhooks/webhooks.repository.ts';
 import { hashToken } from './reference.ts';
 import type { NewRecoveryRequest } from './requests.schema.ts';
 
@@ -51,7 +52,7 @@ const INSERT_REQUEST = `INSERT INTO recovery_requests
         mailbox, client_network, first_response_due_at, resolution_due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
              now() + make_interval(secs => $20::float8 * 3600), now() + make_interval(secs => $21::float8 * 3600))
-     RETURNING id`;
+     RETURNING id, reference, status, verdict`;
 
 function requestParams(row: RequestWrite): unknown[] {
   return [
@@ -86,7 +87,8 @@ export async function insertRequest(tx: Queryable, row: RequestWrite): Promise<n
 
 /**
  * A filed request (status `received`) with everything filing it causes: its `received` event,
- * its acknowledgement email, and the email's and the match's jobs in the outbox. One statement,
+ * its acknowledgement email, the email's and the match's jobs in the outbox, and its
+ * request.filed webhook deliveries with their jobs (webhooks.repository.ts). One statement,
  * so one round trip to the database and atomic by itself: intake waits on the database once.
  */
 export async function insertFiledRequest(
@@ -110,6 +112,12 @@ export async function insertFiledRequest(
     ],
     params,
   );
+  const webhooks = insertDeliveriesFrom(
+    'r',
+    'request.filed',
+    { approvalId: null, decision: null, licenseNumber: null },
+    params,
+  );
   const [inserted] = await q.query<{ id: number }>(
     `WITH r AS (${INSERT_REQUEST}),
      ev AS (
@@ -118,7 +126,8 @@ export async function insertFiledRequest(
      em AS (
        INSERT INTO emails (request_id, ${e.columns}) SELECT id, ${e.placeholders} FROM r RETURNING id),
      rt AS (${insertReplyTokenFrom('r', replyHash)}),
-     jobs AS (${jobs})
+     jobs AS (${jobs}),
+     ${webhooks}
      SELECT id FROM r`,
     params,
   );

@@ -84,8 +84,9 @@ export async function fileRecoveryRequest(deps: WebDeps, filing: Filing): Promis
 }
 
 /**
- * Stores a valid request with its acknowledgement email and match job, atomically (one
- * statement, or one transaction when there is more to store), under a fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
+ * Stores a valid request with its acknowledgement email, match job and request.filed webhook
+ * deliveries, atomically (one statement, or one transaction when there is more to store), under a
+ * fresh reference. Intake calls it after its checks; `desk demo` calls it directly.
  */
 export async function storeWithFreshReference(
   deps: Pick<WebDeps, 'db' | 'config'>,
@@ -98,6 +99,8 @@ export async function storeWithFreshReference(
 ): Promise<Filed> {
   for (let attempt = 1; ; attempt++) {
     try {
+      // Without more to store, one statement (one round trip, atomic by itself): keep it so, intake
+      // under a database outage depends on it (test/faults.postgres-outage.test.ts).
       if (!alsoInTransaction)
         return (await insertFiled(deps.db, deps.config, request, locale, clientIp, channel)).filed;
       return await deps.db.transaction(async (tx) => {
@@ -121,8 +124,8 @@ function replyTokenFor(domain: string | undefined): { address: string; hash: str
 }
 
 /**
- * Inserts a valid request, its `received` event, acknowledgement email and match job under a new
- * reference, in one statement on `q` (the database, or a caller's transaction: an email's
+ * Inserts a valid request, its `received` event, acknowledgement email, match job and webhook
+ * deliveries under a new reference, in one statement on `q` (the database, or a caller's transaction: an email's
  * follow-up request is filed in the transaction that threads the email). A clash of references
  * throws the unique violation; storeWithFreshReference draws again, a caller's transaction retries.
  */

@@ -1,3 +1,4 @@
+import { emitWebhook } from '../webhooks/webhook-events.ts';
 import type { Queryable } from '../db/db.ts';
 import type { RequestStatus } from './request-status.ts';
 
@@ -69,4 +70,6 @@ export async function moveTicket(
       WHERE id = $1`,
     [requestId, status, responded],
   );
+  if (status === 'resolved' || status === 'rejected')
+    await emitWebhook(tx, `request.${status}`, { requestId });
 }
