@@ -1,14 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import { imapMailboxOf } from '../src/config.ts';
 import { openPostgres, type Db } from '../src/db/db.ts';
 import { startImapPoller } from '../src/inbound/imap-poller.ts';
 import { readInboundRaw } from '../src/inbound/inbound.repository.ts';
 import { startSmtpListener, type SmtpListener } from '../src/inbound/smtp-listener.ts';
+import { newReplyToken, replyAddress } from '../src/mail/reply-tokens.ts';
 import { freePort } from '../src/redis/redis-server.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { Dovecot, skipWithoutDovecot } from './helpers/dovecot.ts';
-import { FaultDesk } from './helpers/fault-desk.ts';
+import { FaultDesk, file, requestFor } from './helpers/fault-desk.ts';
 import {
   INBOUND_DOMAIN,
   listenerSettings,
@@ -175,6 +177,81 @@ describe('when the worker process runs with both settings and the mailbox refuse
 
       assert.deepEqual(await worker.kill('SIGTERM'), { code: 0, signal: null }, worker.log());
       assert.equal(await smtpCodeOf(sendRaw(port, rawReply().raw)).catch(() => 'refused'), 'refused');
+    },
+  );
+});
+
+describe('when the worker process is killed while it threads a reply', () => {
+  let desk: FaultDesk | undefined;
+  after(() => desk?.stop());
+
+  it(
+    'then the next worker threads it, once: the kill left the message received and nothing of it in history',
+    { timeout: 240_000 },
+    async (t) => {
+      desk = await FaultDesk.start();
+      const d = desk;
+      const port = await freePort();
+      const inboundEnv = { INBOUND_DOMAIN, INBOUND_SMTP_PORT: String(port), INBOUND_SMTP_HOST: '127.0.0.1' };
+      const web = await d.spawn('web');
+      const doomed = await d.spawn('worker', inboundEnv);
+      const filed = await file(web.url, requestFor(await d.purchase()));
+      assert.equal(filed.status, 201, filed.error);
+      let requestId = 0;
+      await waitFor(
+        async () => {
+          const [row] = await d.db.query<{ id: number; status: string }>(
+            'SELECT id::int AS id, status FROM recovery_requests WHERE reference = $1',
+            [filed.reference],
+          );
+          requestId = row?.id ?? 0;
+          return row?.status === 'triage';
+        },
+        60_000,
+        'the request in triage',
+      );
+      const to = replyAddress(await newReplyToken(d.db, requestId), INBOUND_DOMAIN);
+
+      // Hold the request's row, so the reply's job stops inside its transaction, message locked.
+      const locker = new pg.Client({ connectionString: d.database.url });
+      locker.on('error', () => {});
+      await locker.connect();
+      t.after(() => locker.end().catch(() => {}));
+      await locker.query('BEGIN');
+      await locker.query('SELECT 1 FROM recovery_requests WHERE id = $1 FOR UPDATE', [requestId]);
+
+      const { raw, messageId } = rawReply({ to });
+      assert.match((await sendRaw(port, raw, [to])).response, /^250 /);
+      await waitFor(
+        async () =>
+          (
+            await d.db.query(
+              `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+            )
+          ).length > 0,
+        60_000,
+        'the reply’s job blocked mid-transaction',
+      );
+      assert.equal((await doomed.kill('SIGKILL')).signal, 'SIGKILL');
+      await locker.query('ROLLBACK');
+      const replied = () =>
+        d.db.query(`SELECT 1 FROM request_events WHERE request_id = $1 AND type = 'customer_replied'`, [
+          requestId,
+        ]);
+      const [left] = await storedInbound(d.db);
+      assert.deepEqual(
+        [left?.messageKey, left?.status, (await replied()).length],
+        [messageId, 'received', 0],
+      );
+
+      await d.spawn('worker', inboundEnv);
+      await waitFor(
+        async () => (await storedInbound(d.db))[0]?.status === 'processed',
+        150_000,
+        'the next worker processing the reply',
+      );
+      assert.equal((await storedInbound(d.db))[0]!.outcome, 'message');
+      assert.equal((await replied()).length, 1, 'threaded once');
     },
   );
 });

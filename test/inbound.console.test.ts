@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { readInboundRaw } from '../src/inbound/inbound.repository.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { deliver, eml, INBOUND_DOMAIN, replyAddressFor } from './helpers/inbound.ts';
 import { signInAs, type SignedIn } from './helpers/session.ts';
@@ -74,6 +75,30 @@ describe('the request page', () => {
     // Another request's reference does not open it.
     const other = await filed();
     await tech.agent.get(`/desk/requests/${other.reference}/inbound/${done.id}`).expect(404);
+  });
+
+  it('when a reply with a pasted code is stored and threaded, then the raw message holds it sealed and no row of any table holds it in clear', async () => {
+    const ticket = await filed();
+    const to = await replyAddressFor(desk.base.db, ticket.id);
+    const done = await deliver(desk, eml({ from: ticket.email, to, text: `Pasted: ${CODE}` }), [to]);
+    const opened = await readInboundRaw(desk.base.db, desk.base.config, done.id);
+    assert.ok(opened?.toString('utf8').includes(CODE), 'the stored message, opened, is the one received');
+    const tables = await desk.base.db.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'`,
+    );
+    assert.ok(tables.some((t) => t.table_name === 'inbound_messages'));
+    const forms = [CODE, CODE.replace(/-/g, '')].flatMap((c) => [c, c.toLowerCase()]);
+    for (const { table_name } of tables) {
+      const rows = await desk.base.db.query<Record<string, unknown>>(
+        `SELECT * FROM "${table_name.replace(/"/g, '')}"`,
+      );
+      // bytea columns (the sealed raw message) are read as their bytes, not as JSON number lists.
+      const text = rows
+        .flatMap((row) => Object.values(row))
+        .map((v) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : JSON.stringify(v)))
+        .join('\n');
+      for (const form of forms) assert.ok(!text.includes(form), `table ${table_name} holds the code`);
+    }
   });
 
   it('when a reply filed a follow-up, then each request page links to the other', async () => {
