@@ -706,9 +706,10 @@ async function queueFigure(kind: DbKind, host: Host) {
     reference: string;
     email: string;
     license_number: string;
+    license_key: string;
     order_number: string;
   }>(
-    `SELECT reference, email, license_number, order_number FROM recovery_requests
+    `SELECT reference, email, license_number, license_key, order_number FROM recovery_requests
       WHERE reference LIKE 'RD-Q%' ORDER BY id DESC LIMIT 1`,
   );
   const api = (query: string) =>
@@ -740,10 +741,21 @@ async function queueFigure(kind: DbKind, host: Host) {
     ['name', [q('walker'), q('anna walker'), q('WALKER ANNA'), q('иванова'), q('müll')]],
     ['email', [q(sample?.email.toUpperCase() ?? 'x@example.com')]],
     ['licence number', [q(sample?.license_number.toLowerCase().replace(/-/g, ' ') ?? 'ABCD')]],
+    [
+      'licence key',
+      [q(sample?.license_key.toLowerCase() ?? 'ABCD'), q(sample?.license_key.replace(/-/g, '') ?? 'ABCD')],
+    ],
     ['order number', [q(sample?.order_number.toLowerCase().replace(/-/g, ' ') ?? 'ES-1')]],
     ['reference', [q(sample?.reference ?? 'RD-00000000'), q(sample?.reference.slice(3).toLowerCase() ?? '')]],
   ];
   for (const [what, queries] of searches) rows.push([`API search by ${what}`, queries]);
+  // A search that found nothing would be timed as fast as an index miss: each must find its request.
+  for (const [what, queries] of searches.filter(([what]) => what !== 'name'))
+    for (const query of queries) {
+      const { items } = JSON.parse((await api(query)).body) as { items: { reference: string }[] };
+      if (!items.some((item) => item.reference === sample?.reference))
+        throw new Error(`queue: the search by ${what} (${query}) did not find ${sample?.reference}`);
+    }
   for (const [what, queries] of rows) {
     const seconds = queries === mixed ? SIZE2.queueSeconds : SIZE2.queueRowSeconds;
     queueRow(kind, n, what, queries, await closedLoop(1, seconds, (i) => api(queries[i % queries.length]!)));
@@ -778,7 +790,7 @@ function queueRow(
 function queueRowsSql(n: number): string {
   return `
     INSERT INTO recovery_requests
-      (reference, status, status_token_hash, email, name, license_number, order_number, channel, store,
+      (reference, status, status_token_hash, email, name, license_number, license_key, order_number, channel, store,
        country, purchased_on, reason, desired_outcome, locale, typed, client_ip, mailbox, client_network,
        created_at, first_response_due_at, resolution_due_at)
     SELECT 'RD-Q' || lpad(g::text, 7, '0'),
@@ -796,6 +808,8 @@ function queueRowsSql(n: number): string {
                   'Fischer','Keller','Huber','Brown','Taylor','Wilson','Davies','Evans','Thomas','Johnson',
                   'Roberts','O''Neil'])[1 + (g / 40) % 50],
            upper(substr(md5(g::text), 1, 4) || '-' || substr(md5(g::text), 5, 6) || '-' || substr(md5(g::text), 11, 8)),
+           -- the licence key from the app's licence window, as a UUID (8-4-4-4-12 hex)
+           upper(md5('key' || g)::uuid::text),
            'ES-2024-' || (20000000 + g), 'estore', 'Online Store UK', 'GB', date '2023-01-01' + (g % 600),
            'lost', 'recover_code', 'en', '{}'::jsonb, '10.' || (g % 250) || '.' || (g / 250 % 250) || '.7',
            'queue' || g || '@example.com', '10.' || (g % 250) || '.0.0/16',

@@ -278,3 +278,24 @@ describe('a request is taken over', () => {
     assert.ok(desk.smtp.attempts >= attempts + 2, 'it was tried again after the refusal');
   });
 });
+
+describe('a request is assigned', () => {
+  it('when a supervisor assigns a request to a technician, then the assignee is told once, by email too (the default), and the supervisor is not', async () => {
+    const ticket = await fileMatchedRequest(desk, await purchase(desk));
+    const assign = () =>
+      request(desk.app)
+        .post(`/api/v1/tickets/${ticket.reference}/assign`)
+        .set('Authorization', `Bearer ${sam.token}`)
+        .send({ to: theo.user.email });
+    await assign().expect(200);
+    await assign().expect(200); // theirs already: changes nothing
+    const rows = await notificationsAbout(ticket);
+    assert.deepEqual(told(rows, 'assigned'), ids(theo));
+    assert.deepEqual(rows.find((r) => r.kind === 'assigned')!.data, { by: sam.user.email });
+    const mails = await staffMails(theo, ticket);
+    assert.equal(mails.length, 1, 'one email to the assignee');
+    assert.equal(mails[0]!.parsed.subject, `Assigned to you: ${ticket.reference}`);
+    assert.ok(mailText(mails[0]!).includes(`http://desk.test/desk/requests/${ticket.reference}`));
+    assert.equal((await staffMails(sam, ticket)).length, 0, 'nothing to the supervisor who assigned');
+  });
+});
