@@ -14,6 +14,7 @@ import { queueEmail, statusLinkSecret } from '../src/mail/mail.service.ts';
 import { createCodeCipher, keyId } from '../src/purchases/code-cipher.ts';
 import { createFileCipher } from '../src/purchases/file-cipher.ts';
 import { verifySignature } from '../src/integrations/signature.ts';
+import { readInboundRaw, storeInbound, type InboundEnvelope } from '../src/inbound/inbound.repository.ts';
 import { storeAttachment } from '../src/requests/attachment-store.ts';
 import { createCodeFingerprint } from '../src/purchases/code-fingerprint.ts';
 import { openDatabase } from '../src/runtime.ts';
@@ -22,6 +23,7 @@ import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { insertPurchase } from './helpers/purchases.ts';
 import { csrfFrom, signInAs } from './helpers/session.ts';
 import { download } from './helpers/attachments.ts';
+import { processedRow, rawReply } from './helpers/inbound.ts';
 import { fileMatchedRequest, mailText, outcomeMails, postDecision } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
 import { waitFor } from './helpers/wait.ts';
@@ -154,6 +156,12 @@ describe('a key change (README "Security", keys)', () => {
           keyId(NEW_KEY),
         ])
       )[0]!.n,
+      inbound_messages: (
+        await db.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM inbound_messages WHERE raw_key_id <> $1',
+          [keyId(NEW_KEY)],
+        )
+      )[0]!.n,
     };
   }
 
@@ -173,6 +181,22 @@ describe('a key change (README "Security", keys)', () => {
       }),
     );
     return content;
+  }
+
+  /**
+   * A customer's email received before the key change, stored as the listener stores it (sealed
+   * under the old key) and processed by the desk; its raw bytes.
+   */
+  async function inboundStoredUnderOldKey(): Promise<{ id: number; raw: Buffer }> {
+    const { raw } = rawReply();
+    const { id } = await storeInbound(desk.base.db, { secretKey: OLD_KEY, secretKeyPrevious: [] }, raw, {
+      via: 'smtp',
+      from: 'ada@customer.example',
+      to: ['reply+abc@replies.desk.test'],
+    });
+    desk.web.relay.wake();
+    await processedRow(desk, id);
+    return { id, raw };
   }
 
   /** An email with a status link, its secret facts encrypted under the old key, waiting to be sent. */
@@ -261,7 +285,7 @@ describe('a key change (README "Security", keys)', () => {
     assert.notEqual(refused.status, 200, 'a bad signature is still refused');
   });
 
-  it('finding 6: when `desk keys rotate` runs, then it re-encrypts every row under the old key (webhook secrets too), reports the counts, a second run reports 0, and the old key can then be removed', async () => {
+  it('finding 6: when `desk keys rotate` runs, then it re-encrypts every row under the old key (webhook secrets and received emails too), reports the counts, a second run reports 0, and the old key can then be removed', async () => {
     const p = await insertPurchase(desk.base.db, OLD_KEY);
     const ticket = await fileMatchedRequest(desk, p);
     // A replaced code keeps the old ciphertext in the code history.
@@ -276,10 +300,12 @@ describe('a key change (README "Security", keys)', () => {
     await emailQueuedUnderOldKey(`rotate.${randomBytes(4).toString('hex')}@example.com`);
     const upload = await fileStoredUnderOldKey(ticket.id);
     const webhook = await webhookSecretUnderOldKey();
+    const inbound = await inboundStoredUnderOldKey();
     const before = await underOtherKeys();
     assert.ok(before.purchases! >= 1 && before.activation_code_history! >= 1 && before.emails! >= 1);
     assert.equal(before.attachment_chunks, 3);
     assert.equal(before.webhook_endpoints, 1);
+    assert.equal(before.inbound_messages, 1);
 
     const first = await deskCommand({ ...shared.commandEnv, ...afterChange }, 'keys', 'rotate');
     assert.equal(first.status, 0, first.stderr);
@@ -291,6 +317,7 @@ describe('a key change (README "Security", keys)', () => {
         emails: reported.emails,
         webhook_endpoints: reported.webhook_endpoints,
         attachment_chunks: reported.attachment_chunks,
+        inbound_messages: reported.inbound_messages,
       },
       before,
     );
@@ -300,6 +327,7 @@ describe('a key change (README "Security", keys)', () => {
       emails: 0,
       webhook_endpoints: 0,
       attachment_chunks: 0,
+      inbound_messages: 0,
     });
     const [endpoint] = await desk.base.db.query<{ secret_enc: string }>(
       'SELECT secret_enc FROM webhook_endpoints WHERE id = $1',
@@ -360,6 +388,9 @@ describe('a key change (README "Security", keys)', () => {
       const viewer = await signInAs(onlyNew.app, onlyNew.base.db, 'technician');
       const res = await download(viewer.agent, ticket.reference, stored!.id).expect(200);
       assert.ok((res.body as Buffer).equals(upload));
+      // So does the customer's email received before the change, as it was received.
+      const opened = await readInboundRaw(onlyNew.base.db, onlyNew.base.config, inbound.id);
+      assert.ok(opened?.equals(inbound.raw), 'the raw message, re-sealed under the new key');
     } finally {
       await onlyNew.stop();
     }
@@ -423,6 +454,40 @@ describe('the start-up key check (README "Security", keys)', () => {
     } finally {
       await underOld.stop();
       await database.drop();
+    }
+  });
+
+  it('when no configured key opens the first or the last stored received email, then the desk stops at start naming SECRET_KEY; with both keys it starts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rd-keycheck-'));
+    const server = await freshDatabase();
+    const settings = { NODE_ENV: 'test', DATA_DIR: dir, DATABASE_URL: server.url, LOG_LEVEL: 'silent' };
+    const logger = createLogger('silent');
+    const envelope: InboundEnvelope = { via: 'smtp', from: 'ada@customer.example', to: [] };
+    try {
+      // A reply received before the key change, and one after it, before `desk keys rotate`.
+      const before = loadConfig({ ...settings, SECRET_KEY: OLD_KEY });
+      const db = await openDatabase(before, logger);
+      await storeInbound(db, before, rawReply().raw, envelope);
+      await db.close();
+      const both = loadConfig({ ...settings, SECRET_KEY: NEW_KEY, SECRET_KEY_PREVIOUS: OLD_KEY });
+      const changed = await openDatabase(both, logger);
+      await storeInbound(changed, both, rawReply().raw, envelope);
+      await changed.close();
+
+      // The old key removed too soon: the first message does not open.
+      await assert.rejects(
+        openDatabase(loadConfig({ ...settings, SECRET_KEY: NEW_KEY }), logger),
+        /SECRET_KEY does not open the received email messages.*key id/s,
+      );
+      // The new key missing: the last one does not open.
+      await assert.rejects(
+        openDatabase(before, logger),
+        /SECRET_KEY does not open the received email messages.*key id/s,
+      );
+      await (await openDatabase(both, logger)).close();
+    } finally {
+      await server.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Queryable } from '../db/db.ts';
 import { enqueueInTransaction } from '../outbox/outbox.relay.ts';
+import { inboundRawContext } from '../purchases/file-cipher.ts';
 import { fileCipherOf } from '../requests/attachment-store.ts';
 
 /** How a message reached the desk: the SMTP listener, or polling a mailbox. */
@@ -47,7 +48,7 @@ export async function storeInbound(
 ): Promise<{ id: number; duplicate: boolean }> {
   const key = messageKeyOf(raw);
   const cipher = fileCipherOf(config);
-  const sealed = cipher.encrypt(raw, rawContext(key));
+  const sealed = cipher.encrypt(raw, inboundRawContext(key));
   return db.transaction(async (tx) => {
     const [row] = await tx.query<{ id: string }>(
       `INSERT INTO inbound_messages (message_key, via, envelope_from, envelope_to, size, raw_key_id, raw_enc)
@@ -82,7 +83,7 @@ export async function storeOversize(
 ): Promise<{ id: number | undefined; duplicate: boolean }> {
   const key = messageKeyOf(header);
   const cipher = fileCipherOf(config);
-  const sealed = cipher.encrypt(header, rawContext(key));
+  const sealed = cipher.encrypt(header, inboundRawContext(key));
   const [row] = await db.query<{ id: string }>(
     `INSERT INTO inbound_messages (message_key, via, envelope_from, envelope_to, size, raw_key_id, raw_enc,
                                    status, outcome, processed_at)
@@ -104,10 +105,8 @@ export async function readInboundRaw(
     [id],
   );
   if (!row) return undefined;
-  return fileCipherOf(config).decrypt(row.raw_key_id, row.raw_enc, rawContext(row.message_key));
+  return fileCipherOf(config).decrypt(row.raw_key_id, row.raw_enc, inboundRawContext(row.message_key));
 }
-
-const rawContext = (key: string) => `inbound ${key}`;
 
 /** A stored message's state and envelope, as processing reads it before its transaction. */
 export interface InboundState {

@@ -7,10 +7,14 @@ export const isTextTable = (table: EncryptedTable): table is TextTable =>
   (TEXT_TABLES as readonly string[]).includes(table);
 
 /**
- * Every table that holds values encrypted under SECRET_KEY (README "Security"); attachment_chunks
- * holds bytes from the file cipher (file-cipher.ts), with the key id in a column of its own.
+ * Tables whose encrypted values are bytes from the file cipher (file-cipher.ts), with the id of the
+ * key that sealed each value in a column of its own: uploaded files' chunks, raw inbound email.
  */
-export const ENCRYPTED_TABLES = [...TEXT_TABLES, 'attachment_chunks'] as const;
+export const SEALED_TABLES = ['attachment_chunks', 'inbound_messages'] as const;
+export type SealedTable = (typeof SEALED_TABLES)[number];
+
+/** Every table that holds values encrypted under SECRET_KEY (README "Security"). */
+export const ENCRYPTED_TABLES = [...TEXT_TABLES, ...SEALED_TABLES] as const;
 export type EncryptedTable = (typeof ENCRYPTED_TABLES)[number];
 
 /**
@@ -119,42 +123,84 @@ export async function codesNotUnder(db: Queryable, prefix: string): Promise<bool
   return row?.found ?? false;
 }
 
-export interface ChunkRow {
-  attachment_id: number;
-  seq: number;
+/**
+ * Each sealed table's primary key (its rows are walked in that order), its key id and sealed
+ * columns, and the columns its ciphertext is bound to (file-cipher.ts: chunkContext,
+ * inboundRawContext). Only these names, never input, are put into the SQL below.
+ */
+const SEALED: Record<
+  SealedTable,
+  { key: readonly string[]; keyId: string; data: string; boundTo: readonly string[] }
+> = {
+  attachment_chunks: {
+    key: ['attachment_id', 'seq'],
+    keyId: 'key_id',
+    data: 'data',
+    boundTo: ['attachment_id', 'seq'],
+  },
+  inbound_messages: { key: ['id'], keyId: 'raw_key_id', data: 'raw_enc', boundTo: ['message_key'] },
+};
+
+export interface SealedRow {
+  /** The row's primary key, in SEALED order. */
+  at: string[];
   key_id: string;
   data: Buffer;
+  /** The values its ciphertext is bound to, in SEALED order. */
+  bound_to: string[];
 }
 
-/** The next chunks after (attachmentId, seq) not sealed under key `keyId`, in key order. */
-export async function chunksNotUnder(
+const sealedRow = (table: SealedTable) => {
+  const { key, keyId, data, boundTo } = SEALED[table];
+  return `SELECT ARRAY[${key.join(', ')}]::text[] AS at, ${keyId} AS key_id, ${data} AS data,
+                 ARRAY[${boundTo.join(', ')}]::text[] AS bound_to FROM ${table}`;
+};
+
+/** `(k1, k2)` and `($first, $first+1)`: a primary key's columns and the placeholders of its values. */
+const keyOf = (key: readonly string[]) => `(${key.join(', ')})`;
+const placeholders = (key: readonly string[], first: number) =>
+  `(${key.map((_, i) => `$${first + i}`).join(', ')})`;
+
+/** The next rows after `after` (a primary key; null: from the first) not sealed under key `keyId`, in key order. */
+export async function sealedNotUnder(
   db: Queryable,
+  table: SealedTable,
   keyId: string,
-  after: { attachmentId: number; seq: number },
+  after: string[] | null,
   limit: number,
-): Promise<ChunkRow[]> {
-  return db.query<ChunkRow>(
-    `SELECT attachment_id, seq, key_id, data FROM attachment_chunks
-      WHERE (attachment_id, seq) > ($2, $3) AND key_id <> $1 ORDER BY attachment_id, seq LIMIT $4`,
-    [keyId, after.attachmentId, after.seq, limit],
+): Promise<SealedRow[]> {
+  const { key, keyId: keyIdColumn } = SEALED[table];
+  const past = after ? `AND ${keyOf(key)} > ${placeholders(key, 3)}` : '';
+  return db.query<SealedRow>(
+    `${sealedRow(table)} WHERE ${keyIdColumn} <> $1 ${past} ORDER BY ${key.join(', ')} LIMIT $2`,
+    [keyId, limit, ...(after ?? [])],
   );
 }
 
-/** Writes one re-sealed chunk unless it changed meanwhile (a purge); returns whether it did. */
-export async function writeReEncryptedChunk(db: Queryable, old: ChunkRow, keyId: string, data: Buffer) {
+/** Writes one re-sealed value unless it changed meanwhile (a purge, another run); returns whether it did. */
+export async function writeReSealed(
+  db: Queryable,
+  table: SealedTable,
+  old: SealedRow,
+  keyId: string,
+  sealed: Buffer,
+): Promise<boolean> {
+  const { key, keyId: keyIdColumn, data } = SEALED[table];
   const rows = await db.query(
-    `UPDATE attachment_chunks SET key_id = $4, data = $5
-      WHERE attachment_id = $1 AND seq = $2 AND key_id = $3 RETURNING seq`,
-    [old.attachment_id, old.seq, old.key_id, keyId, data],
+    `UPDATE ${table} SET ${keyIdColumn} = $2, ${data} = $3
+      WHERE ${keyIdColumn} = $1 AND ${keyOf(key)} = ${placeholders(key, 4)}
+      RETURNING 1`,
+    [old.key_id, keyId, sealed, ...old.at],
   );
   return rows.length > 0;
 }
 
-/** The first and the last stored chunk, to try the keys on at start (primary-key lookups). */
-export async function sampleChunks(db: Queryable): Promise<ChunkRow[]> {
-  return db.query<ChunkRow>(
-    `(SELECT attachment_id, seq, key_id, data FROM attachment_chunks ORDER BY attachment_id, seq LIMIT 1)
+/** The first and the last row of a sealed table, to try the keys on at start (primary-key lookups). */
+export async function sampleSealed(db: Queryable, table: SealedTable): Promise<SealedRow[]> {
+  const { key } = SEALED[table];
+  return db.query<SealedRow>(
+    `(${sealedRow(table)} ORDER BY ${key.join(', ')} LIMIT 1)
      UNION ALL
-     (SELECT attachment_id, seq, key_id, data FROM attachment_chunks ORDER BY attachment_id DESC, seq DESC LIMIT 1)`,
+     (${sealedRow(table)} ORDER BY ${key.map((c) => `${c} DESC`).join(', ')} LIMIT 1)`,
   );
 }

@@ -3,22 +3,29 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { createCodeCipher, NoKeyOpensError, type CodeCipher } from '../purchases/code-cipher.ts';
 import { createCodeFingerprint } from '../purchases/code-fingerprint.ts';
-import { chunkContext, createFileCipher, type FileCipher } from '../purchases/file-cipher.ts';
 import {
-  chunksNotUnder,
+  chunkContext,
+  createFileCipher,
+  inboundRawContext,
+  type FileCipher,
+} from '../purchases/file-cipher.ts';
+import {
   codesNotUnder,
   ENCRYPTED_TABLES,
   hasFingerprint,
   isTextTable,
   rowsNotUnder,
-  sampleChunks,
   sampleEncryptedValues,
+  sampleSealed,
+  SEALED_TABLES,
+  sealedNotUnder,
   writeReEncrypted,
-  writeReEncryptedChunk,
-  type ChunkRow,
+  writeReSealed,
   type EncryptedRow,
   type EncryptedTable,
   type ReEncryptedRow,
+  type SealedRow,
+  type SealedTable,
   type TextTable,
 } from './keys.repository.ts';
 
@@ -30,6 +37,7 @@ const WHAT: Record<EncryptedTable, string> = {
   emails: 'the emails waiting to be sent',
   webhook_endpoints: 'the webhook signing secrets',
   attachment_chunks: 'the uploaded files',
+  inbound_messages: 'the received email messages',
 };
 
 /** The configured keys do not open what the database holds: the process must not start. */
@@ -49,9 +57,9 @@ function mismatch(
 }
 
 /**
- * At start: the configured keys open a few stored values (see sampleEncryptedValues), or the
- * process stops naming the setting, instead of failing later on a customer's reissue or email.
- * An empty database passes.
+ * At start: the configured keys open a few stored values (see sampleEncryptedValues; the first
+ * and the last row of each sealed table), or the process stops naming the setting, instead of
+ * failing later on a customer's reissue, email or reply. An empty database passes.
  */
 export async function checkKeysOpenStoredData(db: Db, keys: Keys): Promise<void> {
   const cipher = createCodeCipher(keys.secretKey, keys.secretKeyPrevious);
@@ -63,14 +71,22 @@ export async function checkKeysOpenStoredData(db: Db, keys: Keys): Promise<void>
     }
   }
   const files = createFileCipher(keys.secretKey, keys.secretKeyPrevious);
-  for (const chunk of await sampleChunks(db)) openChunk(files, chunk);
+  for (const table of SEALED_TABLES) {
+    for (const row of await sampleSealed(db, table)) openSealed(files, table, row);
+  }
 }
 
-function openChunk(cipher: FileCipher, chunk: ChunkRow): Buffer {
+/** What a sealed table's ciphertext is bound to, from the values it names (SEALED's boundTo). */
+const CONTEXT: Record<SealedTable, (boundTo: string[]) => string> = {
+  attachment_chunks: ([attachmentId, seq]) => chunkContext(Number(attachmentId), Number(seq)),
+  inbound_messages: ([messageKey]) => inboundRawContext(messageKey!),
+};
+
+function openSealed(cipher: FileCipher, table: SealedTable, row: SealedRow): Buffer {
   try {
-    return cipher.decrypt(chunk.key_id, chunk.data, chunkContext(chunk.attachment_id, chunk.seq));
+    return cipher.decrypt(row.key_id, row.data, CONTEXT[table](row.bound_to));
   } catch (error) {
-    throw error instanceof NoKeyOpensError ? mismatch('attachment_chunks', cipher, error) : error;
+    throw error instanceof NoKeyOpensError ? mismatch(table, cipher, error) : error;
   }
 }
 
@@ -89,8 +105,9 @@ export async function requireCodesUnderCurrentKey(db: Db, keys: Keys): Promise<v
 }
 
 const BATCH = 500;
-// Chunks are up to 256 KiB each: a few at a time keep `desk keys rotate` small in memory.
-const CHUNK_BATCH = 8;
+// Chunks are up to 256 KiB each, raw messages up to INBOUND_MAX_BYTES (50 MB at most): a few
+// chunks, or one message, at a time keep `desk keys rotate` small in memory.
+const SEALED_BATCH: Record<SealedTable, number> = { attachment_chunks: 8, inbound_messages: 1 };
 
 export type RotationCounts = Record<EncryptedTable, number>;
 
@@ -109,10 +126,12 @@ export async function rotateKeys(db: Db, keys: Keys): Promise<RotationCounts> {
     emails: 0,
     webhook_endpoints: 0,
     attachment_chunks: 0,
+    inbound_messages: 0,
   };
+  const files = createFileCipher(keys.secretKey, keys.secretKeyPrevious);
   for (const table of ENCRYPTED_TABLES) {
     if (!isTextTable(table)) {
-      counts[table] = await rotateChunks(db, createFileCipher(keys.secretKey, keys.secretKeyPrevious));
+      counts[table] = await rotateSealed(db, table, files);
       continue;
     }
     let after = 0;
@@ -133,18 +152,17 @@ export async function rotateKeys(db: Db, keys: Keys): Promise<RotationCounts> {
   return counts;
 }
 
-/** Each chunk not under SECRET_KEY opened and sealed again under it, in the same place. */
-async function rotateChunks(db: Db, cipher: FileCipher): Promise<number> {
+/** Each value of a sealed table not under SECRET_KEY opened and sealed again under it, in the same place. */
+async function rotateSealed(db: Db, table: SealedTable, cipher: FileCipher): Promise<number> {
   let changed = 0;
-  for (let after = { attachmentId: 0, seq: -1 }; ;) {
-    const chunks = await chunksNotUnder(db, cipher.keyId, after, CHUNK_BATCH);
-    if (chunks.length === 0) return changed;
-    for (const chunk of chunks) {
-      const sealed = cipher.encrypt(openChunk(cipher, chunk), chunkContext(chunk.attachment_id, chunk.seq));
-      if (await writeReEncryptedChunk(db, chunk, cipher.keyId, sealed)) changed++;
+  for (let after: string[] | null = null; ;) {
+    const rows = await sealedNotUnder(db, table, cipher.keyId, after, SEALED_BATCH[table]);
+    if (rows.length === 0) return changed;
+    for (const row of rows) {
+      const sealed = cipher.encrypt(openSealed(cipher, table, row), CONTEXT[table](row.bound_to));
+      if (await writeReSealed(db, table, row, cipher.keyId, sealed)) changed++;
     }
-    const last = chunks.at(-1)!;
-    after = { attachmentId: last.attachment_id, seq: last.seq };
+    after = rows.at(-1)!.at;
   }
 }
 

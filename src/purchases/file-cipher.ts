@@ -47,3 +47,6 @@ export function createFileCipher(secretKey: string, previousKeys: readonly strin
 
 /** What a chunk's ciphertext is bound to: its file and its place in it. */
 export const chunkContext = (attachmentId: number, seq: number) => `attachment ${attachmentId} chunk ${seq}`;
+
+/** What a raw inbound email's ciphertext (inbound_messages.raw_enc) is bound to: its message key. */
+export const inboundRawContext = (messageKey: string) => `inbound ${messageKey}`;
