@@ -271,6 +271,17 @@ describe('licence authority faults (README "Licence authority")', () => {
     const staff = await signIn(desk.app, technician.user.email, technician.password);
     const page = await staff.agent.get(`/desk/requests/${ticket.reference}`).expect(200);
     assert.match(page.text, /refused the new code \(422: licence unknown to the licensing system\)/);
+    // The decider is told, in the console and by email (the kind emails by default).
+    const told = await desk.web.db.query<{ user_id: number }>(
+      `SELECT user_id FROM notifications WHERE request_id = $1 AND kind = 'authority_refused'`,
+      [ticket.id],
+    );
+    assert.deepEqual(
+      told.map((t) => Number(t.user_id)),
+      [technician.user.id],
+    );
+    const bell = await staff.agent.get('/desk/notifications').expect(200);
+    assert.match(bell.text, new RegExp(`refused the new code for ${ticket.reference}: nothing was sent`));
   });
 
   it('when a technician resends the existing code, then the authority is not asked and the request resolves at once', async () => {

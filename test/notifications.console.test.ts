@@ -171,6 +171,8 @@ describe('how one is told', () => {
       'assigned=email checked',
       'taken_over=console checked',
       'taken_over=email',
+      'authority_refused=console',
+      'authority_refused=email checked',
     ]);
     assert.match(
       html,

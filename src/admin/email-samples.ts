@@ -158,11 +158,13 @@ export const EMAIL_SAMPLES: Record<string, EmailSample> = {
       reopened: false,
       sends: 200,
       limit: 200,
+      call: 'replacement',
     },
     variants: {
       ...notificationVariants,
       'a code elsewhere waits': { approvalKind: 'reissue_elsewhere', amount: undefined, currency: undefined },
       'the customer wrote after closing': { kind: 'customer_replied', reopened: true },
+      'a refund report refused': { kind: 'authority_refused', call: 'refund' },
     },
   },
 };

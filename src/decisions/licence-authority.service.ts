@@ -13,6 +13,7 @@ import {
   type AuthorityCallRow,
 } from '../integrations/licence-authority.repository.ts';
 import { lockTicketById, moveTicket } from '../requests/status.repository.ts';
+import { notify } from '../notifications/notifications.service.ts';
 import { lockApproval } from './approvals.repository.ts';
 import { codeIsKnown, sendCode } from './code-delivery.ts';
 import {
@@ -204,6 +205,18 @@ async function refuseIn(
   });
   if (call.kind === 'replacement' && ctx.ticket.status === 'pending_approval')
     await moveTicket(ctx.tx, ctx.ticket.id, 'triage', false);
+  // Someone must act: the decider decides again; a refused report needs the vendor's people.
+  await notify(ctx.tx, ctx.deps.config, {
+    kind: 'authority_refused',
+    to:
+      call.kind === 'replacement' && call.decided_by !== null
+        ? { userIds: [call.decided_by] }
+        : { role: 'admin' },
+    actorId: null,
+    request: ctx.ticket,
+    data: { call: call.kind },
+    cause: `authority:${call.id}`,
+  });
   return 'refused';
 }
 

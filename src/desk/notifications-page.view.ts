@@ -27,6 +27,10 @@ const SENTENCES: Record<NotificationKind, (reference: string, d: Data) => string
     `${text(d.by, 'A supervisor')} turned down ${proposal(d)} for ${ref}: it is back in triage.`,
   assigned: (ref, d) => `${text(d.by, 'A supervisor')} assigned ${ref} to you.`,
   taken_over: (ref, d) => `${text(d.by, 'A colleague')} took over ${ref}, which you held.`,
+  authority_refused: (ref, d) =>
+    d.call === 'replacement'
+      ? `The licensing system refused the new code for ${ref}: nothing was sent, and it is back in triage with you.`
+      : `The licensing system refused the ${d.call === 'refund' ? 'refund' : 'revocation'} report for ${ref}: tell the vendor's licensing team; the history says why.`,
   instant_recovery_paused: (ref, d) =>
     `Instant recovery paused itself at ${String(d.sends)} automatic sends in an hour (limit ${String(d.limit)}); ${ref} and the strong requests after it wait in the queue until an admin resumes it.`,
 };

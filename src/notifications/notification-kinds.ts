@@ -14,6 +14,7 @@ export const NOTIFICATION_KINDS = [
   'assigned', // a supervisor assigned a request to you
   'taken_over', // a colleague took over a request you held
   'instant_recovery_paused', // the hourly cap paused instant recovery (admins): an admin resumes it
+  'authority_refused', // the licensing system refused for good: a new code (its decider) or a report (admins)
 ] as const;
 
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
@@ -42,6 +43,8 @@ type DataOf = {
   taken_over: { by: string };
   /** The automatic sends counted in the hour, and AUTO_RESEND_MAX_PER_HOUR. */
   instant_recovery_paused: { sends: number; limit: number };
+  /** Which call was refused (licence-authority's AuthorityCallKind, kept as text: this folder sits below decisions). */
+  authority_refused: { call: string };
 };
 
 export type NotificationData<K extends NotificationKind> = DataOf[K];
@@ -89,5 +92,10 @@ export const KIND_RULES: Record<NotificationKind, KindRule> = {
     audience: 'admin',
     emailByDefault: true,
     label: 'Instant recovery paused itself (too many automatic sends in an hour)',
+  },
+  authority_refused: {
+    audience: 'technician',
+    emailByDefault: true,
+    label: 'The licensing system refused a new code you asked for, or a report',
   },
 };
