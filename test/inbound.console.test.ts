@@ -77,6 +77,43 @@ describe('the request page', () => {
     await tech.agent.get(`/desk/requests/${other.reference}/inbound/${done.id}`).expect(404);
   });
 
+  it('when the code came base64-encoded (a body part, a header), then the raw view hides the encoded block too', async () => {
+    const ticket = await filed();
+    const to = await replyAddressFor(desk.base.db, ticket.id);
+    const b64 = (t: string) => Buffer.from(t, 'utf8').toString('base64');
+    // As mail programs send Russian text: base64 in 76-character lines, the code across a line end.
+    const body = b64(`Здравствуйте! Мой старый код ${CODE} больше не работает, помогите пожалуйста. Иван`)
+      .match(/.{1,76}/g)!
+      .join('\r\n');
+    const raw = [
+      `From: ${ticket.email}`,
+      `To: ${to}`,
+      `Subject: =?utf-8?B?${b64(`Код ${CODE}`)}?=`,
+      `Message-ID: <b64-${ticket.id}@mail.example.com>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=utf-8',
+      'Content-Transfer-Encoding: base64',
+      '',
+      body,
+      '',
+    ].join('\r\n');
+    const done = await deliver(desk, Buffer.from(raw), [to]);
+    const page = await tech.agent.get(`/desk/requests/${ticket.reference}/inbound/${done.id}`).expect(200);
+    const shown = page.text.replace(/&#x3D;/g, '=');
+    for (const line of body.split('\r\n')) assert.ok(!shown.includes(line), `base64 line shown: ${line}`);
+    assert.match(page.text, /a base64-encoded part that holds an activation code: hidden here/);
+    assert.match(page.text, /an encoded header text that holds an activation code: hidden/);
+    assert.match(page.text, /Content-Transfer-Encoding: base64/, 'the rest stays as received');
+    // The conversation shows the decoded text with the code masked.
+    const request = await tech.agent.get(`/desk/requests/${ticket.reference}`).expect(200);
+    assert.match(request.text, /Мой старый код XXXXX-XXXXX-XXXXX-XXXXX больше не работает/);
+    const [stored] = await desk.base.db.query<{ subject: string }>(
+      'SELECT subject FROM inbound_messages WHERE id = $1',
+      [done.id],
+    );
+    assert.equal(stored!.subject, 'Код XXXXX-XXXXX-XXXXX-XXXXX', 'the subject is kept masked');
+  });
+
   it('when a reply with a pasted code is stored and threaded, then the raw message holds it sealed and no row of any table holds it in clear', async () => {
     const ticket = await filed();
     const to = await replyAddressFor(desk.base.db, ticket.id);

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit.repository.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/db.ts';
 import { NotFoundError } from '../errors.ts';
-import { maskActivationCodes } from '../identifiers/identifiers.ts';
+import { maskRawMessage } from './raw-masking.ts';
 import { normaliseReference } from '../requests/reference.ts';
 import {
   INBOUND_OUTCOME_TEXT,
@@ -26,7 +26,7 @@ export const RAW_SHOWN_BYTES = 256 * 1024;
 export interface RawMessage {
   row: InboundRow;
   reference: string;
-  /** The message as received, activation codes masked, cut at RAW_SHOWN_BYTES. */
+  /** The message as received, activation codes masked (encoded ones too), cut at RAW_SHOWN_BYTES. */
   text: string;
   cut: boolean;
 }
@@ -55,7 +55,7 @@ export async function rawMessageOfRequest(
   return {
     row,
     reference,
-    text: maskActivationCodes(raw.subarray(0, RAW_SHOWN_BYTES).toString('utf8')),
+    text: maskRawMessage(raw.subarray(0, RAW_SHOWN_BYTES).toString('utf8')),
     cut,
   };
 }

@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../db/db.ts';
 import { insertEvent } from '../history/history.repository.ts';
+import { maskActivationCodes } from '../identifiers/identifiers.ts';
 import type { Logger } from '../logger.ts';
 import type { Relay } from '../outbox/outbox.relay.ts';
 import { whenWriterFree } from '../requests/attachment-store.ts';
@@ -124,7 +125,8 @@ async function done(
     requestId,
     emailId,
     from: message?.from ?? null,
-    subject: message?.subject ?? null,
+    // A customer may write the code in the subject: kept masked, as the text is.
+    subject: message?.subject === undefined ? null : maskActivationCodes(message.subject),
   });
   return outcome;
 }
