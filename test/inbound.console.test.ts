@@ -112,6 +112,22 @@ describe('the request page', () => {
       [done.id],
     );
     assert.equal(stored!.subject, 'Код XXXXX-XXXXX-XXXXX-XXXXX', 'the subject is kept masked');
+    // Subjects stored before this masking are masked by migration 0034, by the same rule.
+    await desk.base.db.query('UPDATE inbound_messages SET subject = $2 WHERE id = $1', [
+      done.id,
+      `Код ${CODE}, not abcdeabcdeabcdeabcde`,
+    ]);
+    await desk.base.db.query(
+      readFileSync(
+        path.join(import.meta.dirname, '../src/db/migrations/0034_inbound_subjects_masked.sql'),
+        'utf8',
+      ),
+    );
+    const [migrated] = await desk.base.db.query<{ subject: string }>(
+      'SELECT subject FROM inbound_messages WHERE id = $1',
+      [done.id],
+    );
+    assert.equal(migrated!.subject, 'Код XXXXX-XXXXX-XXXXX-XXXXX, not abcdeabcdeabcdeabcde');
   });
 
   it('when a reply with a pasted code is stored and threaded, then the raw message holds it sealed and no row of any table holds it in clear', async () => {
