@@ -21,8 +21,8 @@ describe('instant recovery: the hourly cap, a crash, the time to the code', () =
       const tech = await signInAs(desk.app, desk.base.db, 'technician');
       const statuses = [];
       for (let i = 0; i < 3; i++) {
-        const { id } = await fileAndMatch(desk, claimOf(await purchase(desk)));
-        statuses.push({ id, ...(await stateOf(desk, id)) });
+        const { id, reference } = await fileAndMatch(desk, claimOf(await purchase(desk)));
+        statuses.push({ id, reference, ...(await stateOf(desk, id)) });
       }
       assert.deepEqual(
         statuses.map((s) => s.status),
@@ -47,9 +47,27 @@ describe('instant recovery: the hourly cap, a crash, the time to the code', () =
         15_000,
         "the admin's email",
       );
-      // Paused: the next clear case waits too.
+      const pausedAudit = () =>
+        desk.base.db.query<{ actor: string; actor_id: number | null; data: Record<string, unknown> }>(
+          `SELECT actor, actor_id, data FROM audit_events WHERE action = 'instant_recovery_paused' ORDER BY id`,
+        );
+      const [paused] = await pausedAudit();
+      assert.deepEqual(paused, {
+        actor: 'auto',
+        actor_id: null,
+        data: { sends: 2, limit: 2, reference: statuses[2]!.reference },
+      });
+      const log = await admin.agent.get('/desk/admin/audit').expect(200);
+      assert.ok(
+        log.text.includes(
+          'Instant recovery paused itself: 2 automatic sends in an hour reached the limit of 2',
+        ),
+        'the audit log says it in a sentence',
+      );
+      // Paused: the next clear case waits too, and pauses nothing again.
       const waiting = await fileAndMatch(desk, claimOf(await purchase(desk)));
       assert.equal((await stateOf(desk, waiting.id)).status, 'triage');
+      assert.equal((await pausedAudit()).length, 1, 'one entry per pause');
       await postForm(tech, '/desk/admin/instant-recovery/resume').expect(403);
       await postForm(admin, '/desk/admin/instant-recovery/resume').expect(303);
       const [audit] = await desk.base.db.query<{ actor: string }>(
@@ -57,8 +75,17 @@ describe('instant recovery: the hourly cap, a crash, the time to the code', () =
       );
       assert.equal(audit?.actor, admin.user.email);
       assert.ok(!(await admin.agent.get('/desk').expect(200)).text.includes(banner));
-      const next = await fileAndMatch(desk, claimOf(await purchase(desk)));
-      assert.equal((await stateOf(desk, next.id)).status, 'resolved');
+      const after = [];
+      for (let i = 0; i < 3; i++) {
+        const { id } = await fileAndMatch(desk, claimOf(await purchase(desk)));
+        after.push((await stateOf(desk, id)).status);
+      }
+      assert.deepEqual(
+        after,
+        ['resolved', 'resolved', 'triage'],
+        'resumed, it counts again and pauses again',
+      );
+      assert.equal((await pausedAudit()).length, 2, 'the second pause has its own entry');
     } finally {
       await desk.stop();
     }

@@ -99,6 +99,6 @@ describe('mail at rest: the outbox folder (README "Security")', () => {
     assert.ok(!existsSync(purged.file), 'the purged request’s email file is gone');
     assert.ok(existsSync(kept.file), 'another request’s email file stays');
     const second = await purgeClosedRequests({ db: desk.base.db, dataDir: desk.dataDir }, 90);
-    assert.deepEqual(second, { purged: 0, filesRemoved: 0, outboxFilesRemoved: 0 });
+    assert.deepEqual(second, { purged: 0, lookupsPurged: 0, filesRemoved: 0, outboxFilesRemoved: 0 });
   });
 });

@@ -98,6 +98,8 @@ const SENTENCES: Record<AuditAction, (who: string, what: string, data: Record<st
       : `Someone asked for the codes of ${what} by email (lookup ${String(d.lookup_id)}).`,
   codes_emailed: (_who, what, d) =>
     `The licences of ${what} were emailed to it (lookup ${String(d.lookup_id)}: ${String(d.licences)} listed, codes of ${Array.isArray(d.codes) ? d.codes.length : 0}).`,
+  instant_recovery_paused: (_who, _what, d) =>
+    `Instant recovery paused itself: ${count(d.sends)} automatic sends in an hour reached the limit of ${count(d.limit)} (at ${word(d.reference, 'a request')}).`,
   instant_recovery_resumed: (who, _what, d) =>
     `${who} resumed instant recovery (paused at ${count(d.sends)} automatic sends in an hour, limit ${count(d.limit)}).`,
   purchases_pushed: (who, what, d) =>

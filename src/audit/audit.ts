@@ -19,6 +19,8 @@ export const AUDIT_ACTIONS = [
   // and the email the job sent with the licences and codes it listed.
   'code_lookup',
   'codes_emailed',
+  // Instant recovery's hourly cap paused it (by the system actor `auto`), and an admin resumed it.
+  'instant_recovery_paused',
   'instant_recovery_resumed',
   // A shop pushed purchase records through the API (src/purchases-api): the counts, never a code.
   'purchases_pushed',

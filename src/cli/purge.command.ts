@@ -9,9 +9,10 @@ const days = z.coerce
   .min(1, { error: 'at least 1 day' })
   .max(36500, { error: 'at most 36500 days' });
 
-/** `desk purge --older-than DAYS [--dry-run]`: redacts closed requests past retention. */
+/** `desk purge --older-than DAYS [--dry-run]`: redacts closed requests and answered code lookups past retention. */
 export const purgeCommand: Command = {
-  usage: 'purge --older-than DAYS [--dry-run]   redact personal data of requests closed DAYS ago',
+  usage:
+    'purge --older-than DAYS [--dry-run]   redact personal data of requests closed (and code lookups made) DAYS ago',
   async run(args) {
     const { positionals, values } = parseOptions({
       args,
@@ -23,12 +24,15 @@ export const purgeCommand: Command = {
     const message = await withDatabase(async (db, config) => {
       if (values['dry-run']) {
         const n = await purgeableCount(db, olderThan);
-        return `${n} closed requests are older than ${olderThan} days and would be purged.`;
+        return (
+          `${n.requests} closed requests and ${n.lookups} answered code lookups are older than ` +
+          `${olderThan} days and would be purged.`
+        );
       }
       const r = await purgeClosedRequests({ db, dataDir: config.dataDir }, olderThan);
       return (
-        `Purged ${r.purged} closed requests older than ${olderThan} days ` +
-        `(${r.filesRemoved} uploaded files and ${r.outboxFilesRemoved} outbox email files removed).`
+        `Purged ${r.purged} closed requests and ${r.lookupsPurged} answered code lookups older than ` +
+        `${olderThan} days (${r.filesRemoved} uploaded files and ${r.outboxFilesRemoved} outbox email files removed).`
       );
     });
     process.stdout.write(`${message}\n`);

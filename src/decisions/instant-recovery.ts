@@ -82,6 +82,12 @@ export async function recoverInstantly(
   const sends = await countAutomaticSendsInHour(tx, state.resumed_at);
   if (sends >= limit) {
     const pausedAt = await pauseInstantRecovery(tx, sends, limit);
+    await recordAudit(tx, {
+      actor: { anonymous: AUTO_ACTOR.email },
+      action: 'instant_recovery_paused',
+      subject: 'instant recovery',
+      data: { sends, limit, reference: ticket.reference },
+    });
     await notify(tx, deps.config, {
       kind: 'instant_recovery_paused',
       to: { role: 'admin' },

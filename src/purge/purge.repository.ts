@@ -52,13 +52,16 @@ export async function listEmailIds(tx: Queryable, ids: number[]): Promise<number
   return rows.map((r) => Number(r.id));
 }
 
-/** Emails keep their template, language, subject, status and times; not the address, the facts or the bodies. */
-export async function redactEmails(tx: Queryable, ids: number[]): Promise<void> {
+/**
+ * Emails (by their ids: a request's, or a lookup's) keep their template, language, subject, status
+ * and times; not the address, the facts or the bodies.
+ */
+export async function redactEmails(tx: Queryable, emailIds: number[]): Promise<void> {
   await tx.query(
     `UPDATE emails SET to_address = '[redacted]', html = '', text = '', secret_html_enc = NULL, secret_text_enc = NULL,
             subject = coalesce(subject, template), facts = '{}', secret_facts_enc = NULL
-      WHERE request_id = ANY($1::bigint[])`,
-    [ids],
+      WHERE id = ANY($1::bigint[])`,
+    [emailIds],
   );
 }
 
@@ -129,4 +132,47 @@ export async function deleteInboundMessages(tx: Queryable, ids: number[]): Promi
   );
   await tx.query('DELETE FROM reply_tokens WHERE request_id = ANY($1::bigint[])', [ids]);
   return gone.length;
+}
+
+// "Email me my codes" lookups answered (status 'done'), past retention, still holding an address.
+const PURGEABLE_LOOKUP = `status = 'done' AND created_at < now() - make_interval(days => $1::int)
+  AND (email IS NOT NULL OR mailbox IS NOT NULL OR client_ip IS NOT NULL)`;
+
+/** Answered lookups past retention, not yet purged, oldest first, locked like requests. */
+export async function lockPurgeableLookups(
+  tx: Queryable,
+  olderThanDays: number,
+  limit: number,
+): Promise<{ id: number; email_id: number | null }[]> {
+  const rows = await tx.query<{ id: number; email_id: number | null }>(
+    `SELECT id, email_id FROM code_lookups
+      WHERE ${PURGEABLE_LOOKUP}
+      ORDER BY created_at, id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+    [olderThanDays, limit],
+  );
+  return rows.map((r) => ({ id: Number(r.id), email_id: r.email_id === null ? null : Number(r.email_id) }));
+}
+
+export async function countPurgeableLookups(db: Queryable, olderThanDays: number): Promise<number> {
+  const [row] = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM code_lookups WHERE ${PURGEABLE_LOOKUP}`,
+    [olderThanDays],
+  );
+  return row?.n ?? 0;
+}
+
+/**
+ * A lookup keeps its language, status, how many licences it listed and when, for the figures; not
+ * who asked or from where. Which codes it sent (code_lookup_codes) stays: repeat_recovery reads it.
+ */
+export async function redactLookups(tx: Queryable, ids: number[]): Promise<void> {
+  await tx.query(
+    'UPDATE code_lookups SET email = NULL, mailbox = NULL, client_ip = NULL WHERE id = ANY($1::bigint[])',
+    [ids],
+  );
+}
+
+/** Delivery reports about these emails (a lookup's has no request): they quote the address, often the email. */
+export async function deleteBouncesOf(tx: Queryable, emailIds: number[]): Promise<void> {
+  await tx.query('DELETE FROM inbound_messages WHERE email_id = ANY($1::bigint[])', [emailIds]);
 }
