@@ -743,6 +743,13 @@ const ROWS: Row[] = [
     auth: 'token',
     target: async () => ({ url: `/api/v1/webhooks/${await ownWebhook()}/deliveries` }),
   },
+  {
+    method: 'POST',
+    path: '/api/v1/webhooks/:id/deliveries/:delivery/resend',
+    access: 'admin',
+    auth: 'token',
+    target: () => Promise.resolve({ url: '/api/v1/webhooks/999999/deliveries/999999/resend' }),
+  },
   { method: 'GET', path: '/desk/admin/webhooks', access: 'admin', auth: 'session' },
   {
     method: 'POST',

@@ -91,6 +91,32 @@ describe('webhooks', () => {
         assert.ok(!r.body.includes(secret), `${secret} in ${r.body}`);
     }
     assert.deepEqual(Object.keys(bodies[2]!.data).sort(), ['reference', 'request_status', 'verdict']);
+
+    // "Send again" by the API, as the console's button: the same delivery (id, body) once more;
+    // a technician's token, or a delivery of another endpoint, changes nothing.
+    const api = (path: string, token = admin.token) =>
+      request(desk.app).post(path).set('Authorization', `Bearer ${token}`);
+    const log = await request(desk.app)
+      .get(`/api/v1/webhooks/${created.body.id}/deliveries`)
+      .set('Authorization', `Bearer ${admin.token}`)
+      .expect(200);
+    const filed = (log.body.deliveries as { id: number; type: string }[]).find(
+      (d) => d.type === 'request.filed',
+    )!;
+    const resend = `/api/v1/webhooks/${created.body.id}/deliveries/${filed.id}/resend`;
+    await api(resend, technician.token).expect(403);
+    await api(`/api/v1/webhooks/${Number(created.body.id) + 1000}/deliveries/${filed.id}/resend`).expect(404);
+    await api(`/api/v1/webhooks/${created.body.id}/deliveries/nonsense/resend`).expect(404);
+    assert.equal(mine().length, 3);
+    const sent = await api(resend).expect(202);
+    assert.deepEqual(sent.body, { id: filed.id, status: 'pending' });
+    await waitFor(() => mine().length === 4, 15_000, 'the delivery sent again');
+    assert.equal(mine()[3]!.body, mine()[0]!.body, 'the same delivery: same id, same body');
+    const [audited] = await desk.base.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action = 'webhook_resent' AND actor = $1`,
+      [admin.user.email],
+    );
+    assert.equal(audited!.n, 1);
     await request(desk.app)
       .delete(`/api/v1/webhooks/${created.body.id}`)
       .set('Authorization', `Bearer ${admin.token}`)

@@ -4,10 +4,9 @@ import { currentUser } from '../auth/require-token.ts';
 import { setFlash } from '../auth/session.ts';
 import { renderDeskPage } from '../desk/desk-page.ts';
 import type { WebDeps } from '../deps.ts';
-import { AppError } from '../errors.ts';
 import { utcMinute } from '../time-text.ts';
 import { WEBHOOK_EVENTS } from '../webhooks/webhook-events.ts';
-import { endpointId } from '../webhooks/webhooks.routes.ts';
+import { deliveryId, endpointId } from '../webhooks/webhooks.routes.ts';
 import { InvalidWebhookError } from '../webhooks/webhooks.schema.ts';
 import {
   allEndpoints,
@@ -92,9 +91,7 @@ export function webhookAdminRoutes(deps: WebDeps): Router {
 
   router.post(`${WEBHOOKS}/:id/deliveries/:delivery/resend`, async (req, res) => {
     const id = endpointId(req);
-    const delivery = Number(req.params.delivery);
-    if (!Number.isSafeInteger(delivery) || delivery <= 0)
-      throw new AppError('not_found', 404, 'No such delivery.');
+    const delivery = deliveryId(req);
     await sendAgain(deps, acting(req, res), id, delivery);
     setFlash(req, `Delivery ${delivery} will be sent again.`);
     res.redirect(303, `${WEBHOOKS}/${id}`);

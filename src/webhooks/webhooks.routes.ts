@@ -10,6 +10,7 @@ import {
   deliveryLog,
   endpointOrThrow,
   removeEndpoint,
+  sendAgain,
   type Acting,
 } from './webhooks.service.ts';
 import type { EndpointRow } from './webhooks.repository.ts';
@@ -38,9 +39,17 @@ export function endpointId(req: Request): number {
   return parsed.data;
 }
 
+/** The `:delivery` of a delivery's address (the same shape as an endpoint's id). */
+export function deliveryId(req: Request): number {
+  const parsed = endpointIdParam.safeParse(req.params.delivery);
+  if (!parsed.success) throw new NotFoundError('No such delivery.');
+  return parsed.data;
+}
+
 /**
  * `/api/v1/webhooks` (README "Webhooks"), behind the API token check of src/http/api.ts, admins
- * only: register (the secret in the answer, this once), list, delete, and an endpoint's deliveries.
+ * only: register (the secret in the answer, this once), list, delete, an endpoint's deliveries, and
+ * "Send again" of one of them.
  */
 export function webhookApiRoutes(deps: WebDeps): Router {
   const router = Router();
@@ -85,6 +94,12 @@ export function webhookApiRoutes(deps: WebDeps): Router {
         payload: d.payload,
       })),
     });
+  });
+  // "Send again", as the console's button: a new attempt of the same delivery (same id, same body).
+  router.post('/webhooks/:id/deliveries/:delivery/resend', async (req, res) => {
+    const delivery = deliveryId(req);
+    await sendAgain(deps, admin(req, res), endpointId(req), delivery);
+    res.status(202).set('Cache-Control', 'no-store').json({ id: delivery, status: 'pending' });
   });
   return router;
 }
