@@ -91,16 +91,17 @@ export async function figuresOfDays(db: Queryable, days: string[]): Promise<Figu
 /** The figures a period sums rather than shows per day (the most rows): kept per month too. */
 const SUMMED = `('first_response', 'resolution', 'decision')`;
 
-/**
- * Stores the figures of these days in place of what the roll-up held for them, and sums their
- * months again into report_monthly.
- */
+/** Stores the figures of these days in place of what the roll-up held for them. */
 export async function rollUpDays(tx: Queryable, days: string[]): Promise<void> {
   await tx.query('DELETE FROM report_daily WHERE day = ANY($1::date[])', [days]);
   await tx.query(`INSERT INTO report_daily (day, figure, k1, k2, n) ${FIGURES_OF_DAYS}`, [
     days,
     REPORT_DECISION_EVENTS,
   ]);
+}
+
+/** Sums the months of these days again into report_monthly, from what report_daily holds now. */
+export async function sumMonthsOf(tx: Queryable, days: string[]): Promise<void> {
   const months = `SELECT DISTINCT date_trunc('month', d)::date AS month FROM unnest($1::date[]) d`;
   // Two statements: a delete and an insert of the same keys in one statement clash on the key.
   await tx.query(`DELETE FROM report_monthly WHERE month IN (${months})`, [days]);

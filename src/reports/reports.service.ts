@@ -44,7 +44,10 @@ async function summaryIn(db: Queryable, period: { from: string; to: string }): P
   const live = await figuresOfDays(db, liveDays);
   const demoRolled = await demoDataRolledUp(db, period.to);
   const rows = [...rolled, ...live];
-  const inPeriod = byFigure(rows.filter((r) => r.day >= period.from && r.day <= period.to));
+  const inPeriod = groupBy(
+    rows.filter((r) => r.day >= period.from && r.day <= period.to),
+    (r) => r.figure,
+  );
   return {
     period: { ...period, days: daysBetween(period.from, period.to).length },
     requestsPerDay: sortedByDay(inPeriod.get('filed')).map((r) => ({
@@ -75,13 +78,16 @@ async function summaryIn(db: Queryable, period: { from: string; to: string }): P
   };
 }
 
-/** The rows of each figure: every figure below reads only its own (a year holds ~10,000 rows). */
-function byFigure(rows: FigureRow[]): Map<string, FigureRow[]> {
+/**
+ * The rows by a key of theirs, in their order: by figure, every figure below reads only its own
+ * (a year holds ~10,000 rows); by day, the backlog's moves.
+ */
+function groupBy(rows: FigureRow[], key: (r: FigureRow) => string): Map<string, FigureRow[]> {
   const out = new Map<string, FigureRow[]>();
   for (const r of rows) {
-    const list = out.get(r.figure);
+    const list = out.get(key(r));
     if (list) list.push(r);
-    else out.set(r.figure, [r]);
+    else out.set(key(r), [r]);
   }
   return out;
 }
@@ -130,13 +136,10 @@ function backlogOf(moves: FigureRow[], period: { from: string; to: string }): Re
   for (const r of moves)
     if (r.day < period.from)
       standing.set(r.k1 as BacklogStatus, (standing.get(r.k1 as BacklogStatus) ?? 0) + r.n);
-  const byDay = new Map<string, FigureRow[]>();
-  for (const r of moves)
-    if (r.day >= period.from) {
-      const list = byDay.get(r.day);
-      if (list) list.push(r);
-      else byDay.set(r.day, [r]);
-    }
+  const byDay = groupBy(
+    moves.filter((r) => r.day >= period.from),
+    (r) => r.day,
+  );
   const out: ReportSummary['backlogPerDay'] = [];
   for (const day of daysBetween(period.from, period.to)) {
     for (const r of byDay.get(day) ?? [])

@@ -5,6 +5,7 @@ import {
   lockRollupState,
   rollUpDays,
   saveRolledThrough,
+  sumMonthsOf,
   takeDirtyDays,
   withoutJit,
 } from './reports.repository.ts';
@@ -35,6 +36,8 @@ export async function rollUpReports(db: Db): Promise<{ days: number }> {
     const days = [...new Set([...dirty, ...completed])].sort();
     for (let i = 0; i < days.length; i += DAYS_PER_STATEMENT)
       await rollUpDays(tx, days.slice(i, i + DAYS_PER_STATEMENT));
+    // Once all the days are in: a month split across two statements above is summed once.
+    if (days.length > 0) await sumMonthsOf(tx, days);
     if (days.length >= ANALYZE_AFTER_DAYS) await analyzeRollups(tx);
     await saveRolledThrough(tx, yesterday);
     return { days: days.length };
