@@ -12,7 +12,7 @@ import { startImapPoller, type ImapPoller } from '../src/inbound/imap-poller.ts'
 import { startSmtpListener, type SmtpListener } from '../src/inbound/smtp-listener.ts';
 import { startDesk, type TestDesk } from './helpers/desk.ts';
 import { Dovecot, skipWithoutDovecot } from './helpers/dovecot.ts';
-import { eml, listenerSettings, sendRaw } from './helpers/inbound.ts';
+import { deliveredEmail, eml, listenerSettings, sendRaw } from './helpers/inbound.ts';
 import type { ReceivedMail } from './helpers/smtp.ts';
 import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
@@ -43,19 +43,8 @@ async function askedQuestion(): Promise<{ ticket: FiledTicket; question: Receive
     type: 'request_info',
     message: 'Which store did you buy it from?',
   }).expect(200);
-  const [row] = await desk.base.db.query<{ message_uuid: string }>(
-    `SELECT message_uuid FROM emails WHERE request_id = $1 AND template = 'request-info'`,
-    [ticket.id],
-  );
-  let question: ReceivedMail | undefined;
-  await waitFor(
-    () =>
-      (question = desk.smtp.received.find((m) => m.parsed.messageId?.includes(row!.message_uuid))) !==
-      undefined,
-    15_000,
-    'the question delivered',
-  );
-  return { ticket, question: question! };
+  const { mail: question } = await deliveredEmail(desk, ticket.id, 'request-info', 15_000);
+  return { ticket, question };
 }
 
 /** What the customer's mail program sends on Reply: to the Reply-To, the question quoted. */

@@ -6,10 +6,16 @@ import { storeInbound } from '../src/inbound/inbound.repository.ts';
 import { markSent } from '../src/mail/mail.repository.ts';
 import { enqueueInTransaction } from '../src/outbox/outbox.relay.ts';
 import { startDesk, validRequest, type TestDesk } from './helpers/desk.ts';
-import { deliver, eml, INBOUND_DOMAIN, processedRow, replyAddressFor } from './helpers/inbound.ts';
+import {
+  deliveredEmail,
+  deliver,
+  eml,
+  INBOUND_DOMAIN,
+  processedRow,
+  replyAddressFor,
+} from './helpers/inbound.ts';
 import { fileMatchedRequest, postDecision, purchase, type FiledTicket } from './helpers/tickets.ts';
 import { createUserWithToken, type TestUser } from './helpers/users.ts';
-import type { ReceivedMail } from './helpers/smtp.ts';
 import { waitFor } from './helpers/wait.ts';
 
 let desk: TestDesk;
@@ -162,29 +168,20 @@ describe('replies to our emails as they arrived', () => {
       type: 'request_info',
       message: 'Which store?',
     }).expect(200);
-    const [question] = await desk.base.db.query<{ id: string; message_uuid: string }>(
-      `SELECT id, message_uuid FROM emails WHERE request_id = $1 AND template = 'request-info'`,
-      [ticket.id],
-    );
-    let mail: ReceivedMail | undefined;
-    await waitFor(
-      () =>
-        (mail = desk.smtp.received.find((m) => m.parsed.messageId?.includes(question!.message_uuid))) !==
-        undefined,
-    );
-    const replyTo = mail!.parsed.replyTo![0]!.address!;
+    const { id: questionId, mail } = await deliveredEmail(desk, ticket.id, 'request-info');
+    const replyTo = mail.parsed.replyTo![0]!.address!;
     const reply = eml({
       from: ticket.email,
       to: replyTo,
-      text: `The station shop.\n\nOn Mon, Recovery Desk <${mail!.from}> wrote:\n> Which store?`,
-      headers: [`In-Reply-To: ${mail!.parsed.messageId!}`],
+      text: `The station shop.\n\nOn Mon, Recovery Desk <${mail.from}> wrote:\n> Which store?`,
+      headers: [`In-Reply-To: ${mail.parsed.messageId!}`],
     });
     const answered = await deliver(desk, reply, [replyTo]);
     assert.deepEqual([answered.outcome, answered.request_id], ['answer', ticket.id]);
     // The bounce of that same email comes back to its envelope sender, the reply address.
-    const bounced = await deliver(desk, dsn(mail!.from, mail!.parsed.messageId!), [mail!.from]);
+    const bounced = await deliver(desk, dsn(mail.from, mail.parsed.messageId!), [mail.from]);
     assert.equal(bounced.outcome, 'bounce');
-    assert.equal(await emailStatus(question!.id), 'bounced');
+    assert.equal(await emailStatus(questionId), 'bounced');
   });
 });
 

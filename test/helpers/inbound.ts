@@ -5,9 +5,34 @@ import { storeInbound } from '../../src/inbound/inbound.repository.ts';
 import { newReplyToken, replyAddress } from '../../src/mail/reply-tokens.ts';
 import { freePort } from '../../src/redis/redis-server.ts';
 import type { TestDesk } from './desk.ts';
+import type { ReceivedMail } from './smtp.ts';
 import { waitFor } from './wait.ts';
 
 export const INBOUND_DOMAIN = 'replies.desk.test';
+
+/**
+ * A request's email of this template as it arrived at the desk's SMTP sink (waiting until it has),
+ * with the id of its row: what a customer's mail program would answer.
+ */
+export async function deliveredEmail(
+  desk: TestDesk,
+  requestId: number,
+  template: string,
+  timeoutMs?: number,
+): Promise<{ id: string; mail: ReceivedMail }> {
+  const [row] = await desk.base.db.query<{ id: string; message_uuid: string }>(
+    'SELECT id, message_uuid FROM emails WHERE request_id = $1 AND template = $2',
+    [requestId, template],
+  );
+  let mail: ReceivedMail | undefined;
+  await waitFor(
+    () =>
+      (mail = desk.smtp.received.find((m) => m.parsed.messageId?.includes(row!.message_uuid))) !== undefined,
+    timeoutMs,
+    `the ${template} email delivered`,
+  );
+  return { id: row!.id, mail: mail! };
+}
 
 /** The settings of a desk whose SMTP listener takes INBOUND_DOMAIN's mail on a free local port. */
 export async function listenerSettings(extra: Record<string, string> = {}): Promise<Record<string, string>> {
